@@ -1,0 +1,229 @@
+//! `XpArray`: an n-dimensional array on the host or on a device.
+
+use ndarray::{Array, ArrayD, Dimension, IxDyn};
+
+use crate::{Device, Element, Error, Placed, Result};
+
+/// An n-dimensional array that lives on the host or on a [`Device`].
+///
+/// Host arrays are ordinary ndarray arrays. Conversion between places is explicit:
+/// [`XpArray::to_device`] and [`XpArray::to_host`] (the seed project's `to_gpu` /
+/// `to_numpy`). A kernel launched on arrays that all live on one device runs there.
+///
+/// Device arrays keep the host layout (C order) in this version: the emulator stores a host
+/// copy; layouts tuned for coalesced GPU reads belong to the PTX backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XpArray<T: Element, D: Dimension = IxDyn> {
+    inner: Inner<T, D>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Inner<T: Element, D: Dimension> {
+    Host(Array<T, D>),
+    Emulator(DeviceData<T, D>),
+}
+
+/// The data of an array that lives on a device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceData<T: Element, D: Dimension> {
+    device: Device,
+    shape: D,
+    data: Vec<T>,
+}
+
+impl<T: Element, D: Dimension> DeviceData<T, D> {
+    /// The device holding the data.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        self.shape.slice()
+    }
+}
+
+impl<T: Element, D: Dimension> XpArray<T, D> {
+    /// Wraps a host array.
+    pub fn from_host(a: Array<T, D>) -> Self {
+        XpArray {
+            inner: Inner::Host(a),
+        }
+    }
+
+    /// Where the array lives.
+    pub fn placement(&self) -> Device {
+        match &self.inner {
+            Inner::Host(_) => Device::Cpu,
+            Inner::Emulator(d) => d.device,
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        match &self.inner {
+            Inner::Host(a) => a.shape(),
+            Inner::Emulator(d) => d.shape.slice(),
+        }
+    }
+
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The host array, if the array lives on the host.
+    pub fn as_host(&self) -> Option<&Array<T, D>> {
+        match &self.inner {
+            Inner::Host(a) => Some(a),
+            Inner::Emulator(_) => None,
+        }
+    }
+
+    /// The host array, mutably, if the array lives on the host.
+    pub fn as_host_mut(&mut self) -> Option<&mut Array<T, D>> {
+        match &mut self.inner {
+            Inner::Host(a) => Some(a),
+            Inner::Emulator(_) => None,
+        }
+    }
+
+    /// The device data, if the array lives on a device.
+    pub fn as_device(&self) -> Option<&DeviceData<T, D>> {
+        match &self.inner {
+            Inner::Host(_) => None,
+            Inner::Emulator(d) => Some(d),
+        }
+    }
+
+    /// A copy of this array on `device` (`Device::Cpu` copies to the host).
+    ///
+    /// Fails with [`Error::CudaNotCompiled`] for a CUDA device in a build without the `cuda`
+    /// feature.
+    pub fn to_device(&self, device: &Device) -> Result<XpArray<T, D>> {
+        device.check_available()?;
+        match device {
+            Device::Cpu => Ok(XpArray::from_host(self.to_host()?)),
+            Device::Emulator => {
+                let host = self.to_host()?;
+                let shape = host.raw_dim();
+                let data = host.iter().copied().collect();
+                Ok(XpArray {
+                    inner: Inner::Emulator(DeviceData {
+                        device: Device::Emulator,
+                        shape,
+                        data,
+                    }),
+                })
+            }
+            Device::Cuda(_) => Err(Error::CudaNotCompiled {
+                what: "XpArray::to_device".to_string(),
+                device: *device,
+            }),
+        }
+    }
+
+    /// A host copy of the array (C order).
+    pub fn to_host(&self) -> Result<Array<T, D>> {
+        match &self.inner {
+            Inner::Host(a) => Ok(a.clone()),
+            Inner::Emulator(d) => Array::from_shape_vec(d.shape.clone(), d.data.clone()).map_err(|_| Error::DataLength {
+                context: "XpArray::to_host",
+                shape: d.shape.slice().to_vec(),
+                expected: d.shape.size(),
+                found: d.data.len(),
+            }),
+        }
+    }
+
+    /// The array as a host array, copying only if it lives on a device.
+    pub fn into_host(self) -> Result<Array<T, D>> {
+        match self.inner {
+            Inner::Host(a) => Ok(a),
+            Inner::Emulator(_) => self.to_host(),
+        }
+    }
+
+    /// The same array with a dynamic number of axes.
+    pub fn into_dyn(self) -> XpArray<T, IxDyn> {
+        match self.inner {
+            Inner::Host(a) => XpArray::from_host(a.into_dyn()),
+            Inner::Emulator(d) => XpArray {
+                inner: Inner::Emulator(DeviceData {
+                    device: d.device,
+                    shape: d.shape.into_dyn(),
+                    data: d.data,
+                }),
+            },
+        }
+    }
+
+    /// Builds a host array from a shape and C-order data.
+    pub fn from_shape_vec(shape: D, data: Vec<T>) -> Result<Self> {
+        let expected = shape.size();
+        let found = data.len();
+        let dims = shape.slice().to_vec();
+        Array::from_shape_vec(shape, data)
+            .map(XpArray::from_host)
+            .map_err(|_| Error::DataLength {
+                context: "XpArray::from_shape_vec",
+                shape: dims,
+                expected,
+                found,
+            })
+    }
+}
+
+impl<T: Element> XpArray<T, IxDyn> {
+    /// An uninitialised-free host array of `shape` filled with `T::default()`.
+    pub fn zeros(shape: &[usize]) -> Self {
+        XpArray::from_host(ArrayD::default(IxDyn(shape)))
+    }
+}
+
+impl<T: Element, D: Dimension> From<Array<T, D>> for XpArray<T, D> {
+    fn from(a: Array<T, D>) -> Self {
+        XpArray::from_host(a)
+    }
+}
+
+impl<T: Element, D: Dimension> Placed for XpArray<T, D> {
+    fn placement(&self) -> Device {
+        XpArray::placement(self)
+    }
+}
+
+impl<S: ndarray::RawData, D: Dimension> Placed for ndarray::ArrayBase<S, D> {
+    fn placement(&self) -> Device {
+        Device::Cpu
+    }
+}
+
+impl<T> Placed for [T] {
+    fn placement(&self) -> Device {
+        Device::Cpu
+    }
+}
+
+impl<T> Placed for Vec<T> {
+    fn placement(&self) -> Device {
+        Device::Cpu
+    }
+}
+
+pub(crate) fn device_data_mut<T: Element, D: Dimension>(a: &mut XpArray<T, D>) -> Option<&mut DeviceData<T, D>> {
+    match &mut a.inner {
+        Inner::Host(_) => None,
+        Inner::Emulator(d) => Some(d),
+    }
+}

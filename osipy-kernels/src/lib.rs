@@ -1,0 +1,70 @@
+//! Write one numeric function for one voxel; run it over millions of voxels.
+//!
+//! `#[xp_kernel]` keeps the function as written (the single-voxel reference) and generates a
+//! module of the same name whose `launch` runs the body over every item of the arrays passed,
+//! on the device where those arrays live.
+//!
+//! ```
+//! use ndarray::{array, Array2};
+//! use osipy_kernels::xp_kernel;
+//!
+//! /// Mean of one row, and the row scaled by `gain`.
+//! #[xp_kernel]
+//! pub fn scale_and_mean(x: &[f64], #[uniform] gain: f64, out: &mut [f64]) -> f64 {
+//!     let mut s = 0.0;
+//!     for i in 0..x.len() {
+//!         out[i] = gain * x[i];
+//!         s += x[i];
+//!     }
+//!     s / x.len() as f64
+//! }
+//!
+//! let x = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+//! let mut out = Array2::<f64>::zeros((2, 3));
+//! let mean = scale_and_mean::launch(&x, 2.0, &mut out).unwrap();
+//! assert_eq!(mean.as_host().unwrap().as_slice().unwrap(), &[2.0, 5.0]);
+//! assert_eq!(out[[1, 2]], 12.0);
+//! // The original function is still there, for one voxel.
+//! let mut row = [0.0; 3];
+//! assert_eq!(scale_and_mean(&[1.0, 2.0, 3.0], 2.0, &mut row), 2.0);
+//! ```
+
+extern crate self as osipy_kernels;
+
+mod args;
+mod array;
+mod cpu;
+mod device;
+mod element;
+mod error;
+pub mod math;
+pub mod ops;
+mod plan;
+
+pub use args::{HostIn, HostOut, IntoXpMut, IntoXpRef, XpMut, XpRef};
+pub use array::{DeviceData, XpArray};
+pub use cpu::Fault;
+pub use device::{is_gpu_available, select_device, Device, Placed};
+pub use element::{Element, ScalarKind};
+pub use error::{Error, Result};
+pub use plan::{plan, ArgInfo, Plan, Role};
+
+/// Marks a function as a kernel: see the crate documentation and the README.
+pub use osipy_macros::xp_kernel;
+
+/// Items used by the code `#[xp_kernel]` generates. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::cpu::{get, get_mut, has_fma, run_chunks, Fault, ReturnBuf, SyncPtr};
+    pub use crate::math;
+    pub use crate::ops::{f32_ops, f64_ops, KernelInt};
+    pub use crate::{
+        plan, ArgInfo, Device, Element, Error, HostIn, HostOut, IntoXpMut, IntoXpRef, Result, Role, XpArray, XpMut,
+        XpRef,
+    };
+    pub use osipy_macros::xp_inline;
+    pub use std::mem::MaybeUninit;
+    pub use std::result::Result::{Err, Ok};
+    pub use std::option::Option::{self, None, Some};
+    pub use std::vec::Vec;
+}

@@ -1,0 +1,493 @@
+//! The CPU backend: IR to plain Rust with the kernel language's semantics.
+//!
+//! Each function becomes `fn __xp_fn_K(..) -> Result<R, Fault>`: indexing is checked and
+//! returns a fault, integer arithmetic wraps, transcendentals go through
+//! `osipy_kernels::math`, and calls between kernels are calls between these functions.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::ir::*;
+use crate::sig::ParamKind;
+use crate::types::Scalar;
+
+/// Name of the generated CPU function for bundle entry `k`.
+pub fn fn_ident(k: usize) -> Ident {
+    format_ident!("__xp_fn_{}", k)
+}
+
+/// Emits bundle entry `k`; `resolve(id)` gives the bundle index of a callee id.
+pub fn emit_fn(f: &Func, k: usize, resolve: &dyn Fn(&str) -> usize) -> TokenStream {
+    let e = Emitter { f, resolve };
+    let name = fn_ident(k);
+    let params = f.sig.params.iter().enumerate().map(|(i, p)| {
+        let n = pname(i);
+        let t = p.elem.tokens();
+        match p.kind {
+            ParamKind::Scalar => quote!(mut #n: #t),
+            ParamKind::Row => quote!(#n: &[#t]),
+            ParamKind::OutRow => quote!(#n: &mut [#t]),
+            ParamKind::OutScalar => quote!(#n: &mut #t),
+        }
+    });
+    let ret = ret_type(&f.sig.ret, f.sig.ret_tuple);
+    let body = e.block(&f.body);
+    quote! {
+        #[inline(always)]
+        fn #name(#(#params),*) -> ::osipy_kernels::__private::Result<#ret, ::osipy_kernels::__private::Fault> {
+            let __xp_value: #ret = #body;
+            ::osipy_kernels::__private::Ok(__xp_value)
+        }
+    }
+}
+
+/// The Rust type of a kernel's return value.
+pub fn ret_type(ret: &[Scalar], tuple: bool) -> TokenStream {
+    match ret {
+        [] => quote!(()),
+        [s] if !tuple => s.tokens(),
+        many => {
+            let ts = many.iter().map(|s| s.tokens());
+            quote!((#(#ts,)*))
+        }
+    }
+}
+
+fn pname(i: usize) -> Ident {
+    format_ident!("p{}", i)
+}
+
+fn lname(l: LocalId) -> Ident {
+    format_ident!("l{}", l)
+}
+
+struct Emitter<'a> {
+    f: &'a Func,
+    resolve: &'a dyn Fn(&str) -> usize,
+}
+
+impl Emitter<'_> {
+    fn ty(&self, v: crate::types::TyVar) -> Scalar {
+        self.f.types.get(v)
+    }
+
+    fn expr_scalar(&self, e: &Expr) -> Scalar {
+        match &e.ty {
+            Ty::Scalar(v) => self.ty(*v),
+            _ => Scalar::F64,
+        }
+    }
+
+    fn fn_name(&self) -> String {
+        self.f.sig.name.to_string()
+    }
+
+    fn array_name(&self, a: ArrayRef) -> String {
+        match a {
+            ArrayRef::Param(i) => self.f.sig.params[i].name.to_string(),
+            ArrayRef::Local(l) => self.f.locals[l].name.to_string(),
+        }
+    }
+
+    fn block(&self, b: &Block) -> TokenStream {
+        let stmts = b.stmts.iter().map(|s| self.stmt(s));
+        let tail = b.tail.as_ref().map(|t| self.expr(t));
+        quote!({ #(#stmts)* #tail })
+    }
+
+    fn slice(&self, a: ArrayRef, mutable: bool) -> TokenStream {
+        match (a, mutable) {
+            (ArrayRef::Param(i), false) => {
+                let n = pname(i);
+                if self.f.sig.params[i].kind == ParamKind::OutRow {
+                    quote!(&*#n)
+                } else {
+                    quote!(#n)
+                }
+            }
+            (ArrayRef::Param(i), true) => {
+                let n = pname(i);
+                quote!(&mut *#n)
+            }
+            (ArrayRef::Local(l), false) => {
+                let n = lname(l);
+                quote!(&#n[..])
+            }
+            (ArrayRef::Local(l), true) => {
+                let n = lname(l);
+                quote!(&mut #n[..])
+            }
+        }
+    }
+
+    fn stmt(&self, s: &Stmt) -> TokenStream {
+        match s {
+            Stmt::Let { locals, init } => {
+                let pats: Vec<TokenStream> = locals
+                    .iter()
+                    .map(|l| match l {
+                        Some(l) => {
+                            let n = lname(*l);
+                            quote!(mut #n)
+                        }
+                        None => quote!(_),
+                    })
+                    .collect();
+                let tys: Vec<TokenStream> = match (locals.len(), init.as_ref().map(|i| &i.ty)) {
+                    (1, _) if locals[0].is_some() => vec![self.local_ty(locals[0].unwrap_or_default())],
+                    (_, Some(Ty::Tuple(vs))) => vs.iter().map(|v| self.ty(*v).tokens()).collect(),
+                    _ => vec![quote!(_)],
+                };
+                let init = init.as_ref().map(|i| {
+                    let x = self.expr(i);
+                    quote!(= #x)
+                });
+                if pats.len() == 1 {
+                    let (p, t) = (&pats[0], &tys[0]);
+                    quote!(let #p: #t #init;)
+                } else {
+                    quote!(let (#(#pats),*): (#(#tys),*) #init;)
+                }
+            }
+            Stmt::LetArray { local, init } => {
+                let n = lname(*local);
+                let t = self.local_ty(*local);
+                let v = match init {
+                    ArrayInit::Repeat(x, len) => {
+                        let x = self.expr(x);
+                        let len = Literal::usize_unsuffixed(*len);
+                        quote!([#x; #len])
+                    }
+                    ArrayInit::List(xs) => {
+                        let xs = xs.iter().map(|x| self.expr(x));
+                        quote!([#(#xs),*])
+                    }
+                };
+                quote!(let mut #n: #t = #v;)
+            }
+            Stmt::Assign { place, op, value, .. } => self.assign(place, *op, value),
+            Stmt::Expr(e) => {
+                let x = self.expr(e);
+                quote!(#x;)
+            }
+            Stmt::While { cond, body } => {
+                let c = self.expr(cond);
+                let b = self.block(body);
+                quote!(while #c #b)
+            }
+            Stmt::For {
+                var,
+                start,
+                end,
+                inclusive,
+                rev,
+                body,
+            } => {
+                let n = lname(*var);
+                let t = self.local_ty(*var);
+                let (s, e) = (self.expr(start), self.expr(end));
+                let range = if *inclusive { quote!((#s..=#e)) } else { quote!((#s..#e)) };
+                let range = if *rev { quote!(#range.rev()) } else { range };
+                let b = self.block(body);
+                quote!(for #n in #range { let #n: #t = #n; #b })
+            }
+            Stmt::Loop(b) => {
+                let b = self.block(b);
+                quote!(loop #b)
+            }
+            Stmt::Break(_) => quote!(break;),
+            Stmt::Continue(_) => quote!(continue;),
+            Stmt::Return(v, _) => match v {
+                Some(v) => {
+                    let x = self.expr(v);
+                    quote!(return ::osipy_kernels::__private::Ok(#x);)
+                }
+                None => quote!(return ::osipy_kernels::__private::Ok(());),
+            },
+        }
+    }
+
+    fn local_ty(&self, l: LocalId) -> TokenStream {
+        match self.f.locals[l].ty {
+            LocalTy::Scalar(v) => self.ty(v).tokens(),
+            LocalTy::Array(v, n) => {
+                let t = self.ty(v).tokens();
+                let n = Literal::usize_unsuffixed(n);
+                quote!([#t; #n])
+            }
+        }
+    }
+
+    fn assign(&self, place: &Place, op: Option<BinOp>, value: &Expr) -> TokenStream {
+        let v = self.expr(value);
+        let rhs_t = self.expr_scalar(value).tokens();
+        let (target, ty, setup) = match place {
+            Place::Local(l) => {
+                let n = lname(*l);
+                let t = match self.f.locals[*l].ty {
+                    LocalTy::Scalar(v) => self.ty(v),
+                    LocalTy::Array(v, _) => self.ty(v),
+                };
+                (quote!(#n), t, quote!())
+            }
+            Place::Param(i) => {
+                let n = pname(*i);
+                let p = &self.f.sig.params[*i];
+                let target = if p.kind == ParamKind::OutScalar { quote!(*#n) } else { quote!(#n) };
+                (target, p.elem, quote!())
+            }
+            Place::Index(a, idx) => {
+                let i = self.expr(idx);
+                let s = self.slice(*a, true);
+                let (fname, aname) = (self.fn_name(), self.array_name(*a));
+                let t = match a {
+                    ArrayRef::Param(i) => self.f.sig.params[*i].elem,
+                    ArrayRef::Local(l) => match self.f.locals[*l].ty {
+                        LocalTy::Array(v, _) | LocalTy::Scalar(v) => self.ty(v),
+                    },
+                };
+                let setup = quote! {
+                    let __xp_i: usize = #i;
+                    let __xp_place = ::osipy_kernels::__private::get_mut(#s, __xp_i, #fname, #aname)?;
+                };
+                (quote!(*__xp_place), t, setup)
+            }
+        };
+        let new = match op {
+            None => quote!(__xp_rhs),
+            Some(op) => binop(op, ty, target.clone(), quote!(__xp_rhs)),
+        };
+        quote!({
+            let __xp_rhs: #rhs_t = #v;
+            #setup
+            #target = #new;
+        })
+    }
+
+    fn expr(&self, e: &Expr) -> TokenStream {
+        match &e.kind {
+            ExprKind::Lit(l) => lit(l, self.expr_scalar(e), e.span),
+            ExprKind::Local(l) => {
+                let n = lname(*l);
+                quote!(#n)
+            }
+            ExprKind::Param(i) => {
+                let n = pname(*i);
+                if self.f.sig.params[*i].kind == ParamKind::OutScalar {
+                    quote!((*#n))
+                } else {
+                    quote!(#n)
+                }
+            }
+            ExprKind::Unary(op, x) => {
+                let t = self.expr_scalar(x);
+                let x = self.expr(x);
+                match op {
+                    UnOp::Neg if t.is_int() => quote!((#x).wrapping_neg()),
+                    UnOp::Neg => quote!((-(#x))),
+                    UnOp::Not => quote!((!(#x))),
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let t = self.expr_scalar(a);
+                binop(*op, t, self.expr(a), self.expr(b))
+            }
+            ExprKind::Cast(x, to) => {
+                let x = self.expr(x);
+                let t = to.tokens();
+                quote!(((#x) as #t))
+            }
+            ExprKind::Index(a, i) => {
+                let i = self.expr(i);
+                let s = self.slice(*a, false);
+                let (fname, aname) = (self.fn_name(), self.array_name(*a));
+                quote!(::osipy_kernels::__private::get(#s, #i, #fname, #aname)?)
+            }
+            ExprKind::Len(a) => match a {
+                ArrayRef::Param(i) => {
+                    let n = pname(*i);
+                    quote!(#n.len())
+                }
+                ArrayRef::Local(l) => match self.f.locals[*l].ty {
+                    LocalTy::Array(_, n) => {
+                        let n = Literal::usize_suffixed(n);
+                        quote!(#n)
+                    }
+                    LocalTy::Scalar(_) => quote!(0usize),
+                },
+            },
+            ExprKind::Intrinsic(intr, args) => self.intrinsic(*intr, args, e),
+            ExprKind::Call(idx, args) => {
+                let k = (self.resolve)(&self.f.callees[*idx]);
+                let name = fn_ident(k);
+                let args = args.iter().map(|a| match a {
+                    Arg::Value(x) => self.expr(x),
+                    Arg::Row(r, _) => self.slice(*r, false),
+                    Arg::RowMut(r, _) => self.slice(*r, true),
+                    Arg::ScalarMut(ScalarRef::Param(i), _) => {
+                        let n = pname(*i);
+                        quote!(&mut *#n)
+                    }
+                    Arg::ScalarMut(ScalarRef::Local(l), _) => {
+                        let n = lname(*l);
+                        quote!(&mut #n)
+                    }
+                });
+                quote!(#name(#(#args),*)?)
+            }
+            ExprKind::If(c, t, e2) => {
+                let c = self.expr(c);
+                let t = self.block(t);
+                match e2 {
+                    Some(b) => {
+                        let b = self.block(b);
+                        quote!((if #c #t else #b))
+                    }
+                    None => quote!((if #c #t)),
+                }
+            }
+            ExprKind::Block(b) => self.block(b),
+            ExprKind::Tuple(xs) => {
+                let xs = xs.iter().map(|x| self.expr(x));
+                quote!((#(#xs,)*))
+            }
+        }
+    }
+
+    fn intrinsic(&self, intr: Intr, args: &[Expr], e: &Expr) -> TokenStream {
+        let t = args.first().map(|a| self.expr_scalar(a)).unwrap_or(Scalar::F64);
+        let xs: Vec<TokenStream> = args.iter().map(|a| self.expr(a)).collect();
+        let tt = t.tokens();
+        let m = if t == Scalar::F32 { quote!(f32) } else { quote!(f64) };
+        let ops = if t == Scalar::F32 { quote!(f32_ops) } else { quote!(f64_ops) };
+        let p = quote!(::osipy_kernels::__private);
+        match intr {
+            Intr::Exp => quote!(#p::math::#m::exp(#(#xs),*)),
+            Intr::Exp2 => quote!(#p::math::#m::exp2(#(#xs),*)),
+            Intr::Ln => quote!(#p::math::#m::ln(#(#xs),*)),
+            Intr::Log2 => quote!(#p::math::#m::log2(#(#xs),*)),
+            Intr::Log10 => quote!(#p::math::#m::log10(#(#xs),*)),
+            Intr::Powf => quote!(#p::math::#m::powf(#(#xs),*)),
+            Intr::Powi => quote!(#p::math::#m::powi(#(#xs),*)),
+            Intr::Sqrt => quote!(<#tt>::sqrt(#(#xs),*)),
+            Intr::Abs if t.is_int() => quote!(<#tt>::wrapping_abs(#(#xs),*)),
+            Intr::Abs => quote!(<#tt>::abs(#(#xs),*)),
+            Intr::Min if t.is_int() => quote!(::core::cmp::min(#(#xs),*)),
+            Intr::Max if t.is_int() => quote!(::core::cmp::max(#(#xs),*)),
+            Intr::Min => quote!(#p::#ops::min(#(#xs),*)),
+            Intr::Max => quote!(#p::#ops::max(#(#xs),*)),
+            Intr::Floor => quote!(<#tt>::floor(#(#xs),*)),
+            Intr::Ceil => quote!(<#tt>::ceil(#(#xs),*)),
+            Intr::Trunc => quote!(<#tt>::trunc(#(#xs),*)),
+            Intr::Round => quote!(#p::#ops::round(#(#xs),*)),
+            Intr::MulAdd => quote!(<#tt>::mul_add(#(#xs),*)),
+            Intr::Signum => quote!(#p::#ops::signum(#(#xs),*)),
+            Intr::Recip => {
+                let x = &xs[0];
+                quote!(((1.0 as #tt) / (#x)))
+            }
+            Intr::IsNan => quote!(<#tt>::is_nan(#(#xs),*)),
+            Intr::IsFinite => quote!(<#tt>::is_finite(#(#xs),*)),
+            Intr::ToBits => quote!(<#tt>::to_bits(#(#xs),*)),
+            Intr::FromBits => {
+                let r = self.expr_scalar(e).tokens();
+                quote!(<#r>::from_bits(#(#xs),*))
+            }
+        }
+    }
+}
+
+/// A binary operation on operands of type `t` with the kernel language's semantics.
+fn binop(op: BinOp, t: Scalar, a: TokenStream, b: TokenStream) -> TokenStream {
+    let ki = quote!(::osipy_kernels::__private::KernelInt);
+    if t.is_int() {
+        return match op {
+            BinOp::Add => quote!((#a).wrapping_add(#b)),
+            BinOp::Sub => quote!((#a).wrapping_sub(#b)),
+            BinOp::Mul => quote!((#a).wrapping_mul(#b)),
+            BinOp::Div => quote!(#ki::k_div(#a, #b)),
+            BinOp::Rem => quote!(#ki::k_rem(#a, #b)),
+            BinOp::Shl => quote!(#ki::k_shl(#a, (#b) as u32)),
+            BinOp::Shr => quote!(#ki::k_shr(#a, (#b) as u32)),
+            _ => plain(op, a, b),
+        };
+    }
+    plain(op, a, b)
+}
+
+fn plain(op: BinOp, a: TokenStream, b: TokenStream) -> TokenStream {
+    let o = match op {
+        BinOp::Add => quote!(+),
+        BinOp::Sub => quote!(-),
+        BinOp::Mul => quote!(*),
+        BinOp::Div => quote!(/),
+        BinOp::Rem => quote!(%),
+        BinOp::BitAnd => quote!(&),
+        BinOp::BitOr => quote!(|),
+        BinOp::BitXor => quote!(^),
+        BinOp::Shl => quote!(<<),
+        BinOp::Shr => quote!(>>),
+        BinOp::Eq => quote!(==),
+        BinOp::Ne => quote!(!=),
+        BinOp::Lt => quote!(<),
+        BinOp::Le => quote!(<=),
+        BinOp::Gt => quote!(>),
+        BinOp::Ge => quote!(>=),
+        BinOp::And => quote!(&&),
+        BinOp::Or => quote!(||),
+    };
+    quote!((#a #o #b))
+}
+
+/// A literal of type `t`.
+fn lit(l: &LitVal, t: Scalar, span: Span) -> TokenStream {
+    let mut tok = match l {
+        LitVal::Bool(b) => return if *b { quote!(true) } else { quote!(false) },
+        LitVal::Int(n) => match t {
+            Scalar::I32 => Literal::i32_suffixed(*n as i32),
+            Scalar::U32 => Literal::u32_suffixed(*n as u32),
+            Scalar::I64 => Literal::i64_suffixed(*n as i64),
+            Scalar::U64 => Literal::u64_suffixed(*n as u64),
+            Scalar::Usize => Literal::usize_suffixed(*n as usize),
+            Scalar::F64 => return float_tokens((*n as f64).to_bits(), Scalar::F64),
+            Scalar::F32 => return float_tokens(u64::from((*n as f32).to_bits()), Scalar::F32),
+            Scalar::Bool => return quote!(false),
+        },
+        LitVal::Float(FloatLit::Text(s)) => {
+            let s = s.replace('_', "");
+            return match t {
+                Scalar::F32 => float_tokens(u64::from(s.parse::<f32>().unwrap_or(f32::NAN).to_bits()), t),
+                _ => float_tokens(s.parse::<f64>().unwrap_or(f64::NAN).to_bits(), Scalar::F64),
+            };
+        }
+        LitVal::Float(FloatLit::Exact { f64_bits, f32_bits }) => {
+            return match t {
+                Scalar::F32 => float_tokens(u64::from(*f32_bits), t),
+                _ => float_tokens(*f64_bits, Scalar::F64),
+            }
+        }
+    };
+    tok.set_span(span);
+    quote!((#tok))
+}
+
+/// An exact float value: a literal when finite and round-tripping, else `from_bits`.
+fn float_tokens(bits: u64, t: Scalar) -> TokenStream {
+    if t == Scalar::F32 {
+        let v = f32::from_bits(bits as u32);
+        if v.is_finite() {
+            let l = Literal::f32_suffixed(v);
+            return quote!((#l));
+        }
+        let b = Literal::u32_suffixed(bits as u32);
+        quote!(<f32>::from_bits(#b))
+    } else {
+        let v = f64::from_bits(bits);
+        if v.is_finite() {
+            let l = Literal::f64_suffixed(v);
+            return quote!((#l));
+        }
+        let b = Literal::u64_suffixed(bits);
+        quote!(<f64>::from_bits(#b))
+    }
+}

@@ -1,0 +1,318 @@
+//! Pulling the bodies of called kernels into the caller's expansion.
+//!
+//! A proc macro sees only its own item, so every kernel `f` exports its own tokens through a
+//! hidden `macro_rules!` (aliased `xp_kernel_named_f`, beside `f`) that hands them to [`xp_inline`] together
+//! with whatever tokens it was invoked with. A caller invokes its callees' export macros one
+//! after the other, carrying its own state along; when nothing is left to fetch, the last
+//! invocation lowers caller and callees together as one bundle. Each kernel also exports, in
+//! a hidden module `__xp_deps_f`, aliases `d<i>` / `m<i>` of its callees' export macros and
+//! dependency modules, so a caller can follow callees of callees from anywhere, even across
+//! crates, without knowing their paths.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::{braced, bracketed, Ident, ItemFn, LitInt, LitStr, Path, Token};
+
+use crate::calls::{call_paths, CallPath};
+
+/// One function fetched so far.
+pub struct Done {
+    /// Its unique id.
+    pub id: String,
+    /// Its tokens (parameter attributes kept).
+    pub item: ItemFn,
+}
+
+/// A call edge: function `from`'s call path `index` leads to the function `to`.
+pub struct Edge {
+    /// Caller id.
+    pub from: String,
+    /// Index of the call path in the caller's body.
+    pub index: usize,
+    /// Callee id.
+    pub to: String,
+}
+
+/// A callee still to fetch.
+pub struct Todo {
+    from: String,
+    index: usize,
+    body: Path,
+    deps: Path,
+}
+
+/// The state carried through the chain of export-macro invocations.
+pub struct State {
+    /// The kernel being expanded.
+    pub root_id: String,
+    /// Its tokens.
+    pub root: ItemFn,
+    /// Functions fetched.
+    pub done: Vec<Done>,
+    /// Call edges found.
+    pub edges: Vec<Edge>,
+    todo: Vec<Todo>,
+}
+
+/// What `xp_inline!` receives: a callee (from its export macro) and the state.
+pub struct Input {
+    callee_id: String,
+    callee: ItemFn,
+    state: State,
+}
+
+fn kw(input: ParseStream, name: &str) -> syn::Result<()> {
+    input.parse::<Token![@]>()?;
+    let id: Ident = input.parse()?;
+    if id != name {
+        return Err(syn::Error::new(id.span(), format!("expected @{name}")));
+    }
+    Ok(())
+}
+
+fn braced_tokens<T: Parse>(input: ParseStream) -> syn::Result<T> {
+    let content;
+    braced!(content in input);
+    content.parse()
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        kw(input, "callee")?;
+        let callee_id: LitStr = input.parse()?;
+        let callee = braced_tokens(input)?;
+        let state = input.parse()?;
+        Ok(Input {
+            callee_id: callee_id.value(),
+            callee,
+            state,
+        })
+    }
+}
+
+impl Parse for State {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        kw(input, "root")?;
+        let root_id: LitStr = input.parse()?;
+        let root = braced_tokens(input)?;
+        kw(input, "done")?;
+        let content;
+        bracketed!(content in input);
+        let mut done = Vec::new();
+        while !content.is_empty() {
+            let id: LitStr = content.parse()?;
+            let item = braced_tokens(&content)?;
+            done.push(Done { id: id.value(), item });
+        }
+        kw(input, "edges")?;
+        let content;
+        bracketed!(content in input);
+        let mut edges = Vec::new();
+        while !content.is_empty() {
+            let from: LitStr = content.parse()?;
+            let index: LitInt = content.parse()?;
+            let to: LitStr = content.parse()?;
+            edges.push(Edge {
+                from: from.value(),
+                index: index.base10_parse()?,
+                to: to.value(),
+            });
+        }
+        kw(input, "todo")?;
+        let content;
+        bracketed!(content in input);
+        let mut todo = Vec::new();
+        while !content.is_empty() {
+            let from: LitStr = content.parse()?;
+            let index: LitInt = content.parse()?;
+            let body = braced_tokens(&content)?;
+            let deps = braced_tokens(&content)?;
+            todo.push(Todo {
+                from: from.value(),
+                index: index.base10_parse()?,
+                body,
+                deps,
+            });
+        }
+        Ok(State {
+            root_id: root_id.value(),
+            root,
+            done,
+            edges,
+            todo,
+        })
+    }
+}
+
+impl State {
+    /// A new chain for `root`, which calls `calls`.
+    pub fn start(root_id: String, root: ItemFn, calls: &[CallPath]) -> State {
+        let todo = calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Todo {
+                from: root_id.clone(),
+                index: i,
+                body: sibling(&c.path, "xp_kernel_named_", c.span),
+                deps: sibling(&c.path, "__xp_deps_", c.span),
+            })
+            .collect();
+        State {
+            root_id,
+            root,
+            done: Vec::new(),
+            edges: Vec::new(),
+            todo,
+        }
+    }
+
+    /// Whether every callee has been fetched.
+    pub fn complete(&self) -> bool {
+        self.todo.is_empty()
+    }
+
+    /// The invocation that fetches the next callee and carries the state on.
+    pub fn next_invocation(&self) -> TokenStream {
+        let Some(first) = self.todo.first() else {
+            return TokenStream::new();
+        };
+        let path = &first.body;
+        let root_id = &self.root_id;
+        let root = &self.root;
+        let done = self.done.iter().map(|d| {
+            let (id, item) = (&d.id, &d.item);
+            quote!(#id { #item })
+        });
+        let edges = self.edges.iter().map(|e| {
+            let (f, t) = (&e.from, &e.to);
+            let i = proc_macro2::Literal::usize_unsuffixed(e.index);
+            quote!(#f #i #t)
+        });
+        let todo = self.todo.iter().map(|t| {
+            let (f, b, d) = (&t.from, &t.body, &t.deps);
+            let i = proc_macro2::Literal::usize_unsuffixed(t.index);
+            quote!(#f #i { #b } { #d })
+        });
+        quote! {
+            #path! {
+                @root #root_id { #root }
+                @done [ #(#done)* ]
+                @edges [ #(#edges)* ]
+                @todo [ #(#todo)* ]
+            }
+        }
+    }
+
+    /// The call edges of function `id`, by call index.
+    pub fn callees_of(&self, id: &str, n: usize) -> Vec<Option<String>> {
+        let mut v = vec![None; n];
+        for e in self.edges.iter().filter(|e| e.from == id) {
+            if let Some(slot) = v.get_mut(e.index) {
+                *slot = Some(e.to.clone());
+            }
+        }
+        v
+    }
+}
+
+impl Input {
+    /// Records the fetched callee and queues its own callees; returns the new state.
+    pub fn advance(self) -> State {
+        let Input {
+            callee_id,
+            callee,
+            mut state,
+        } = self;
+        if state.todo.is_empty() {
+            return state;
+        }
+        let t = state.todo.remove(0);
+        state.edges.push(Edge {
+            from: t.from,
+            index: t.index,
+            to: callee_id.clone(),
+        });
+        let known = callee_id == state.root_id || state.done.iter().any(|d| d.id == callee_id);
+        if !known {
+            for (j, c) in call_paths(&callee.block).iter().enumerate() {
+                state.todo.push(Todo {
+                    from: callee_id.clone(),
+                    index: j,
+                    body: child(&t.deps, &format!("d{j}"), c.span),
+                    deps: child(&t.deps, &format!("m{j}"), c.span),
+                });
+            }
+            state.done.push(Done {
+                id: callee_id,
+                item: callee,
+            });
+        }
+        state
+    }
+}
+
+/// `a::b::f` -> `a::b::<prefix>f`, spanned at the call.
+fn sibling(p: &Path, prefix: &str, span: Span) -> Path {
+    let mut p = p.clone();
+    if let Some(last) = p.segments.last_mut() {
+        last.ident = Ident::new(&format!("{prefix}{}", last.ident), span);
+        last.arguments = syn::PathArguments::None;
+    }
+    p
+}
+
+fn child(p: &Path, name: &str, span: Span) -> Path {
+    let mut p = p.clone();
+    p.segments.push(syn::PathSegment::from(Ident::new(name, span)));
+    p
+}
+
+/// The export items of kernel `f`: its body macro, the aliases of its callees, and its
+/// dependency module.
+pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
+    let name = &f.sig.ident;
+    let mac = format_ident!("__xp_{}_{}", name, hash);
+    let body_alias = format_ident!("xp_kernel_named_{}", name);
+    let deps_mod = format_ident!("__xp_deps_{}", name);
+    let calls = call_paths(&f.block);
+    let mut aliases = Vec::new();
+    let mut reexports = Vec::new();
+    for (i, c) in calls.iter().enumerate() {
+        let b = sibling(&c.path, "xp_kernel_named_", c.span);
+        let d = sibling(&c.path, "__xp_deps_", c.span);
+        let ba = format_ident!("__xp_dep_{}_{}", name, i);
+        let da = format_ident!("__xp_depmod_{}_{}", name, i);
+        let (di, mi) = (format_ident!("d{}", i), format_ident!("m{}", i));
+        aliases.push(quote! {
+            #[doc(hidden)]
+            #[allow(unused_imports)]
+            pub use #b as #ba;
+            #[doc(hidden)]
+            #[allow(unused_imports)]
+            pub use #d as #da;
+        });
+        reexports.push(quote! {
+            pub use super::#ba as #di;
+            pub use super::#da as #mi;
+        });
+    }
+    quote! {
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #mac {
+            ($($cb:tt)*) => {
+                ::osipy_kernels::__private::xp_inline! { @callee #id { #f } $($cb)* }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use #mac as #body_alias;
+        #(#aliases)*
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub mod #deps_mod {
+            #(#reexports)*
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! The `#[xp_kernel]` attribute: one Rust function for one item (a voxel), lowered to a
+//! parallel CPU loop (and, with the PTX backend, to GPU code) by the macro itself.
+//!
+//! Use it through `osipy_kernels::xp_kernel`; the generated code names only
+//! `::osipy_kernels::__private`. The expansion runs in steps, one concern per file:
+//! [`sig`] checks the signature model, [`calls`] and [`inline`] fetch the bodies of called
+//! kernels, [`lower`] / [`lower_expr`] build the typed IR of [`ir`] with inference from
+//! [`types`], [`cpu`] lowers it to Rust and [`launch`] generates the module with `launch`.
+
+mod calls;
+mod cpu;
+mod ctxt;
+mod expand;
+mod inline;
+// Every IR node keeps its span for diagnostics of the backends still to come (PTX,
+// derivatives); not every span is read yet.
+#[allow(dead_code)]
+mod ir;
+mod launch;
+mod lower;
+mod lower_expr;
+#[allow(dead_code)]
+mod sig;
+mod types;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::spanned::Spanned;
+
+use crate::ctxt::Ctxt;
+
+/// Marks a function as a kernel over items (voxels). See `osipy_kernels` for the rules.
+#[proc_macro_attribute]
+pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let attr = proc_macro2::TokenStream::from(attr);
+    let item2 = proc_macro2::TokenStream::from(item.clone());
+    let f: syn::ItemFn = match syn::parse2(item2.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let e = syn::Error::new(
+                item2.span(),
+                "#[xp_kernel] applies to a free function: `fn name(args) -> T { .. }`",
+            )
+            .to_compile_error();
+            return quote!(#e #item2).into();
+        }
+    };
+    let mut cx = Ctxt::default();
+    if !attr.is_empty() {
+        cx.error(attr.span(), "unknown #[xp_kernel] option: the attribute takes no options");
+    }
+    for a in &f.attrs {
+        if a.path().segments.last().is_some_and(|s| s.ident == "xp_kernel") {
+            cx.error(a.span(), "duplicate #[xp_kernel] attribute");
+        }
+    }
+    let original = expand::original(&f);
+    let sig = sig::parse_sig(&mut cx, &f);
+    let Some(sig) = sig.filter(|_| !cx.has_errors()) else {
+        let errors = cx.to_compile_errors();
+        let module = sig::parse_sig(&mut Ctxt::default(), &f).map(|s| launch::fallback_module(&s));
+        return quote!(#errors #original #module).into();
+    };
+    let (id, hash) = expand::unique_id(&f.sig.ident);
+    let exports = inline::export_items(&f, &id, &hash);
+    let calls = calls::call_paths(&f.block);
+    let state = inline::State::start(id, f.clone(), &calls);
+    let rest = if state.complete() {
+        expand::finish(&state)
+    } else {
+        let _ = &sig;
+        state.next_invocation()
+    };
+    quote!(#original #exports #rest).into()
+}
+
+/// Receives a callee's tokens from its export macro, with the caller's state. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn xp_inline(input: TokenStream) -> TokenStream {
+    let input: inline::Input = match syn::parse(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let state = input.advance();
+    if state.complete() {
+        expand::finish(&state).into()
+    } else {
+        state.next_invocation().into()
+    }
+}

@@ -1,0 +1,555 @@
+//! Lowering a kernel function: scopes, statements and blocks (expressions in `lower_expr`).
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+
+use crate::calls::{call_paths, path_key};
+use crate::ctxt::Ctxt;
+use crate::ir::*;
+use crate::lower_expr::{compound_op, diverges, TyVarOf};
+use crate::sig::{scalar_type, ParamKind, Sig};
+use crate::types::{Scalar, TyVar, Types};
+
+/// What a name in scope refers to.
+#[derive(Clone, Copy)]
+pub(crate) enum Binding {
+    Local(LocalId),
+    Param(usize),
+}
+
+/// State while lowering one function.
+pub(crate) struct Lowerer<'a> {
+    pub(crate) cx: &'a mut Ctxt,
+    pub(crate) sig: &'a Sig,
+    pub(crate) types: Types,
+    pub(crate) locals: Vec<Local>,
+    scopes: Vec<Vec<(String, Binding)>>,
+    pub(crate) params: Vec<TyVar>,
+    ret: Vec<TyVar>,
+    pub(crate) call_index: HashMap<String, usize>,
+    pub(crate) callee_sigs: &'a [Sig],
+    loops: usize,
+}
+
+/// Lowers `f` (whose signature is `sig`) to IR. `callee_sigs[i]` is the signature of the
+/// function called through the `i`-th distinct call path of the body.
+pub fn lower_fn(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig, id: String, callee_ids: Vec<String>, callee_sigs: &[Sig]) -> Func {
+    let mut types = Types::default();
+    let params: Vec<TyVar> = sig.params.iter().map(|p| types.known(p.elem)).collect();
+    let ret: Vec<TyVar> = sig.ret.iter().map(|s| types.known(*s)).collect();
+    let call_index = call_paths(&f.block)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (path_key(&c.path), i))
+        .collect();
+    let mut lw = Lowerer {
+        cx,
+        sig,
+        types,
+        locals: Vec::new(),
+        scopes: vec![sig
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.to_string(), Binding::Param(i)))
+            .collect()],
+        params,
+        ret,
+        call_index,
+        callee_sigs,
+        loops: 0,
+    };
+    let mut body = lw.block(&f.block);
+    if let Some(tail) = body.tail.take() {
+        let t = lw.check_return(*tail);
+        body.tail = Some(Box::new(t));
+    } else if !lw.sig.ret.is_empty() && !diverges(&body) && !ends_in_loop(&body) {
+        lw.cx.error(f.sig.output.span(), "the function must end with its return value");
+    }
+    lw.types.apply_defaults();
+    Func {
+        id,
+        sig: sig.clone(),
+        types: lw.types,
+        locals: lw.locals,
+        body,
+        callees: callee_ids,
+    }
+}
+
+fn ends_in_loop(b: &Block) -> bool {
+    matches!(b.stmts.last(), Some(Stmt::Loop(_)))
+}
+
+impl Lowerer<'_> {
+    pub(crate) fn lookup(&self, name: &str) -> Option<Binding> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| *b)
+    }
+
+    fn bind(&mut self, name: &syn::Ident, ty: LocalTy) -> LocalId {
+        self.locals.push(Local {
+            name: name.clone(),
+            ty,
+        });
+        let id = self.locals.len() - 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((name.to_string(), Binding::Local(id)));
+        }
+        id
+    }
+
+    pub(crate) fn block_ty(&self, b: &Block) -> Ty {
+        match &b.tail {
+            Some(t) => t.ty.clone(),
+            None => Ty::Unit,
+        }
+    }
+
+    /// Lowers a block in a new scope.
+    pub(crate) fn block(&mut self, b: &syn::Block) -> Block {
+        self.scopes.push(Vec::new());
+        let mut stmts = Vec::new();
+        let mut tail = None;
+        let n = b.stmts.len();
+        for (k, s) in b.stmts.iter().enumerate() {
+            match s {
+                syn::Stmt::Local(l) => self.let_stmt(l, &mut stmts),
+                syn::Stmt::Item(it) => self.cx.error(
+                    it.span(),
+                    "items (fn, struct, const, use, ...) are not supported inside a kernel body; define another #[xp_kernel] function",
+                ),
+                syn::Stmt::Macro(m) => {
+                    let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                    self.cx.error(
+                        m.span(),
+                        format!("macros such as `{name}!` are not supported in a kernel body; a kernel computes values and writes outputs"),
+                    );
+                }
+                syn::Stmt::Expr(e, semi) => {
+                    if let Some(st) = self.stmt_like(e) {
+                        stmts.push(st);
+                    } else if semi.is_none() && k + 1 == n {
+                        tail = Some(Box::new(self.tuple_or_expr(e)));
+                    } else {
+                        let x = self.expr(e);
+                        stmts.push(Stmt::Expr(x));
+                    }
+                }
+            }
+        }
+        self.scopes.pop();
+        Block { stmts, tail }
+    }
+
+    /// Expressions that are statements: assignments, loops, jumps. `None` for other expressions.
+    fn stmt_like(&mut self, e: &syn::Expr) -> Option<Stmt> {
+        Some(match e {
+            syn::Expr::Assign(a) => {
+                let (value, vv) = self.scalar(&a.right);
+                let (place, pv) = self.place(&a.left)?;
+                self.unify(pv, vv, a.span(), "an assignment");
+                Stmt::Assign {
+                    place,
+                    op: None,
+                    value,
+                    span: a.span(),
+                }
+            }
+            syn::Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                let op = compound_op(&b.op)?;
+                let (value, vv) = self.scalar(&b.right);
+                let (place, pv) = self.place(&b.left)?;
+                if !matches!(op, BinOp::Shl | BinOp::Shr) {
+                    self.unify(pv, vv, b.span(), "a compound assignment");
+                }
+                Stmt::Assign {
+                    place,
+                    op: Some(op),
+                    value,
+                    span: b.span(),
+                }
+            }
+            syn::Expr::While(w) => {
+                self.no_label(&w.label);
+                let (cond, cv) = self.scalar(&w.cond);
+                self.require(cv, Scalar::Bool, w.cond.span(), "a `while` condition");
+                self.loops += 1;
+                let body = self.block(&w.body);
+                self.loops -= 1;
+                Stmt::While { cond, body }
+            }
+            syn::Expr::Loop(l) => {
+                self.no_label(&l.label);
+                self.loops += 1;
+                let body = self.block(&l.body);
+                self.loops -= 1;
+                Stmt::Loop(body)
+            }
+            syn::Expr::ForLoop(f) => return Some(self.for_loop(f)),
+            syn::Expr::Break(b) => {
+                if b.label.is_some() {
+                    self.cx.error(b.span(), "loop labels are not supported");
+                }
+                if let Some(v) = &b.expr {
+                    self.cx.error(v.span(), "`break` with a value is not supported; assign to a local before `break`");
+                }
+                if self.loops == 0 {
+                    self.cx.error(b.span(), "`break` outside a loop");
+                }
+                Stmt::Break(b.span())
+            }
+            syn::Expr::Continue(c) => {
+                if c.label.is_some() {
+                    self.cx.error(c.span(), "loop labels are not supported");
+                }
+                if self.loops == 0 {
+                    self.cx.error(c.span(), "`continue` outside a loop");
+                }
+                Stmt::Continue(c.span())
+            }
+            syn::Expr::Return(r) => {
+                let v = r.expr.as_ref().map(|e| {
+                    let x = self.tuple_or_expr(e);
+                    self.check_return(x)
+                });
+                if v.is_none() && !self.sig.ret.is_empty() {
+                    self.cx.error(r.span(), "`return` needs the kernel's return value");
+                }
+                Stmt::Return(v, r.span())
+            }
+            _ => return None,
+        })
+    }
+
+    fn no_label(&mut self, l: &Option<syn::Label>) {
+        if let Some(l) = l {
+            self.cx.error(l.span(), "loop labels are not supported");
+        }
+    }
+
+    /// Checks a returned value against the signature.
+    fn check_return(&mut self, x: Expr) -> Expr {
+        let span = x.span;
+        let ret = self.ret.clone();
+        match (&x.ty, ret.len()) {
+            (Ty::Unit, 0) => {}
+            (Ty::Scalar(v), 1) if !self.sig.ret_tuple => {
+                let v = *v;
+                self.unify(Some(v), Some(ret[0]), span, "the return value");
+            }
+            (Ty::Tuple(vs), n) if vs.len() == n => {
+                let vs = vs.clone();
+                for (a, b) in vs.into_iter().zip(ret) {
+                    self.unify(Some(a), Some(b), span, "the return value");
+                }
+            }
+            _ => {
+                if let ExprKind::Tuple(_) = x.kind {
+                } else if !matches!(x.kind, ExprKind::If(..) | ExprKind::Block(_)) || !ret.is_empty() {
+                    self.cx.error(span, "this value does not match the kernel's return type");
+                }
+            }
+        }
+        x
+    }
+
+    /// Lowers the tail or `return` value, allowing a tuple expression there.
+    pub(crate) fn tuple_or_expr(&mut self, e: &syn::Expr) -> Expr {
+        if let syn::Expr::Tuple(t) = e {
+            let mut xs = Vec::new();
+            let mut vs = Vec::new();
+            for el in &t.elems {
+                let (x, v) = self.scalar(el);
+                xs.push(x);
+                vs.push(v.unwrap_or_else(|| self.types.any()));
+            }
+            return Expr {
+                kind: ExprKind::Tuple(xs),
+                ty: Ty::Tuple(vs),
+                span: t.span(),
+            };
+        }
+        self.expr(e)
+    }
+
+    fn place(&mut self, e: &syn::Expr) -> Option<(Place, TyVarOf)> {
+        match e {
+            syn::Expr::Paren(p) => self.place(&p.expr),
+            syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+                let name = p.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+                match self.lookup(&name) {
+                    Some(Binding::Local(l)) => match self.locals[l].ty {
+                        LocalTy::Scalar(v) => Some((Place::Local(l), Some(v))),
+                        LocalTy::Array(..) => {
+                            self.cx.error(e.span(), "assigning a whole array is not supported; assign its elements");
+                            None
+                        }
+                    },
+                    Some(Binding::Param(i)) if self.sig.params[i].kind == ParamKind::Scalar => {
+                        Some((Place::Param(i), Some(self.params[i])))
+                    }
+                    Some(Binding::Param(i)) if self.sig.params[i].kind == ParamKind::OutScalar => {
+                        self.cx.error(e.span(), format!("write the output through `*{name} = ...`"));
+                        None
+                    }
+                    _ => {
+                        self.cx.error(e.span(), format!("cannot assign to `{name}`"));
+                        None
+                    }
+                }
+            }
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                let x = self.expr(e);
+                match x.kind {
+                    ExprKind::Param(i) => Some((Place::Param(i), Some(self.params[i]))),
+                    _ => None,
+                }
+            }
+            syn::Expr::Index(ix) => {
+                let (a, ev, writable) = self.array_ref(&ix.expr, "assignment")?;
+                if !writable {
+                    self.cx.error(ix.expr.span(), "cannot assign into an input row; write into an output `&mut [T]` or a local array");
+                }
+                let (i, iv) = self.scalar(&ix.index);
+                self.require(iv, Scalar::Usize, ix.index.span(), "an index (indices are `usize`)");
+                Some((Place::Index(a, Box::new(i)), ev))
+            }
+            _ => {
+                self.cx.error(e.span(), "unsupported assignment target: assign to a local, `*out`, or an element `row[i]`");
+                None
+            }
+        }
+    }
+
+    fn for_loop(&mut self, f: &syn::ExprForLoop) -> Stmt {
+        self.no_label(&f.label);
+        let (range, rev) = match &*f.expr {
+            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => (strip_parens(&m.receiver), true),
+            other => (strip_parens(other), false),
+        };
+        let syn::Expr::Range(r) = range else {
+            self.cx.error(f.expr.span(), "`for` loops iterate over an integer range: `a..b`, `a..=b` or `(a..b).rev()`");
+            return Stmt::Loop(Block { stmts: Vec::new(), tail: None });
+        };
+        let (Some(s), Some(e)) = (&r.start, &r.end) else {
+            self.cx.error(r.span(), "a `for` range needs both ends: `a..b` or `a..=b`");
+            return Stmt::Loop(Block { stmts: Vec::new(), tail: None });
+        };
+        let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
+        let (start, sv) = self.scalar(s);
+        let (end, ev) = self.scalar(e);
+        self.unify(sv, ev, r.span(), "the ends of a range");
+        let v = sv.unwrap_or_else(|| self.types.int());
+        if matches!(self.types.probe(v), crate::types::Known::Float | crate::types::Known::Scalar(Scalar::F32 | Scalar::F64 | Scalar::Bool)) {
+            self.cx.error(r.span(), "a `for` range must be of integers");
+        }
+        self.scopes.push(Vec::new());
+        let name = match &*f.pat {
+            syn::Pat::Ident(pi) => pi.ident.clone(),
+            syn::Pat::Wild(w) => syn::Ident::new("_", w.span()),
+            other => {
+                self.cx.error(other.span(), "the loop variable must be a name");
+                syn::Ident::new("_", other.span())
+            }
+        };
+        let var = self.bind(&name, LocalTy::Scalar(v));
+        self.loops += 1;
+        let body = self.block(&f.body);
+        self.loops -= 1;
+        self.scopes.pop();
+        Stmt::For {
+            var,
+            start,
+            end,
+            inclusive,
+            rev,
+            body,
+        }
+    }
+
+    fn let_stmt(&mut self, l: &syn::Local, out: &mut Vec<Stmt>) {
+        if let Some(init) = &l.init {
+            if let Some((_, d)) = &init.diverge {
+                self.cx.error(d.span(), "`let ... else` is not supported");
+            }
+        }
+        let (pat, annot) = match &l.pat {
+            syn::Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+            p => (p, None),
+        };
+        let init = l.init.as_ref().map(|i| &*i.expr);
+        // Arrays.
+        let is_array = matches!(annot, Some(syn::Type::Array(_)))
+            || matches!(init.map(strip_parens), Some(syn::Expr::Array(_) | syn::Expr::Repeat(_)));
+        if is_array {
+            return self.let_array(pat, annot, init, out);
+        }
+        match pat {
+            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                let v = match annot {
+                    Some(t) => match scalar_type(t) {
+                        Some(s) => self.types.known(s),
+                        None => {
+                            self.cx.error(t.span(), "unsupported local type: use a scalar (f32 f64 i32 u32 i64 u64 usize bool) or `[T; N]`");
+                            self.types.any()
+                        }
+                    },
+                    None => self.types.any(),
+                };
+                let x = init.map(|e| {
+                    let (x, xv) = self.scalar(e);
+                    self.unify(Some(v), xv, e.span(), "a `let` binding");
+                    x
+                });
+                let id = self.bind(&pi.ident, LocalTy::Scalar(v));
+                out.push(Stmt::Let { locals: vec![Some(id)], init: x });
+            }
+            syn::Pat::Wild(_) => {
+                if let Some(e) = init {
+                    let x = self.expr(e);
+                    out.push(Stmt::Expr(x));
+                }
+            }
+            syn::Pat::Tuple(t) => self.let_tuple(t, init, out),
+            other => self.cx.error(
+                other.span(),
+                "unsupported pattern in `let`: bind a name (`let x = ..`) or a tuple of names (`let (a, b) = f(..)`)",
+            ),
+        }
+    }
+
+    fn let_tuple(&mut self, t: &syn::PatTuple, init: Option<&syn::Expr>, out: &mut Vec<Stmt>) {
+        let Some(init) = init else {
+            self.cx.error(t.span(), "a tuple `let` needs an initialiser");
+            return;
+        };
+        let mut names = Vec::new();
+        for p in &t.elems {
+            match p {
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => names.push(Some(pi.ident.clone())),
+                syn::Pat::Wild(_) => names.push(None),
+                other => {
+                    self.cx.error(other.span(), "tuple patterns hold names or `_`");
+                    return;
+                }
+            }
+        }
+        if let syn::Expr::Tuple(te) = strip_parens(init) {
+            if te.elems.len() != names.len() {
+                self.cx.error(te.span(), "the tuple has a different number of elements than the pattern");
+                return;
+            }
+            let vals: Vec<(Expr, TyVarOf)> = te.elems.iter().map(|e| self.scalar(e)).collect();
+            for (n, (x, v)) in names.into_iter().zip(vals) {
+                let v = v.unwrap_or_else(|| self.types.any());
+                let id = n.map(|n| self.bind(&n, LocalTy::Scalar(v)));
+                out.push(Stmt::Let { locals: vec![id], init: Some(x) });
+            }
+            return;
+        }
+        let x = self.expr(init);
+        let Ty::Tuple(vs) = x.ty.clone() else {
+            self.cx.error(init.span(), "expected a call returning a tuple");
+            return;
+        };
+        if vs.len() != names.len() {
+            self.cx.error(t.span(), format!("the call returns {} values, the pattern binds {}", vs.len(), names.len()));
+            return;
+        }
+        let ids = names
+            .into_iter()
+            .zip(vs)
+            .map(|(n, v)| n.map(|n| self.bind(&n, LocalTy::Scalar(v))))
+            .collect();
+        out.push(Stmt::Let { locals: ids, init: Some(x) });
+    }
+
+    fn let_array(&mut self, pat: &syn::Pat, annot: Option<&syn::Type>, init: Option<&syn::Expr>, out: &mut Vec<Stmt>) {
+        let syn::Pat::Ident(pi) = pat else {
+            self.cx.error(pat.span(), "bind a local array to a name");
+            return;
+        };
+        let elem = self.types.any();
+        let mut len: Option<usize> = None;
+        if let Some(syn::Type::Array(a)) = annot {
+            match scalar_type(&a.elem) {
+                Some(s) => self.require(Some(elem), s, a.elem.span(), "the array's element type"),
+                None => self.cx.error(a.elem.span(), "array elements must be scalars"),
+            }
+            len = self.array_len(&a.len);
+        } else if let Some(t) = annot {
+            self.cx.error(t.span(), "expected an array type `[T; N]`");
+        }
+        let Some(init) = init else {
+            self.cx.error(pat.span(), "a local array needs an initialiser: `[0.0; N]` or `[a, b, ..]`");
+            return;
+        };
+        let ai = match strip_parens(init) {
+            syn::Expr::Repeat(r) => {
+                let (x, v) = self.scalar(&r.expr);
+                self.unify(Some(elem), v, r.expr.span(), "the array's element type");
+                let n = self.array_len(&r.len);
+                if let (Some(a), Some(b)) = (len, n) {
+                    if a != b {
+                        self.cx.error(r.len.span(), format!("array length {b} differs from the annotation's {a}"));
+                    }
+                }
+                len = len.or(n);
+                ArrayInit::Repeat(Box::new(x), len.unwrap_or(0))
+            }
+            syn::Expr::Array(a) => {
+                let mut xs = Vec::new();
+                for e in &a.elems {
+                    let (x, v) = self.scalar(e);
+                    self.unify(Some(elem), v, e.span(), "the array's element type");
+                    xs.push(x);
+                }
+                if let Some(n) = len {
+                    if n != xs.len() {
+                        self.cx.error(a.span(), format!("the annotation says {n} elements, the list has {}", xs.len()));
+                    }
+                }
+                len = Some(xs.len());
+                ArrayInit::List(xs)
+            }
+            other => {
+                self.cx.error(other.span(), "a local array is initialised with `[value; N]` or `[a, b, ..]`");
+                return;
+            }
+        };
+        let n = len.unwrap_or(0);
+        if n == 0 {
+            self.cx.error(pat.span(), "local arrays must have at least one element");
+        }
+        let id = self.bind(&pi.ident, LocalTy::Array(elem, n));
+        out.push(Stmt::LetArray { local: id, init: ai });
+    }
+
+    fn array_len(&mut self, e: &syn::Expr) -> Option<usize> {
+        if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) = strip_parens(e) {
+            if let Ok(n) = i.base10_parse::<usize>() {
+                if n <= 1 << 16 {
+                    return Some(n);
+                }
+                self.cx.error(e.span(), "local arrays hold at most 65536 elements");
+                return None;
+            }
+        }
+        self.cx.error(e.span(), "the length of a local array must be an integer literal");
+        None
+    }
+}
+
+fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Paren(p) => strip_parens(&p.expr),
+        syn::Expr::Group(g) => strip_parens(&g.expr),
+        other => other,
+    }
+}

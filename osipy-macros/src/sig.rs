@@ -1,0 +1,254 @@
+//! The signature model: which parameters are per item, uniform, rows or outputs.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type, Visibility};
+
+use crate::ctxt::Ctxt;
+use crate::types::Scalar;
+
+const SUPPORTED_TYPES: &str = "a kernel argument is a scalar (f32 f64 i32 u32 i64 u64 usize bool), \
+     a row `&[T]`, an output row `&mut [T]` or an output value `&mut T`";
+
+/// How a parameter is passed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ParamKind {
+    /// `x: T`
+    Scalar,
+    /// `x: &[T]`
+    Row,
+    /// `x: &mut [T]`
+    OutRow,
+    /// `x: &mut T`
+    OutScalar,
+}
+
+/// One parameter.
+#[derive(Clone)]
+pub struct Param {
+    /// Name.
+    pub name: Ident,
+    /// How it is passed.
+    pub kind: ParamKind,
+    /// Element or value type.
+    pub elem: Scalar,
+    /// `#[uniform]`: the same for every item.
+    pub uniform: bool,
+    /// Span of the whole parameter.
+    pub span: Span,
+}
+
+impl Param {
+    /// Whether the parameter is written by the kernel.
+    pub fn is_output(&self) -> bool {
+        matches!(self.kind, ParamKind::OutRow | ParamKind::OutScalar)
+    }
+}
+
+/// A checked kernel signature.
+#[derive(Clone)]
+pub struct Sig {
+    /// Function name.
+    pub name: Ident,
+    /// Visibility of the function.
+    pub vis: Visibility,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// Return values (none, one, or a tuple).
+    pub ret: Vec<Scalar>,
+    /// Whether the return type is written as a tuple.
+    pub ret_tuple: bool,
+}
+
+/// Checks the signature of `f`, recording every misuse in `cx`. `None` when it is unusable.
+pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
+    let s = &f.sig;
+    let before = cx.has_errors();
+    if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
+        cx.error(
+            s.generics.span(),
+            "generic parameters are not supported in an #[xp_kernel] function; write the kernel for concrete types (f32, f64, i32, ...)",
+        );
+    }
+    if let Some(a) = &s.asyncness {
+        cx.error(a.span, "`async` is not supported: an #[xp_kernel] function is a plain synchronous function");
+    }
+    if let Some(u) = &s.unsafety {
+        cx.error(u.span, "`unsafe` is not supported: an #[xp_kernel] function is safe code; indexing is checked by every backend");
+    }
+    if let Some(c) = &s.constness {
+        cx.error(c.span, "`const fn` is not supported: remove `const`");
+    }
+    if let Some(abi) = &s.abi {
+        cx.error(abi.span(), "an `extern` ABI is not supported: remove it");
+    }
+    if let Some(v) = &s.variadic {
+        cx.error(v.span(), "variadic arguments are not supported");
+    }
+    let mut params = Vec::new();
+    for arg in &s.inputs {
+        match arg {
+            FnArg::Receiver(r) => cx.error(
+                r.span(),
+                "methods are not supported: an #[xp_kernel] is a free function; pass the values as arguments",
+            ),
+            FnArg::Typed(pt) => {
+                let uniform = parse_param_attrs(cx, &pt.attrs);
+                let name = match &*pt.pat {
+                    Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
+                    other => {
+                        cx.error(
+                            other.span(),
+                            "patterns in arguments are not supported; bind the argument to a name (`x: f64`) and destructure in the body",
+                        );
+                        continue;
+                    }
+                };
+                let Some((kind, elem)) = param_type(cx, &pt.ty) else {
+                    continue;
+                };
+                if uniform.is_some() && matches!(kind, ParamKind::OutRow | ParamKind::OutScalar) {
+                    cx.error(
+                        uniform.unwrap_or_else(Span::call_site),
+                        "`#[uniform]` cannot mark an output: every item writes its own row or value; remove `#[uniform]` or make the argument an input",
+                    );
+                }
+                params.push(Param {
+                    name,
+                    kind,
+                    elem,
+                    uniform: uniform.is_some(),
+                    span: pt.span(),
+                });
+            }
+        }
+    }
+    let (ret, ret_tuple) = return_types(cx, &s.output);
+    if !cx.has_errors() && !params.iter().any(|p| !p.uniform) {
+        cx.error(
+            s.ident.span(),
+            "a kernel needs at least one per-item argument or output (a parameter without #[uniform]): it fixes the number of items",
+        );
+    }
+    if cx.has_errors() && !before {
+        return None;
+    }
+    Some(Sig {
+        name: s.ident.clone(),
+        vis: f.vis.clone(),
+        params,
+        ret,
+        ret_tuple,
+    })
+}
+
+/// Reads `#[uniform]` and rejects every other attribute on a parameter. Returns the span of
+/// `#[uniform]` if present.
+fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
+    let mut uniform: Option<Span> = None;
+    for a in attrs {
+        if a.path().is_ident("uniform") {
+            if !matches!(a.meta, syn::Meta::Path(_)) {
+                cx.error(a.span(), "`#[uniform]` takes no arguments");
+            }
+            if uniform.is_some() {
+                cx.error(a.span(), "duplicate `#[uniform]` on this argument");
+            }
+            uniform = Some(a.span());
+        } else {
+            let name = a.path().get_ident().map(|i| i.to_string()).unwrap_or_else(|| "..".into());
+            cx.error(
+                a.span(),
+                format!("unknown attribute `#[{name}]` on a kernel argument; the only one supported is `#[uniform]`"),
+            );
+        }
+    }
+    uniform
+}
+
+/// The scalar named by `ty`, if it is one.
+pub fn scalar_type(ty: &Type) -> Option<Scalar> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.get_ident().and_then(|i| Scalar::from_name(&i.to_string())),
+        Type::Paren(p) => scalar_type(&p.elem),
+        Type::Group(g) => scalar_type(&g.elem),
+        _ => None,
+    }
+}
+
+fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
+    if let Some(s) = scalar_type(ty) {
+        return Some((ParamKind::Scalar, s));
+    }
+    match ty {
+        Type::Reference(r) => {
+            let mutable = r.mutability.is_some();
+            if let Type::Slice(sl) = &*r.elem {
+                if let Some(s) = scalar_type(&sl.elem) {
+                    return Some((if mutable { ParamKind::OutRow } else { ParamKind::Row }, s));
+                }
+            } else if let Some(s) = scalar_type(&r.elem) {
+                if mutable {
+                    return Some((ParamKind::OutScalar, s));
+                }
+                cx.error(
+                    ty.span(),
+                    format!("a shared reference to a scalar is not supported; take the value: `{}`", s.name()),
+                );
+                return None;
+            }
+            cx.error(ty.span(), format!("unsupported argument type: {SUPPORTED_TYPES}"));
+            None
+        }
+        Type::ImplTrait(_) => {
+            cx.error(ty.span(), format!("`impl Trait` arguments are not supported: {SUPPORTED_TYPES}"));
+            None
+        }
+        _ => {
+            cx.error(ty.span(), format!("unsupported argument type: {SUPPORTED_TYPES}"));
+            None
+        }
+    }
+}
+
+fn return_types(cx: &mut Ctxt, out: &ReturnType) -> (Vec<Scalar>, bool) {
+    let ty = match out {
+        ReturnType::Default => return (Vec::new(), false),
+        ReturnType::Type(_, ty) => ty,
+    };
+    if let Some(s) = scalar_type(ty) {
+        return (vec![s], false);
+    }
+    match &**ty {
+        Type::Tuple(t) => {
+            let mut v = Vec::new();
+            for e in &t.elems {
+                match scalar_type(e) {
+                    Some(s) => v.push(s),
+                    None => cx.error(e.span(), "a kernel returns a scalar or a tuple of scalars"),
+                }
+            }
+            (v, true)
+        }
+        Type::Reference(_) | Type::Slice(_) | Type::Array(_) => {
+            cx.error(
+                ty.span(),
+                "returning a row is not supported; write it into an output argument `out: &mut [T]`",
+            );
+            (Vec::new(), false)
+        }
+        _ => {
+            let what = if matches!(&**ty, Type::Path(p) if p.path.is_ident("Vec")) || ty_is_vec(ty) {
+                "returning a `Vec` is not supported; write the values into an output argument `out: &mut [T]`"
+            } else {
+                "unsupported return type: a kernel returns a scalar (f32 f64 i32 u32 i64 u64 usize bool) or a tuple of scalars"
+            };
+            cx.error(ty.span(), what);
+            (Vec::new(), false)
+        }
+    }
+}
+
+fn ty_is_vec(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Vec"))
+}
