@@ -137,12 +137,14 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
     pub fn to_host(&self) -> Result<Array<T, D>> {
         match &self.inner {
             Inner::Host(a) => Ok(a.clone()),
-            Inner::Emulator(d) => Array::from_shape_vec(d.shape.clone(), d.data.clone()).map_err(|_| Error::DataLength {
-                context: "XpArray::to_host",
-                shape: d.shape.slice().to_vec(),
-                expected: d.shape.size(),
-                found: d.data.len(),
-            }),
+            Inner::Emulator(d) => {
+                Array::from_shape_vec(d.shape.clone(), d.data.clone()).map_err(|_| Error::DataLength {
+                    context: "XpArray::to_host",
+                    shape: d.shape.slice().to_vec(),
+                    expected: d.shape.size(),
+                    found: d.data.len(),
+                })
+            }
         }
     }
 
@@ -221,7 +223,9 @@ impl<T> Placed for Vec<T> {
     }
 }
 
-pub(crate) fn device_data_mut<T: Element, D: Dimension>(a: &mut XpArray<T, D>) -> Option<&mut DeviceData<T, D>> {
+pub(crate) fn device_data_mut<T: Element, D: Dimension>(
+    a: &mut XpArray<T, D>,
+) -> Option<&mut DeviceData<T, D>> {
     match &mut a.inner {
         Inner::Host(_) => None,
         Inner::Emulator(d) => Some(d),

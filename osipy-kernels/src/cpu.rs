@@ -4,13 +4,20 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 
-/// Why one item stopped early. Built only on the cold path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    /// Function whose body held the failing index.
+/// Where in a kernel body an index is checked: the function and the array.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Site {
+    /// Function whose body holds the indexing.
     pub function: &'static str,
     /// The row or local array indexed.
     pub array: &'static str,
+}
+
+/// Why one item stopped early. Small (three words) so the checked path stays cheap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// Where the failing index was.
+    pub site: &'static Site,
     /// The index used.
     pub index: usize,
     /// The length of the row or array.
@@ -21,20 +28,15 @@ impl Fault {
     /// An out-of-range index.
     #[cold]
     #[inline(never)]
-    pub fn out_of_bounds(function: &'static str, array: &'static str, index: usize, len: usize) -> Fault {
-        Fault {
-            function,
-            array,
-            index,
-            len,
-        }
+    pub fn out_of_bounds(site: &'static Site, index: usize, len: usize) -> Fault {
+        Fault { site, index, len }
     }
 
     fn into_error(self, kernel: &'static str, item: usize) -> Error {
         Error::IndexOutOfBounds {
             kernel,
-            function: self.function,
-            array: self.array,
+            function: self.site.function,
+            array: self.site.array,
             item,
             index: self.index,
             len: self.len,
@@ -110,20 +112,20 @@ pub fn has_fma() -> bool {
 
 /// Checked read of `s[i]`.
 #[inline(always)]
-pub fn get<T: Copy>(s: &[T], i: usize, function: &'static str, array: &'static str) -> Result<T, Fault> {
+pub fn get<T: Copy>(s: &[T], i: usize, site: &'static Site) -> Result<T, Fault> {
     match s.get(i) {
         Some(v) => Ok(*v),
-        None => Err(Fault::out_of_bounds(function, array, i, s.len())),
+        None => Err(Fault::out_of_bounds(site, i, s.len())),
     }
 }
 
 /// Checked mutable access to `s[i]`.
 #[inline(always)]
-pub fn get_mut<'a, T>(s: &'a mut [T], i: usize, function: &'static str, array: &'static str) -> Result<&'a mut T, Fault> {
+pub fn get_mut<'a, T>(s: &'a mut [T], i: usize, site: &'static Site) -> Result<&'a mut T, Fault> {
     let len = s.len();
     match s.get_mut(i) {
         Some(v) => Ok(v),
-        None => Err(Fault::out_of_bounds(function, array, i, len)),
+        None => Err(Fault::out_of_bounds(site, i, len)),
     }
 }
 

@@ -28,7 +28,9 @@ mod sealed {
 /// A scalar type usable as a kernel argument or array element.
 ///
 /// Implemented for `f32 f64 i32 u32 i64 u64 usize bool` only.
-pub trait Element: Copy + Send + Sync + Default + PartialEq + std::fmt::Debug + 'static + sealed::Sealed {
+pub trait Element:
+    Copy + Send + Sync + Default + PartialEq + std::fmt::Debug + 'static + sealed::Sealed
+{
     /// Which scalar this is.
     const KIND: ScalarKind;
 }

@@ -43,7 +43,7 @@ mod plan;
 
 pub use args::{HostIn, HostOut, IntoXpMut, IntoXpRef, XpMut, XpRef};
 pub use array::{DeviceData, XpArray};
-pub use cpu::Fault;
+pub use cpu::{Fault, Site};
 pub use device::{is_gpu_available, select_device, Device, Placed};
 pub use element::{Element, ScalarKind};
 pub use error::{Error, Result};
@@ -55,16 +55,16 @@ pub use osipy_macros::xp_kernel;
 /// Items used by the code `#[xp_kernel]` generates. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::cpu::{get, get_mut, has_fma, run_chunks, Fault, ReturnBuf, SyncPtr};
+    pub use crate::cpu::{get, get_mut, has_fma, run_chunks, Fault, ReturnBuf, Site, SyncPtr};
     pub use crate::math;
     pub use crate::ops::{f32_ops, f64_ops, KernelInt};
     pub use crate::{
-        plan, ArgInfo, Device, Element, Error, HostIn, HostOut, IntoXpMut, IntoXpRef, Result, Role, XpArray, XpMut,
-        XpRef,
+        plan, ArgInfo, Device, Element, Error, HostIn, HostOut, IntoXpMut, IntoXpRef, Result, Role, XpArray,
+        XpMut, XpRef,
     };
     pub use osipy_macros::xp_inline;
     pub use std::mem::MaybeUninit;
-    pub use std::result::Result::{Err, Ok};
     pub use std::option::Option::{self, None, Some};
+    pub use std::result::Result::{Err, Ok};
     pub use std::vec::Vec;
 }

@@ -55,6 +55,8 @@ macro_rules! float_ops {
                     b
                 } else if a.is_nan() {
                     b
+                } else if b.is_nan() {
+                    a
                 } else {
                     <$t>::from_bits(a.to_bits() | b.to_bits())
                 }
@@ -69,6 +71,8 @@ macro_rules! float_ops {
                     b
                 } else if a.is_nan() {
                     b
+                } else if b.is_nan() {
+                    a
                 } else {
                     <$t>::from_bits(a.to_bits() & b.to_bits())
                 }
@@ -116,6 +120,8 @@ mod tests {
         assert_eq!(f64_ops::max(-0.0, 0.0).to_bits(), 0.0f64.to_bits());
         assert_eq!(f64_ops::min(f64::NAN, 1.0), 1.0);
         assert_eq!(f64_ops::max(2.0, f64::NAN), 2.0);
+        assert_eq!(f64_ops::min(-3.0, f64::NAN), -3.0);
+        assert_eq!(f64_ops::max(f64::NAN, -3.0), -3.0);
         assert!(f64_ops::min(f64::NAN, f64::NAN).is_nan());
         assert_eq!(f64_ops::signum(-0.0), -1.0);
         assert_eq!(f32_ops::signum(3.0), 1.0);

@@ -186,7 +186,11 @@ impl Emitter<'_> {
                 let n = lname(*var);
                 let t = self.local_ty(*var);
                 let (s, e) = (self.expr(start), self.expr(end));
-                let range = if *inclusive { quote!((#s..=#e)) } else { quote!((#s..#e)) };
+                let range = if *inclusive {
+                    quote!((#s..=#e))
+                } else {
+                    quote!((#s..#e))
+                };
                 let range = if *rev { quote!(#range.rev()) } else { range };
                 let b = self.block(body);
                 quote!(for #n in #range { let #n: #t = #n; #b })
@@ -233,7 +237,11 @@ impl Emitter<'_> {
             Place::Param(i) => {
                 let n = pname(*i);
                 let p = &self.f.sig.params[*i];
-                let target = if p.kind == ParamKind::OutScalar { quote!(*#n) } else { quote!(#n) };
+                let target = if p.kind == ParamKind::OutScalar {
+                    quote!(*#n)
+                } else {
+                    quote!(#n)
+                };
                 (target, p.elem, quote!())
             }
             Place::Index(a, idx) => {
@@ -248,7 +256,9 @@ impl Emitter<'_> {
                 };
                 let setup = quote! {
                     let __xp_i: usize = #i;
-                    let __xp_place = ::osipy_kernels::__private::get_mut(#s, __xp_i, #fname, #aname)?;
+                    let __xp_place = ::osipy_kernels::__private::get_mut(
+                        #s, __xp_i, &::osipy_kernels::__private::Site { function: #fname, array: #aname },
+                    )?;
                 };
                 (quote!(*__xp_place), t, setup)
             }
@@ -301,7 +311,9 @@ impl Emitter<'_> {
                 let i = self.expr(i);
                 let s = self.slice(*a, false);
                 let (fname, aname) = (self.fn_name(), self.array_name(*a));
-                quote!(::osipy_kernels::__private::get(#s, #i, #fname, #aname)?)
+                quote!(::osipy_kernels::__private::get(
+                    #s, #i, &::osipy_kernels::__private::Site { function: #fname, array: #aname },
+                )?)
             }
             ExprKind::Len(a) => match a {
                 ArrayRef::Param(i) => {
@@ -358,8 +370,16 @@ impl Emitter<'_> {
         let t = args.first().map(|a| self.expr_scalar(a)).unwrap_or(Scalar::F64);
         let xs: Vec<TokenStream> = args.iter().map(|a| self.expr(a)).collect();
         let tt = t.tokens();
-        let m = if t == Scalar::F32 { quote!(f32) } else { quote!(f64) };
-        let ops = if t == Scalar::F32 { quote!(f32_ops) } else { quote!(f64_ops) };
+        let m = if t == Scalar::F32 {
+            quote!(f32)
+        } else {
+            quote!(f64)
+        };
+        let ops = if t == Scalar::F32 {
+            quote!(f32_ops)
+        } else {
+            quote!(f64_ops)
+        };
         let p = quote!(::osipy_kernels::__private);
         match intr {
             Intr::Exp => quote!(#p::math::#m::exp(#(#xs),*)),

@@ -10,7 +10,7 @@ use crate::calls::call_paths;
 use crate::ctxt::Ctxt;
 use crate::inline::State;
 use crate::ir::Func;
-use crate::launch::{launch_module, fallback_module};
+use crate::launch::{fallback_module, launch_module};
 use crate::lower::lower_fn;
 use crate::sig::{parse_sig, Sig};
 
@@ -33,7 +33,10 @@ pub fn finish(state: &State) -> TokenStream {
             }
             None => cx.error(
                 proc_macro2::Span::call_site(),
-                format!("the kernel `{}` called here has errors of its own", d.item.sig.ident),
+                format!(
+                    "the kernel `{}` called here has errors of its own",
+                    d.item.sig.ident
+                ),
             ),
         }
     }
@@ -60,7 +63,9 @@ pub fn finish(state: &State) -> TokenStream {
                 }
             }
         }
-        let Some(sig) = sigs.get(*id).cloned() else { continue };
+        let Some(sig) = sigs.get(*id).cloned() else {
+            continue;
+        };
         funcs.push(lower_fn(&mut cx, item, &sig, id.to_string(), ids, &csigs));
     }
     if cx.has_errors() {
@@ -81,14 +86,26 @@ fn check_recursion(cx: &mut Ctxt, state: &State) {
     for e in &state.edges {
         graph.entry(e.from.as_str()).or_default().push(e.to.as_str());
     }
-    let names: HashMap<&str, String> = std::iter::once((state.root_id.as_str(), state.root.sig.ident.to_string()))
-        .chain(state.done.iter().map(|d| (d.id.as_str(), d.item.sig.ident.to_string())))
-        .collect();
+    let names: HashMap<&str, String> =
+        std::iter::once((state.root_id.as_str(), state.root.sig.ident.to_string()))
+            .chain(
+                state
+                    .done
+                    .iter()
+                    .map(|d| (d.id.as_str(), d.item.sig.ident.to_string())),
+            )
+            .collect();
     let calls = call_paths(&state.root.block);
     for e in state.edges.iter().filter(|e| e.from == state.root_id) {
         if let Some(cycle) = find_cycle(&graph, &e.to, &state.root_id) {
-            let chain: Vec<String> = cycle.iter().map(|id| format!("`{}`", names.get(id).cloned().unwrap_or_default())).collect();
-            let span = calls.get(e.index).map(|c| c.span).unwrap_or_else(proc_macro2::Span::call_site);
+            let chain: Vec<String> = cycle
+                .iter()
+                .map(|id| format!("`{}`", names.get(id).cloned().unwrap_or_default()))
+                .collect();
+            let span = calls
+                .get(e.index)
+                .map(|c| c.span)
+                .unwrap_or_else(proc_macro2::Span::call_site);
             cx.error(
                 span,
                 format!(
@@ -101,7 +118,11 @@ fn check_recursion(cx: &mut Ctxt, state: &State) {
 }
 
 /// A path from `start` that returns to `root` or to a node already on the path.
-fn find_cycle<'a>(graph: &HashMap<&'a str, Vec<&'a str>>, start: &'a str, root: &'a str) -> Option<Vec<&'a str>> {
+fn find_cycle<'a>(
+    graph: &HashMap<&'a str, Vec<&'a str>>,
+    start: &'a str,
+    root: &'a str,
+) -> Option<Vec<&'a str>> {
     fn dfs<'a>(
         g: &HashMap<&'a str, Vec<&'a str>>,
         node: &'a str,
@@ -144,9 +165,17 @@ pub fn unique_id(name: &syn::Ident) -> (String, String) {
     (id, format!("{h:016x}"))
 }
 
-/// The function as written, with the kernel attributes on its parameters removed.
+/// The function as written, with the kernel attributes on its parameters removed, and the
+/// clippy lints allowed that recommend constructs outside the kernel language (iterators,
+/// `copy_from_slice`, `clamp`).
 pub fn original(f: &ItemFn) -> ItemFn {
     let mut f = f.clone();
+    f.attrs.push(syn::parse_quote!(#[allow(
+        clippy::needless_range_loop,
+        clippy::manual_memcpy,
+        clippy::manual_clamp,
+        clippy::explicit_counter_loop
+    )]));
     for arg in f.sig.inputs.iter_mut() {
         if let syn::FnArg::Typed(pt) = arg {
             pt.attrs.clear();

@@ -300,6 +300,7 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
     quote! {
         #[doc(hidden)]
         #[macro_export]
+        #[allow(clippy::crate_in_macro_def)]
         macro_rules! #mac {
             ($($cb:tt)*) => {
                 ::osipy_kernels::__private::xp_inline! { @callee #id { #f } $($cb)* }

@@ -18,8 +18,63 @@ pub fn launch_module(funcs: &[Func]) -> TokenStream {
     let root = &funcs[0];
     let index = |id: &str| funcs.iter().position(|f| f.id == id).unwrap_or(0);
     let fns = funcs.iter().enumerate().map(|(k, f)| emit_fn(f, k, &index));
-    let body = launch_body(&root.sig);
+    let body = launch_body(&root.sig, funcs.iter().any(uses_fma));
     module(&root.sig, quote!(#(#fns)*), body)
+}
+
+/// Whether a function uses fused multiply-add, directly (`mul_add`) or through the math
+/// library. Only then is a second CPU version compiled with FMA enabled: for other kernels
+/// the wider instruction set buys nothing and can cost a little.
+fn uses_fma(f: &Func) -> bool {
+    use crate::ir::{Block, Expr, ExprKind, Intr, Stmt};
+    fn block(b: &Block) -> bool {
+        b.stmts.iter().any(stmt) || b.tail.as_deref().is_some_and(expr)
+    }
+    fn stmt(s: &Stmt) -> bool {
+        match s {
+            Stmt::Let { init, .. } => init.as_ref().is_some_and(expr),
+            Stmt::LetArray { init, .. } => match init {
+                crate::ir::ArrayInit::Repeat(x, _) => expr(x),
+                crate::ir::ArrayInit::List(xs) => xs.iter().any(expr),
+            },
+            Stmt::Assign { place, value, .. } => {
+                expr(value) || matches!(place, crate::ir::Place::Index(_, i) if expr(i))
+            }
+            Stmt::Expr(e) => expr(e),
+            Stmt::While { cond, body } => expr(cond) || block(body),
+            Stmt::For { start, end, body, .. } => expr(start) || expr(end) || block(body),
+            Stmt::Loop(b) => block(b),
+            Stmt::Return(v, _) => v.as_ref().is_some_and(expr),
+            Stmt::Break(_) | Stmt::Continue(_) => false,
+        }
+    }
+    fn expr(e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Intrinsic(i, args) => {
+                matches!(
+                    i,
+                    Intr::MulAdd
+                        | Intr::Exp
+                        | Intr::Exp2
+                        | Intr::Ln
+                        | Intr::Log2
+                        | Intr::Log10
+                        | Intr::Powf
+                        | Intr::Powi
+                ) || args.iter().any(expr)
+            }
+            ExprKind::Unary(_, x) | ExprKind::Cast(x, _) | ExprKind::Index(_, x) => expr(x),
+            ExprKind::Binary(_, a, b) => expr(a) || expr(b),
+            ExprKind::Call(_, args) => args
+                .iter()
+                .any(|a| matches!(a, crate::ir::Arg::Value(x) if expr(x))),
+            ExprKind::If(c, t, e2) => expr(c) || block(t) || e2.as_ref().is_some_and(block),
+            ExprKind::Block(b) => block(b),
+            ExprKind::Tuple(xs) => xs.iter().any(expr),
+            ExprKind::Lit(_) | ExprKind::Local(_) | ExprKind::Param(_) | ExprKind::Len(_) => false,
+        }
+    }
+    block(&f.body)
 }
 
 /// The module of a kernel with errors: same items, so callers get no follow-on errors;
@@ -97,7 +152,7 @@ fn launch_ret(sig: &Sig) -> TokenStream {
 }
 
 /// The body of `launch`: check, dispatch, run on the CPU.
-fn launch_body(sig: &Sig) -> TokenStream {
+fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
     let p = private();
     let mut convert = Vec::new();
     let mut infos = Vec::new();
@@ -168,7 +223,9 @@ fn launch_body(sig: &Sig) -> TokenStream {
                 fields.push(quote!(#fl: usize));
                 inits.push(quote!(#f: #p::SyncPtr(#h.slice().as_ptr() as *mut #t)));
                 inits.push(quote!(#fl: __xp_plan.row_lens[#k]));
-                item_args.push(quote!(unsafe { ::core::slice::from_raw_parts(self.#f.0.add(i * self.#fl), self.#fl) }));
+                item_args.push(
+                    quote!(unsafe { ::core::slice::from_raw_parts(self.#f.0.add(i * self.#fl), self.#fl) }),
+                );
             }
             (ParamKind::OutScalar, _) => {
                 fields.push(quote!(#f: #p::SyncPtr<#t>));
@@ -213,6 +270,32 @@ fn launch_body(sig: &Sig) -> TokenStream {
     };
     let root_fn = fn_ident(0);
     let ret_ty = ret_type(&sig.ret, sig.ret_tuple);
+    let fma_variant = if fma {
+        quote! {
+            #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+            #[target_feature(enable = "fma")]
+            unsafe fn chunk_fma(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+                self.chunk_impl(lo, hi)
+            }
+
+            fn chunk(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+                #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+                {
+                    if #p::has_fma() {
+                        // SAFETY: the CPU has FMA.
+                        return unsafe { self.chunk_fma(lo, hi) };
+                    }
+                }
+                self.chunk_impl(lo, hi)
+            }
+        }
+    } else {
+        quote! {
+            fn chunk(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+                self.chunk_impl(lo, hi)
+            }
+        }
+    };
     quote! {
         #(#convert)*
         let __xp_plan = #p::plan(NAME, &[#(#infos),*])?;
@@ -251,22 +334,7 @@ fn launch_body(sig: &Sig) -> TokenStream {
                 first
             }
 
-            #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-            #[target_feature(enable = "fma")]
-            unsafe fn chunk_fma(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
-                self.chunk_impl(lo, hi)
-            }
-
-            fn chunk(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
-                #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-                {
-                    if #p::has_fma() {
-                        // SAFETY: the CPU has FMA.
-                        return unsafe { self.chunk_fma(lo, hi) };
-                    }
-                }
-                self.chunk_impl(lo, hi)
-            }
+            #fma_variant
         }
         let __xp_args = __XpArgs {
             #(#inits,)*

@@ -3,9 +3,9 @@
 //!
 //! Use it through `osipy_kernels::xp_kernel`; the generated code names only
 //! `::osipy_kernels::__private`. The expansion runs in steps, one concern per file:
-//! [`sig`] checks the signature model, [`calls`] and [`inline`] fetch the bodies of called
-//! kernels, [`lower`] / [`lower_expr`] build the typed IR of [`ir`] with inference from
-//! [`types`], [`cpu`] lowers it to Rust and [`launch`] generates the module with `launch`.
+//! `sig` checks the signature model, `calls` and `inline` fetch the bodies of called
+//! kernels, `lower` / `lower_expr` build the typed IR of `ir` with inference from
+//! `types`, `cpu` lowers it to Rust and `launch` generates the module with `launch`.
 
 mod calls;
 mod cpu;
@@ -47,7 +47,10 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::default();
     if !attr.is_empty() {
-        cx.error(attr.span(), "unknown #[xp_kernel] option: the attribute takes no options");
+        cx.error(
+            attr.span(),
+            "unknown #[xp_kernel] option: the attribute takes no options",
+        );
     }
     for a in &f.attrs {
         if a.path().segments.last().is_some_and(|s| s.ident == "xp_kernel") {

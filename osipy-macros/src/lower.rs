@@ -34,7 +34,14 @@ pub(crate) struct Lowerer<'a> {
 
 /// Lowers `f` (whose signature is `sig`) to IR. `callee_sigs[i]` is the signature of the
 /// function called through the `i`-th distinct call path of the body.
-pub fn lower_fn(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig, id: String, callee_ids: Vec<String>, callee_sigs: &[Sig]) -> Func {
+pub fn lower_fn(
+    cx: &mut Ctxt,
+    f: &syn::ItemFn,
+    sig: &Sig,
+    id: String,
+    callee_ids: Vec<String>,
+    callee_sigs: &[Sig],
+) -> Func {
     let mut types = Types::default();
     let params: Vec<TyVar> = sig.params.iter().map(|p| types.known(p.elem)).collect();
     let ret: Vec<TyVar> = sig.ret.iter().map(|s| types.known(*s)).collect();
@@ -65,7 +72,8 @@ pub fn lower_fn(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig, id: String, callee_id
         let t = lw.check_return(*tail);
         body.tail = Some(Box::new(t));
     } else if !lw.sig.ret.is_empty() && !diverges(&body) && !ends_in_loop(&body) {
-        lw.cx.error(f.sig.output.span(), "the function must end with its return value");
+        lw.cx
+            .error(f.sig.output.span(), "the function must end with its return value");
     }
     lw.types.apply_defaults();
     Func {
@@ -197,7 +205,10 @@ impl Lowerer<'_> {
                     self.cx.error(b.span(), "loop labels are not supported");
                 }
                 if let Some(v) = &b.expr {
-                    self.cx.error(v.span(), "`break` with a value is not supported; assign to a local before `break`");
+                    self.cx.error(
+                        v.span(),
+                        "`break` with a value is not supported; assign to a local before `break`",
+                    );
                 }
                 if self.loops == 0 {
                     self.cx.error(b.span(), "`break` outside a loop");
@@ -219,7 +230,8 @@ impl Lowerer<'_> {
                     self.check_return(x)
                 });
                 if v.is_none() && !self.sig.ret.is_empty() {
-                    self.cx.error(r.span(), "`return` needs the kernel's return value");
+                    self.cx
+                        .error(r.span(), "`return` needs the kernel's return value");
                 }
                 Stmt::Return(v, r.span())
             }
@@ -252,7 +264,8 @@ impl Lowerer<'_> {
             _ => {
                 if let ExprKind::Tuple(_) = x.kind {
                 } else if !matches!(x.kind, ExprKind::If(..) | ExprKind::Block(_)) || !ret.is_empty() {
-                    self.cx.error(span, "this value does not match the kernel's return type");
+                    self.cx
+                        .error(span, "this value does not match the kernel's return type");
                 }
             }
         }
@@ -287,7 +300,10 @@ impl Lowerer<'_> {
                     Some(Binding::Local(l)) => match self.locals[l].ty {
                         LocalTy::Scalar(v) => Some((Place::Local(l), Some(v))),
                         LocalTy::Array(..) => {
-                            self.cx.error(e.span(), "assigning a whole array is not supported; assign its elements");
+                            self.cx.error(
+                                e.span(),
+                                "assigning a whole array is not supported; assign its elements",
+                            );
                             None
                         }
                     },
@@ -295,7 +311,8 @@ impl Lowerer<'_> {
                         Some((Place::Param(i), Some(self.params[i])))
                     }
                     Some(Binding::Param(i)) if self.sig.params[i].kind == ParamKind::OutScalar => {
-                        self.cx.error(e.span(), format!("write the output through `*{name} = ...`"));
+                        self.cx
+                            .error(e.span(), format!("write the output through `*{name} = ...`"));
                         None
                     }
                     _ => {
@@ -314,14 +331,25 @@ impl Lowerer<'_> {
             syn::Expr::Index(ix) => {
                 let (a, ev, writable) = self.array_ref(&ix.expr, "assignment")?;
                 if !writable {
-                    self.cx.error(ix.expr.span(), "cannot assign into an input row; write into an output `&mut [T]` or a local array");
+                    self.cx.error(
+                        ix.expr.span(),
+                        "cannot assign into an input row; write into an output `&mut [T]` or a local array",
+                    );
                 }
                 let (i, iv) = self.scalar(&ix.index);
-                self.require(iv, Scalar::Usize, ix.index.span(), "an index (indices are `usize`)");
+                self.require(
+                    iv,
+                    Scalar::Usize,
+                    ix.index.span(),
+                    "an index (indices are `usize`)",
+                );
                 Some((Place::Index(a, Box::new(i)), ev))
             }
             _ => {
-                self.cx.error(e.span(), "unsupported assignment target: assign to a local, `*out`, or an element `row[i]`");
+                self.cx.error(
+                    e.span(),
+                    "unsupported assignment target: assign to a local, `*out`, or an element `row[i]`",
+                );
                 None
             }
         }
@@ -330,23 +358,39 @@ impl Lowerer<'_> {
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> Stmt {
         self.no_label(&f.label);
         let (range, rev) = match &*f.expr {
-            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => (strip_parens(&m.receiver), true),
+            syn::Expr::MethodCall(m) if m.method == "rev" && m.args.is_empty() => {
+                (strip_parens(&m.receiver), true)
+            }
             other => (strip_parens(other), false),
         };
         let syn::Expr::Range(r) = range else {
-            self.cx.error(f.expr.span(), "`for` loops iterate over an integer range: `a..b`, `a..=b` or `(a..b).rev()`");
-            return Stmt::Loop(Block { stmts: Vec::new(), tail: None });
+            self.cx.error(
+                f.expr.span(),
+                "`for` loops iterate over an integer range: `a..b`, `a..=b` or `(a..b).rev()`",
+            );
+            return Stmt::Loop(Block {
+                stmts: Vec::new(),
+                tail: None,
+            });
         };
         let (Some(s), Some(e)) = (&r.start, &r.end) else {
-            self.cx.error(r.span(), "a `for` range needs both ends: `a..b` or `a..=b`");
-            return Stmt::Loop(Block { stmts: Vec::new(), tail: None });
+            self.cx
+                .error(r.span(), "a `for` range needs both ends: `a..b` or `a..=b`");
+            return Stmt::Loop(Block {
+                stmts: Vec::new(),
+                tail: None,
+            });
         };
         let inclusive = matches!(r.limits, syn::RangeLimits::Closed(_));
         let (start, sv) = self.scalar(s);
         let (end, ev) = self.scalar(e);
         self.unify(sv, ev, r.span(), "the ends of a range");
         let v = sv.unwrap_or_else(|| self.types.int());
-        if matches!(self.types.probe(v), crate::types::Known::Float | crate::types::Known::Scalar(Scalar::F32 | Scalar::F64 | Scalar::Bool)) {
+        if matches!(
+            self.types.probe(v),
+            crate::types::Known::Float
+                | crate::types::Known::Scalar(Scalar::F32 | Scalar::F64 | Scalar::Bool)
+        ) {
             self.cx.error(r.span(), "a `for` range must be of integers");
         }
         self.scopes.push(Vec::new());
@@ -386,7 +430,10 @@ impl Lowerer<'_> {
         let init = l.init.as_ref().map(|i| &*i.expr);
         // Arrays.
         let is_array = matches!(annot, Some(syn::Type::Array(_)))
-            || matches!(init.map(strip_parens), Some(syn::Expr::Array(_) | syn::Expr::Repeat(_)));
+            || matches!(
+                init.map(strip_parens),
+                Some(syn::Expr::Array(_) | syn::Expr::Repeat(_))
+            );
         if is_array {
             return self.let_array(pat, annot, init, out);
         }
@@ -432,7 +479,9 @@ impl Lowerer<'_> {
         let mut names = Vec::new();
         for p in &t.elems {
             match p {
-                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => names.push(Some(pi.ident.clone())),
+                syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                    names.push(Some(pi.ident.clone()))
+                }
                 syn::Pat::Wild(_) => names.push(None),
                 other => {
                     self.cx.error(other.span(), "tuple patterns hold names or `_`");
@@ -442,14 +491,20 @@ impl Lowerer<'_> {
         }
         if let syn::Expr::Tuple(te) = strip_parens(init) {
             if te.elems.len() != names.len() {
-                self.cx.error(te.span(), "the tuple has a different number of elements than the pattern");
+                self.cx.error(
+                    te.span(),
+                    "the tuple has a different number of elements than the pattern",
+                );
                 return;
             }
             let vals: Vec<(Expr, TyVarOf)> = te.elems.iter().map(|e| self.scalar(e)).collect();
             for (n, (x, v)) in names.into_iter().zip(vals) {
                 let v = v.unwrap_or_else(|| self.types.any());
                 let id = n.map(|n| self.bind(&n, LocalTy::Scalar(v)));
-                out.push(Stmt::Let { locals: vec![id], init: Some(x) });
+                out.push(Stmt::Let {
+                    locals: vec![id],
+                    init: Some(x),
+                });
             }
             return;
         }
@@ -459,7 +514,14 @@ impl Lowerer<'_> {
             return;
         };
         if vs.len() != names.len() {
-            self.cx.error(t.span(), format!("the call returns {} values, the pattern binds {}", vs.len(), names.len()));
+            self.cx.error(
+                t.span(),
+                format!(
+                    "the call returns {} values, the pattern binds {}",
+                    vs.len(),
+                    names.len()
+                ),
+            );
             return;
         }
         let ids = names
@@ -467,10 +529,19 @@ impl Lowerer<'_> {
             .zip(vs)
             .map(|(n, v)| n.map(|n| self.bind(&n, LocalTy::Scalar(v))))
             .collect();
-        out.push(Stmt::Let { locals: ids, init: Some(x) });
+        out.push(Stmt::Let {
+            locals: ids,
+            init: Some(x),
+        });
     }
 
-    fn let_array(&mut self, pat: &syn::Pat, annot: Option<&syn::Type>, init: Option<&syn::Expr>, out: &mut Vec<Stmt>) {
+    fn let_array(
+        &mut self,
+        pat: &syn::Pat,
+        annot: Option<&syn::Type>,
+        init: Option<&syn::Expr>,
+        out: &mut Vec<Stmt>,
+    ) {
         let syn::Pat::Ident(pi) = pat else {
             self.cx.error(pat.span(), "bind a local array to a name");
             return;
@@ -487,7 +558,10 @@ impl Lowerer<'_> {
             self.cx.error(t.span(), "expected an array type `[T; N]`");
         }
         let Some(init) = init else {
-            self.cx.error(pat.span(), "a local array needs an initialiser: `[0.0; N]` or `[a, b, ..]`");
+            self.cx.error(
+                pat.span(),
+                "a local array needs an initialiser: `[0.0; N]` or `[a, b, ..]`",
+            );
             return;
         };
         let ai = match strip_parens(init) {
@@ -497,7 +571,10 @@ impl Lowerer<'_> {
                 let n = self.array_len(&r.len);
                 if let (Some(a), Some(b)) = (len, n) {
                     if a != b {
-                        self.cx.error(r.len.span(), format!("array length {b} differs from the annotation's {a}"));
+                        self.cx.error(
+                            r.len.span(),
+                            format!("array length {b} differs from the annotation's {a}"),
+                        );
                     }
                 }
                 len = len.or(n);
@@ -512,36 +589,49 @@ impl Lowerer<'_> {
                 }
                 if let Some(n) = len {
                     if n != xs.len() {
-                        self.cx.error(a.span(), format!("the annotation says {n} elements, the list has {}", xs.len()));
+                        self.cx.error(
+                            a.span(),
+                            format!("the annotation says {n} elements, the list has {}", xs.len()),
+                        );
                     }
                 }
                 len = Some(xs.len());
                 ArrayInit::List(xs)
             }
             other => {
-                self.cx.error(other.span(), "a local array is initialised with `[value; N]` or `[a, b, ..]`");
+                self.cx.error(
+                    other.span(),
+                    "a local array is initialised with `[value; N]` or `[a, b, ..]`",
+                );
                 return;
             }
         };
         let n = len.unwrap_or(0);
         if n == 0 {
-            self.cx.error(pat.span(), "local arrays must have at least one element");
+            self.cx
+                .error(pat.span(), "local arrays must have at least one element");
         }
         let id = self.bind(&pi.ident, LocalTy::Array(elem, n));
         out.push(Stmt::LetArray { local: id, init: ai });
     }
 
     fn array_len(&mut self, e: &syn::Expr) -> Option<usize> {
-        if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) = strip_parens(e) {
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) = strip_parens(e)
+        {
             if let Ok(n) = i.base10_parse::<usize>() {
                 if n <= 1 << 16 {
                     return Some(n);
                 }
-                self.cx.error(e.span(), "local arrays hold at most 65536 elements");
+                self.cx
+                    .error(e.span(), "local arrays hold at most 65536 elements");
                 return None;
             }
         }
-        self.cx.error(e.span(), "the length of a local array must be an integer literal");
+        self.cx
+            .error(e.span(), "the length of a local array must be an integer literal");
         None
     }
 }

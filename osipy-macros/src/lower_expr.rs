@@ -45,11 +45,17 @@ impl Lowerer<'_> {
         let v = match &x.ty {
             Ty::Scalar(v) => Some(*v),
             Ty::Unit => {
-                self.cx.error(e.span(), "expected a value here, found an expression with no value");
+                self.cx.error(
+                    e.span(),
+                    "expected a value here, found an expression with no value",
+                );
                 None
             }
             Ty::Tuple(_) => {
-                self.cx.error(e.span(), "expected a single value here, found a tuple; bind it with `let (a, b) = ...`");
+                self.cx.error(
+                    e.span(),
+                    "expected a single value here, found a tuple; bind it with `let (a, b) = ...`",
+                );
                 None
             }
         };
@@ -98,7 +104,13 @@ impl Lowerer<'_> {
                 self.bad(span)
             }
             syn::Expr::Macro(m) => {
-                let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let name = m
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
                 self.cx.error(
                     m.span(),
                     format!("macros such as `{name}!` are not supported in a kernel body; a kernel computes values and writes outputs"),
@@ -113,15 +125,20 @@ impl Lowerer<'_> {
                 self.bad(span)
             }
             syn::Expr::Tuple(t) => {
-                self.cx.error(t.span(), "tuples are supported only as a kernel's return value");
+                self.cx
+                    .error(t.span(), "tuples are supported only as a kernel's return value");
                 self.bad(span)
             }
             syn::Expr::Match(m) => {
-                self.cx.error(m.match_token.span, "`match` is not supported; use `if` / `else`");
+                self.cx
+                    .error(m.match_token.span, "`match` is not supported; use `if` / `else`");
                 self.bad(span)
             }
             syn::Expr::Field(f) => {
-                self.cx.error(f.span(), "field access is not supported; a kernel works on scalars, rows and local arrays");
+                self.cx.error(
+                    f.span(),
+                    "field access is not supported; a kernel works on scalars, rows and local arrays",
+                );
                 self.bad(span)
             }
             syn::Expr::Reference(r) => {
@@ -132,11 +149,15 @@ impl Lowerer<'_> {
                 self.bad(span)
             }
             syn::Expr::Array(_) | syn::Expr::Repeat(_) => {
-                self.cx.error(span, "array expressions are supported only as the initialiser of `let a = [..];`");
+                self.cx.error(
+                    span,
+                    "array expressions are supported only as the initialiser of `let a = [..];`",
+                );
                 self.bad(span)
             }
             syn::Expr::Range(_) => {
-                self.cx.error(span, "ranges are supported only in `for i in a..b`");
+                self.cx
+                    .error(span, "ranges are supported only in `for i in a..b`");
                 self.bad(span)
             }
             syn::Expr::Assign(_)
@@ -146,23 +167,34 @@ impl Lowerer<'_> {
             | syn::Expr::Return(_)
             | syn::Expr::Break(_)
             | syn::Expr::Continue(_) => {
-                self.cx.error(span, "this is supported as a statement, not as a value");
+                self.cx
+                    .error(span, "this is supported as a statement, not as a value");
                 self.bad(span)
             }
             syn::Expr::Try(t) => {
-                self.cx.error(t.question_token.span, "the `?` operator is not supported in a kernel body");
+                self.cx.error(
+                    t.question_token.span,
+                    "the `?` operator is not supported in a kernel body",
+                );
                 self.bad(span)
             }
             syn::Expr::Let(l) => {
-                self.cx.error(l.let_token.span, "`if let` / `while let` are not supported; compare with `==` instead");
+                self.cx.error(
+                    l.let_token.span,
+                    "`if let` / `while let` are not supported; compare with `==` instead",
+                );
                 self.bad(span)
             }
             syn::Expr::Async(a) => {
-                self.cx.error(a.async_token.span, "`async` blocks are not supported in a kernel body");
+                self.cx.error(
+                    a.async_token.span,
+                    "`async` blocks are not supported in a kernel body",
+                );
                 self.bad(span)
             }
             _ => {
-                self.cx.error(span, "this expression is not supported in an #[xp_kernel] body");
+                self.cx
+                    .error(span, "this expression is not supported in an #[xp_kernel] body");
                 self.bad(span)
             }
         }
@@ -182,7 +214,9 @@ impl Lowerer<'_> {
                         }
                     },
                 };
-                if self.types.probe(v) == Known::Scalar(Scalar::F64) || self.types.probe(v) == Known::Scalar(Scalar::F32) {
+                if self.types.probe(v) == Known::Scalar(Scalar::F64)
+                    || self.types.probe(v) == Known::Scalar(Scalar::F32)
+                {
                     (LitVal::Float(FloatLit::Text(i.base10_digits().to_string())), v)
                 } else {
                     match i.base10_parse::<u128>() {
@@ -200,7 +234,10 @@ impl Lowerer<'_> {
                     "f32" => self.types.known(Scalar::F32),
                     "f64" => self.types.known(Scalar::F64),
                     s => {
-                        self.cx.error(span, format!("literal suffix `{s}` is not supported on a float; use f32 or f64"));
+                        self.cx.error(
+                            span,
+                            format!("literal suffix `{s}` is not supported on a float; use f32 or f64"),
+                        );
                         self.types.float()
                     }
                 };
@@ -208,7 +245,10 @@ impl Lowerer<'_> {
             }
             syn::Lit::Bool(b) => (LitVal::Bool(b.value), self.types.known(Scalar::Bool)),
             _ => {
-                self.cx.error(span, "only number and `true`/`false` literals are supported in a kernel body");
+                self.cx.error(
+                    span,
+                    "only number and `true`/`false` literals are supported in a kernel body",
+                );
                 return self.bad(span);
             }
         };
@@ -233,7 +273,10 @@ impl Lowerer<'_> {
                         }
                     }
                     LocalTy::Array(..) => {
-                        self.cx.error(span, format!("the array `{name}` cannot be used as a value; index it (`{name}[i]`)"));
+                        self.cx.error(
+                            span,
+                            format!("the array `{name}` cannot be used as a value; index it (`{name}[i]`)"),
+                        );
                         return self.bad(span);
                     }
                 },
@@ -246,7 +289,13 @@ impl Lowerer<'_> {
                             span,
                         },
                         ParamKind::OutScalar => {
-                            self.cx.error(span, format!("`{name}` is an output `&mut {}`: read or write it as `*{name}`", p.elem.name()));
+                            self.cx.error(
+                                span,
+                                format!(
+                                    "`{name}` is an output `&mut {}`: read or write it as `*{name}`",
+                                    p.elem.name()
+                                ),
+                            );
                             self.bad(span)
                         }
                         _ => {
@@ -319,11 +368,18 @@ impl Lowerer<'_> {
                         }
                     }
                 }
-                self.cx.error(span, "`*` is supported only on an output argument `out: &mut T` (`*out`)");
+                self.cx.error(
+                    span,
+                    "`*` is supported only on an output argument `out: &mut T` (`*out`)",
+                );
                 self.bad(span)
             }
             syn::UnOp::Neg(_) | syn::UnOp::Not(_) => {
-                let op = if matches!(u.op, syn::UnOp::Neg(_)) { UnOp::Neg } else { UnOp::Not };
+                let op = if matches!(u.op, syn::UnOp::Neg(_)) {
+                    UnOp::Neg
+                } else {
+                    UnOp::Not
+                };
                 let (x, v) = self.scalar(&u.expr);
                 let ty = v.map(Ty::Scalar).unwrap_or(Ty::Unit);
                 Expr {
@@ -342,7 +398,8 @@ impl Lowerer<'_> {
     fn binary(&mut self, b: &syn::ExprBinary) -> Expr {
         let span = b.span();
         let Some(op) = bin_op(&b.op) else {
-            self.cx.error(span, "compound assignment is a statement, not a value");
+            self.cx
+                .error(span, "compound assignment is a statement, not a value");
             return self.bad(span);
         };
         let (l, lv) = self.scalar(&b.left);
@@ -381,11 +438,17 @@ impl Lowerer<'_> {
             return self.bad(span);
         };
         if to == Scalar::Bool {
-            self.cx.error(c.ty.span(), "unsupported cast to `bool`; compare instead (`x != 0`)");
+            self.cx.error(
+                c.ty.span(),
+                "unsupported cast to `bool`; compare instead (`x != 0`)",
+            );
         }
         if let Some(v) = v {
             if self.types.probe(v) == Known::Scalar(Scalar::Bool) && to.is_float() {
-                self.cx.error(span, "unsupported cast from `bool` to a float; cast to an integer first");
+                self.cx.error(
+                    span,
+                    "unsupported cast from `bool` to a float; cast to an integer first",
+                );
             }
         }
         let tv = self.types.known(to);
@@ -405,18 +468,33 @@ impl Lowerer<'_> {
         };
         let found = name.as_deref().and_then(|n| self.lookup(n));
         match found {
-            Some(Binding::Param(i)) if matches!(self.sig.params[i].kind, ParamKind::Row | ParamKind::OutRow) => {
-                Some((ArrayRef::Param(i), Some(self.params[i]), self.sig.params[i].kind == ParamKind::OutRow))
+            Some(Binding::Param(i))
+                if matches!(self.sig.params[i].kind, ParamKind::Row | ParamKind::OutRow) =>
+            {
+                Some((
+                    ArrayRef::Param(i),
+                    Some(self.params[i]),
+                    self.sig.params[i].kind == ParamKind::OutRow,
+                ))
             }
             Some(Binding::Local(l)) => match self.locals[l].ty {
                 LocalTy::Array(v, _) => Some((ArrayRef::Local(l), Some(v), true)),
                 LocalTy::Scalar(_) => {
-                    self.cx.error(e.span(), format!("{what}: `{}` is a scalar, not a row or array", name.unwrap_or_default()));
+                    self.cx.error(
+                        e.span(),
+                        format!(
+                            "{what}: `{}` is a scalar, not a row or array",
+                            name.unwrap_or_default()
+                        ),
+                    );
                     None
                 }
             },
             _ => {
-                self.cx.error(e.span(), format!("{what}: expected a row argument or a local array by name"));
+                self.cx.error(
+                    e.span(),
+                    format!("{what}: expected a row argument or a local array by name"),
+                );
                 None
             }
         }
@@ -428,7 +506,12 @@ impl Lowerer<'_> {
             return self.bad(span);
         };
         let (i, iv) = self.scalar(&ix.index);
-        self.require(iv, Scalar::Usize, ix.index.span(), "an index (indices are `usize`)");
+        self.require(
+            iv,
+            Scalar::Usize,
+            ix.index.span(),
+            "an index (indices are `usize`)",
+        );
         Expr {
             kind: ExprKind::Index(a, Box::new(i)),
             ty: ev.map(Ty::Scalar).unwrap_or(Ty::Unit),
@@ -440,7 +523,8 @@ impl Lowerer<'_> {
         let span = m.span();
         let name = m.method.to_string();
         if m.turbofish.is_some() {
-            self.cx.error(m.span(), "turbofish `::<>` is not supported on methods");
+            self.cx
+                .error(m.span(), "turbofish `::<>` is not supported on methods");
         }
         if name == "len" {
             let Some((a, _, _)) = self.array_ref(&m.receiver, "`.len()`") else {
@@ -457,7 +541,10 @@ impl Lowerer<'_> {
             };
         }
         if name == "rev" {
-            self.cx.error(m.method.span(), "`.rev()` is supported only on a range in `for i in (a..b).rev()`");
+            self.cx.error(
+                m.method.span(),
+                "`.rev()` is supported only on a range in `for i in (a..b).rev()`",
+            );
             return self.bad(span);
         }
         let Some(intr) = intrinsic(&name) else {
@@ -480,7 +567,14 @@ impl Lowerer<'_> {
             _ => 1,
         };
         if args.len() != arity {
-            self.cx.error(span, format!("`{name}` takes {} argument(s), found {}", arity - 1, args.len() - 1));
+            self.cx.error(
+                span,
+                format!(
+                    "`{name}` takes {} argument(s), found {}",
+                    arity - 1,
+                    args.len() - 1
+                ),
+            );
             return self.bad(span);
         }
         let mut lowered = Vec::new();
@@ -493,7 +587,12 @@ impl Lowerer<'_> {
         let recv = vars[0];
         let ty = match intr {
             Intr::Powi => {
-                self.require(vars[1], Scalar::I32, args[1].span(), "the exponent of `powi` (an `i32`)");
+                self.require(
+                    vars[1],
+                    Scalar::I32,
+                    args[1].span(),
+                    "the exponent of `powi` (an `i32`)",
+                );
                 recv
             }
             Intr::Powf | Intr::Min | Intr::Max => {
@@ -526,7 +625,8 @@ impl Lowerer<'_> {
                 _ => false,
             };
             if bad {
-                self.cx.error(span, format!("`{name}` is not supported on {}", k.describe()));
+                self.cx
+                    .error(span, format!("`{name}` is not supported on {}", k.describe()));
             }
         }
         Expr {
@@ -539,7 +639,10 @@ impl Lowerer<'_> {
     fn call(&mut self, c: &syn::ExprCall) -> Expr {
         let span = c.span();
         let syn::Expr::Path(p) = &*c.func else {
-            self.cx.error(c.func.span(), "only calls of other #[xp_kernel] functions by path are supported");
+            self.cx.error(
+                c.func.span(),
+                "only calls of other #[xp_kernel] functions by path are supported",
+            );
             return self.bad(span);
         };
         if is_scalar_path(&p.path) {
@@ -560,7 +663,12 @@ impl Lowerer<'_> {
         if callee.params.len() != c.args.len() {
             self.cx.error(
                 span,
-                format!("`{}` takes {} argument(s), found {}", callee.name, callee.params.len(), c.args.len()),
+                format!(
+                    "`{}` takes {} argument(s), found {}",
+                    callee.name,
+                    callee.params.len(),
+                    c.args.len()
+                ),
             );
             return self.bad(span);
         }
@@ -570,31 +678,74 @@ impl Lowerer<'_> {
             match p.kind {
                 ParamKind::Scalar => {
                     let (x, v) = self.scalar(a);
-                    self.require(v, p.elem, sp, &format!("argument `{}` of `{}`", p.name, callee.name));
+                    self.require(
+                        v,
+                        p.elem,
+                        sp,
+                        &format!("argument `{}` of `{}`", p.name, callee.name),
+                    );
                     args.push(Arg::Value(x));
                 }
                 ParamKind::Row | ParamKind::OutRow => {
                     let want_mut = p.kind == ParamKind::OutRow;
                     let (inner, is_mut_ref) = strip_ref(a);
                     if want_mut && !is_mut_ref && !self.is_out_row_param(inner) {
-                        self.cx.error(sp, format!("argument `{}` of `{}` is `&mut [{}]`: pass `&mut array` or an output row", p.name, callee.name, p.elem.name()));
+                        self.cx.error(
+                            sp,
+                            format!(
+                                "argument `{}` of `{}` is `&mut [{}]`: pass `&mut array` or an output row",
+                                p.name,
+                                callee.name,
+                                p.elem.name()
+                            ),
+                        );
                         continue;
                     }
-                    let Some((r, ev, writable)) = self.array_ref(inner, &format!("argument `{}` of `{}`", p.name, callee.name)) else {
+                    let Some((r, ev, writable)) =
+                        self.array_ref(inner, &format!("argument `{}` of `{}`", p.name, callee.name))
+                    else {
                         continue;
                     };
                     if want_mut && !writable {
-                        self.cx.error(sp, format!("argument `{}` of `{}` must be writable: an output row or a local array", p.name, callee.name));
+                        self.cx.error(
+                            sp,
+                            format!(
+                                "argument `{}` of `{}` must be writable: an output row or a local array",
+                                p.name, callee.name
+                            ),
+                        );
                     }
-                    self.require(ev, p.elem, sp, &format!("argument `{}` of `{}`", p.name, callee.name));
-                    args.push(if want_mut { Arg::RowMut(r, sp) } else { Arg::Row(r, sp) });
+                    self.require(
+                        ev,
+                        p.elem,
+                        sp,
+                        &format!("argument `{}` of `{}`", p.name, callee.name),
+                    );
+                    args.push(if want_mut {
+                        Arg::RowMut(r, sp)
+                    } else {
+                        Arg::Row(r, sp)
+                    });
                 }
                 ParamKind::OutScalar => match self.scalar_ref(a) {
                     Some((r, v)) => {
-                        self.require(Some(v), p.elem, sp, &format!("argument `{}` of `{}`", p.name, callee.name));
+                        self.require(
+                            Some(v),
+                            p.elem,
+                            sp,
+                            &format!("argument `{}` of `{}`", p.name, callee.name),
+                        );
                         args.push(Arg::ScalarMut(r, sp));
                     }
-                    None => self.cx.error(sp, format!("argument `{}` of `{}` is `&mut {}`: pass `&mut local` or an output argument", p.name, callee.name, p.elem.name())),
+                    None => self.cx.error(
+                        sp,
+                        format!(
+                            "argument `{}` of `{}` is `&mut {}`: pass `&mut local` or an output argument",
+                            p.name,
+                            callee.name,
+                            p.elem.name()
+                        ),
+                    ),
                 },
             }
         }
@@ -630,7 +781,9 @@ impl Lowerer<'_> {
         let syn::Expr::Path(p) = inner else { return None };
         let name = p.path.get_ident()?.to_string();
         match self.lookup(&name)? {
-            Binding::Param(i) if self.sig.params[i].kind == ParamKind::OutScalar => Some((ScalarRef::Param(i), self.params[i])),
+            Binding::Param(i) if self.sig.params[i].kind == ParamKind::OutScalar => {
+                Some((ScalarRef::Param(i), self.params[i]))
+            }
             Binding::Local(l) if is_mut => match self.locals[l].ty {
                 LocalTy::Scalar(v) => Some((ScalarRef::Local(l), v)),
                 LocalTy::Array(..) => None,
@@ -647,7 +800,11 @@ impl Lowerer<'_> {
         if name == "from_bits" && ty.is_some_and(Scalar::is_float) && c.args.len() == 1 {
             let ty = ty.unwrap_or(Scalar::F64);
             let (x, v) = self.scalar(&c.args[0]);
-            let bits = if ty == Scalar::F64 { Scalar::U64 } else { Scalar::U32 };
+            let bits = if ty == Scalar::F64 {
+                Scalar::U64
+            } else {
+                Scalar::U32
+            };
             self.require(v, bits, c.args[0].span(), "the argument of `from_bits`");
             let tv = self.types.known(ty);
             return Expr {
@@ -744,7 +901,11 @@ pub(crate) type TyVarOf = Option<crate::types::TyVar>;
 
 /// Whether a block always leaves by `return`, `break` or `continue`.
 pub(crate) fn diverges(b: &Block) -> bool {
-    b.tail.is_none() && matches!(b.stmts.last(), Some(Stmt::Return(..) | Stmt::Break(_) | Stmt::Continue(_)))
+    b.tail.is_none()
+        && matches!(
+            b.stmts.last(),
+            Some(Stmt::Return(..) | Stmt::Break(_) | Stmt::Continue(_))
+        )
 }
 
 fn strip_ref(e: &syn::Expr) -> (&syn::Expr, bool) {

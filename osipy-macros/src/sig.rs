@@ -71,7 +71,10 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
         );
     }
     if let Some(a) = &s.asyncness {
-        cx.error(a.span, "`async` is not supported: an #[xp_kernel] function is a plain synchronous function");
+        cx.error(
+            a.span,
+            "`async` is not supported: an #[xp_kernel] function is a plain synchronous function",
+        );
     }
     if let Some(u) = &s.unsafety {
         cx.error(u.span, "`unsafe` is not supported: an #[xp_kernel] function is safe code; indexing is checked by every backend");
@@ -156,7 +159,11 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
             }
             uniform = Some(a.span());
         } else {
-            let name = a.path().get_ident().map(|i| i.to_string()).unwrap_or_else(|| "..".into());
+            let name = a
+                .path()
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "..".into());
             cx.error(
                 a.span(),
                 format!("unknown attribute `#[{name}]` on a kernel argument; the only one supported is `#[uniform]`"),
@@ -169,7 +176,9 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
 /// The scalar named by `ty`, if it is one.
 pub fn scalar_type(ty: &Type) -> Option<Scalar> {
     match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.get_ident().and_then(|i| Scalar::from_name(&i.to_string())),
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.get_ident().and_then(|i| Scalar::from_name(&i.to_string()))
+        }
         Type::Paren(p) => scalar_type(&p.elem),
         Type::Group(g) => scalar_type(&g.elem),
         _ => None,
@@ -185,7 +194,14 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
             let mutable = r.mutability.is_some();
             if let Type::Slice(sl) = &*r.elem {
                 if let Some(s) = scalar_type(&sl.elem) {
-                    return Some((if mutable { ParamKind::OutRow } else { ParamKind::Row }, s));
+                    return Some((
+                        if mutable {
+                            ParamKind::OutRow
+                        } else {
+                            ParamKind::Row
+                        },
+                        s,
+                    ));
                 }
             } else if let Some(s) = scalar_type(&r.elem) {
                 if mutable {
@@ -193,7 +209,10 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
                 }
                 cx.error(
                     ty.span(),
-                    format!("a shared reference to a scalar is not supported; take the value: `{}`", s.name()),
+                    format!(
+                        "a shared reference to a scalar is not supported; take the value: `{}`",
+                        s.name()
+                    ),
                 );
                 return None;
             }
@@ -201,7 +220,10 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
             None
         }
         Type::ImplTrait(_) => {
-            cx.error(ty.span(), format!("`impl Trait` arguments are not supported: {SUPPORTED_TYPES}"));
+            cx.error(
+                ty.span(),
+                format!("`impl Trait` arguments are not supported: {SUPPORTED_TYPES}"),
+            );
             None
         }
         _ => {

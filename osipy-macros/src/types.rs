@@ -79,7 +79,10 @@ impl Scalar {
 
     /// An integer type.
     pub fn is_int(self) -> bool {
-        matches!(self, Scalar::I32 | Scalar::U32 | Scalar::I64 | Scalar::U64 | Scalar::Usize)
+        matches!(
+            self,
+            Scalar::I32 | Scalar::U32 | Scalar::I64 | Scalar::U64 | Scalar::Usize
+        )
     }
 
     /// A signed integer type.
@@ -226,6 +229,10 @@ impl Types {
 pub fn mismatch(span: Span, what: &str, (a, b): (Known, Known)) -> syn::Error {
     syn::Error::new(
         span,
-        format!("mismatched types in {what}: {} and {}", a.describe(), b.describe()),
+        format!(
+            "mismatched types in {what}: {} and {}",
+            a.describe(),
+            b.describe()
+        ),
     )
 }

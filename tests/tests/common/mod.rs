@@ -1,0 +1,68 @@
+//! Shared helpers: seeded data with edge values, bitwise comparison, thread pools.
+
+#![allow(dead_code)]
+
+use ndarray::{ArrayD, IxDyn};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Item counts that exercise empty, single and uneven splits over threads and chunks.
+pub const COUNTS: [usize; 6] = [0, 1, 3, 7, 1000, 4097];
+
+/// Values that stress float semantics, mixed into random data.
+pub const EDGES: [f64; 10] = [
+    0.0,
+    -0.0,
+    f64::NAN,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::MIN_POSITIVE,
+    5e-324,
+    -1.5,
+    1e300,
+    -2.5,
+];
+
+/// A seeded generator.
+pub fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// Random f64 data of `shape`, with about one edge value in eight.
+pub fn data(rng: &mut ChaCha8Rng, shape: &[usize], edges: bool) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |_| {
+        if edges && rng.gen_ratio(1, 8) {
+            EDGES[rng.gen_range(0..EDGES.len())]
+        } else {
+            rng.gen_range(-10.0..10.0)
+        }
+    })
+}
+
+/// Asserts two f64 sequences are identical bit for bit (any NaN equals any NaN).
+pub fn assert_bits_eq<'a>(
+    got: impl IntoIterator<Item = &'a f64>,
+    want: impl IntoIterator<Item = &'a f64>,
+    what: &str,
+) {
+    let got: Vec<f64> = got.into_iter().copied().collect();
+    let want: Vec<f64> = want.into_iter().copied().collect();
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let same = g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan());
+        assert!(
+            same,
+            "{what}: element {i}: got {g:e} ({:#x}), want {w:e} ({:#x})",
+            g.to_bits(),
+            w.to_bits()
+        );
+    }
+}
+
+/// Runs `f` in a rayon pool of `n` threads.
+pub fn with_threads<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
+    match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+        Ok(pool) => pool.install(f),
+        Err(e) => panic!("thread pool: {e}"),
+    }
+}
