@@ -218,3 +218,8 @@ pub fn copy_prefix(x: &[f64], n: usize, out: &mut [f64]) {
         out[i] = x[i];
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
