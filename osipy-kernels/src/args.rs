@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 use ndarray::{ArrayBase, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Data, DataMut, Dimension};
 
-use crate::array::device_data_mut;
-use crate::{Device, Element, XpArray};
+use crate::array::split_mut;
+use crate::{Device, DeviceMem, Element, XpArray};
 
 /// A read-only array argument of a launch, on the host or on a device.
 #[derive(Debug)]
@@ -18,6 +18,8 @@ pub enum XpRef<'a, T: Element> {
         device: Device,
         /// The array's shape.
         shape: Vec<usize>,
+        /// The memory.
+        mem: &'a DeviceMem,
     },
 }
 
@@ -32,6 +34,8 @@ pub enum XpMut<'a, T: Element> {
         device: Device,
         /// The array's shape.
         shape: Vec<usize>,
+        /// The memory.
+        mem: &'a mut DeviceMem,
     },
 }
 
@@ -99,12 +103,16 @@ impl<'a, T: Element, D: Dimension> IntoXpRef<'a, T> for ArrayView<'a, T, D> {
 
 impl<'a, T: Element, D: Dimension> IntoXpRef<'a, T> for &'a XpArray<T, D> {
     fn into_xp_ref(self) -> XpRef<'a, T> {
+        if let Some(d) = self.as_device() {
+            return XpRef::Device {
+                device: d.device(),
+                shape: d.shape().to_vec(),
+                mem: d.mem(),
+            };
+        }
         match self.as_host() {
             Some(a) => XpRef::Host(a.view().into_dyn()),
-            None => XpRef::Device {
-                device: self.placement(),
-                shape: self.shape().to_vec(),
-            },
+            None => XpRef::Host(ArrayView::from(&[] as &[T]).into_dyn()),
         }
     }
 }
@@ -141,14 +149,13 @@ impl<'a, T: Element, D: Dimension> IntoXpMut<'a, T> for ArrayViewMut<'a, T, D> {
 
 impl<'a, T: Element, D: Dimension> IntoXpMut<'a, T> for &'a mut XpArray<T, D> {
     fn into_xp_mut(self) -> XpMut<'a, T> {
-        let device = self.placement();
-        let shape = self.shape().to_vec();
-        if device_data_mut(self).is_some() {
-            return XpMut::Device { device, shape };
-        }
-        match self.as_host_mut() {
-            Some(a) => XpMut::Host(a.view_mut().into_dyn()),
-            None => XpMut::Device { device, shape },
+        match split_mut(self) {
+            Ok(a) => XpMut::Host(a.view_mut().into_dyn()),
+            Err(d) => XpMut::Device {
+                device: d.device(),
+                shape: d.shape().to_vec(),
+                mem: d.mem_mut(),
+            },
         }
     }
 }

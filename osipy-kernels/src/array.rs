@@ -23,12 +23,36 @@ enum Inner<T: Element, D: Dimension> {
     Emulator(DeviceData<T, D>),
 }
 
+/// Device memory holding an array's elements in their device representation (little-endian,
+/// C order, `usize` as 8 bytes, `bool` as 1 byte).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DeviceMem {
+    /// Memory of the PTX emulator (host memory).
+    Emulator(Vec<u8>),
+}
+
+impl DeviceMem {
+    /// Size in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            DeviceMem::Emulator(b) => b.len(),
+        }
+    }
+
+    /// Whether the memory is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The data of an array that lives on a device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceData<T: Element, D: Dimension> {
     device: Device,
     shape: D,
-    data: Vec<T>,
+    mem: DeviceMem,
+    _elem: std::marker::PhantomData<T>,
 }
 
 impl<T: Element, D: Dimension> DeviceData<T, D> {
@@ -40,6 +64,16 @@ impl<T: Element, D: Dimension> DeviceData<T, D> {
     /// The shape.
     pub fn shape(&self) -> &[usize] {
         self.shape.slice()
+    }
+
+    /// The device memory.
+    pub fn mem(&self) -> &DeviceMem {
+        &self.mem
+    }
+
+    /// The device memory, mutably.
+    pub fn mem_mut(&mut self) -> &mut DeviceMem {
+        &mut self.mem
     }
 }
 
@@ -117,12 +151,17 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
             Device::Emulator => {
                 let host = self.to_host()?;
                 let shape = host.raw_dim();
-                let data = host.iter().copied().collect();
+                let mut bytes = Vec::new();
+                match host.as_slice() {
+                    Some(s) => T::write_bytes(s, &mut bytes),
+                    None => T::write_bytes(&host.iter().copied().collect::<Vec<_>>(), &mut bytes),
+                }
                 Ok(XpArray {
                     inner: Inner::Emulator(DeviceData {
                         device: Device::Emulator,
                         shape,
-                        data,
+                        mem: DeviceMem::Emulator(bytes),
+                        _elem: std::marker::PhantomData,
                     }),
                 })
             }
@@ -138,11 +177,14 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
         match &self.inner {
             Inner::Host(a) => Ok(a.clone()),
             Inner::Emulator(d) => {
-                Array::from_shape_vec(d.shape.clone(), d.data.clone()).map_err(|_| Error::DataLength {
+                let DeviceMem::Emulator(bytes) = &d.mem;
+                let data = T::read_bytes(bytes);
+                let found = data.len();
+                Array::from_shape_vec(d.shape.clone(), data).map_err(|_| Error::DataLength {
                     context: "XpArray::to_host",
                     shape: d.shape.slice().to_vec(),
                     expected: d.shape.size(),
-                    found: d.data.len(),
+                    found,
                 })
             }
         }
@@ -164,7 +206,8 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
                 inner: Inner::Emulator(DeviceData {
                     device: d.device,
                     shape: d.shape.into_dyn(),
-                    data: d.data,
+                    mem: d.mem,
+                    _elem: std::marker::PhantomData,
                 }),
             },
         }
@@ -187,6 +230,27 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
 }
 
 impl<T: Element> XpArray<T, IxDyn> {
+    /// An array on `device` wrapping device memory of `shape` (used by device launches).
+    pub fn from_device_mem(device: Device, shape: &[usize], mem: DeviceMem) -> Result<Self> {
+        let expected = shape.iter().product::<usize>() * T::SIZE;
+        if mem.len() != expected {
+            return Err(Error::DataLength {
+                context: "XpArray::from_device_mem",
+                shape: shape.to_vec(),
+                expected,
+                found: mem.len(),
+            });
+        }
+        Ok(XpArray {
+            inner: Inner::Emulator(DeviceData {
+                device,
+                shape: IxDyn(shape),
+                mem,
+                _elem: std::marker::PhantomData,
+            }),
+        })
+    }
+
     /// An uninitialised-free host array of `shape` filled with `T::default()`.
     pub fn zeros(shape: &[usize]) -> Self {
         XpArray::from_host(ArrayD::default(IxDyn(shape)))
@@ -223,11 +287,12 @@ impl<T> Placed for Vec<T> {
     }
 }
 
-pub(crate) fn device_data_mut<T: Element, D: Dimension>(
+/// The host array or the device data of `a`, mutably.
+pub(crate) fn split_mut<T: Element, D: Dimension>(
     a: &mut XpArray<T, D>,
-) -> Option<&mut DeviceData<T, D>> {
+) -> std::result::Result<&mut Array<T, D>, &mut DeviceData<T, D>> {
     match &mut a.inner {
-        Inner::Host(_) => None,
-        Inner::Emulator(d) => Some(d),
+        Inner::Host(h) => Ok(h),
+        Inner::Emulator(d) => Err(d),
     }
 }

@@ -36,13 +36,14 @@ mod array;
 mod cpu;
 mod device;
 mod element;
+pub mod emulator;
 mod error;
 pub mod math;
 pub mod ops;
 mod plan;
 
 pub use args::{HostIn, HostOut, IntoXpMut, IntoXpRef, XpMut, XpRef};
-pub use array::{DeviceData, XpArray};
+pub use array::{DeviceData, DeviceMem, XpArray};
 pub use cpu::{Fault, Site};
 pub use device::{is_gpu_available, select_device, Device, Placed};
 pub use element::{Element, ScalarKind};
