@@ -76,6 +76,16 @@ pub enum Error {
         /// Where the arrays live.
         device: Device,
     },
+    /// The device could not run the kernel's generated code.
+    #[error("kernel `{kernel}` on {device}: {message}")]
+    DeviceCode {
+        /// Kernel name.
+        kernel: &'static str,
+        /// The device.
+        device: Device,
+        /// What went wrong (module rejected, launch failed, unsupported feature).
+        message: String,
+    },
     /// An index in the kernel body was out of range; that item stopped, the others ran.
     #[error(
         "kernel `{kernel}`: item {item}: index {index} out of range for `{array}` of length {len} \

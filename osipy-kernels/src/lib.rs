@@ -35,6 +35,7 @@ mod args;
 mod array;
 mod cpu;
 mod device;
+mod device_launch;
 mod element;
 pub mod emulator;
 mod error;
@@ -57,6 +58,13 @@ pub use osipy_macros::xp_kernel;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::cpu::{get, get_mut, has_fma, run_chunks, Fault, ReturnBuf, Site, SyncPtr};
+    pub use crate::device_launch::{launch_device, DevArg, DevScalar, KernelInfo, ParamValue};
+    pub use crate::element::ScalarKind;
+    pub use crate::DeviceMem;
+
+    /// Marker the macro writes into a PTX module whose math functions are not available on
+    /// devices yet (must equal `osipy_macros`' `ptx_math::MISSING`).
+    pub const MATH_MISSING: &str = "// osipy: math library functions missing";
     pub use crate::math;
     pub use crate::ops::{f32_ops, f64_ops, KernelInt};
     pub use crate::{

@@ -19,6 +19,13 @@ mod ir;
 mod launch;
 mod lower;
 mod lower_expr;
+mod ptx;
+mod ptx_entry;
+mod ptx_expr;
+mod ptx_intr;
+mod ptx_math;
+mod ptx_ops;
+mod ptx_stmt;
 #[allow(dead_code)]
 mod sig;
 mod types;
