@@ -1,0 +1,78 @@
+//! Every emitted module assembles with `ptxas` for sm_90 and sm_80.
+//!
+//! `ptxas` is found through `PTXAS` or `PATH`. Without it the test prints a skip, unless
+//! `OSIPY_REQUIRE_PTXAS=1` (set by `.ci/run`), which makes its absence a failure.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use osipy_tests as k;
+
+/// Every kernel of the test corpus and of the osipy crate, by name.
+pub fn modules() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("axpy", k::axpy::PTX),
+        ("scale_row", k::scale_row::PTX),
+        ("weighted_sum", k::weighted_sum::PTX),
+        ("moments", k::moments::PTX),
+        ("min_max", k::min_max::PTX),
+        ("trapz", k::trapz::PTX),
+        ("rms", k::rms::PTX),
+        ("shifted_sample", k::shifted_sample::PTX),
+        ("poly", k::poly::PTX),
+        ("f32_mix", k::f32_mix::PTX),
+        ("int_mix", k::int_mix::PTX),
+        ("int_edges", k::int_edges::PTX),
+        ("pick", k::pick::PTX),
+        ("local_fault", k::local_fault::PTX),
+        ("bits", k::bits::PTX),
+        ("control", k::control::PTX),
+        ("copy_prefix", k::copy_prefix::PTX),
+        ("square", k::helpers::square::PTX),
+        ("sum_sq", k::helpers::sum_sq::PTX),
+        ("norm_plus", k::helpers::inner::norm_plus::PTX),
+        ("interp_linear", osipy::interp::interp_linear::PTX),
+    ]
+}
+
+fn ptxas() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PTXAS") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join("ptxas")).find(|p| p.is_file())
+}
+
+#[test]
+fn every_emitted_module_assembles_for_sm90_and_sm80() {
+    let Some(ptxas) = ptxas() else {
+        if std::env::var("OSIPY_REQUIRE_PTXAS").as_deref() == Ok("1") {
+            panic!("OSIPY_REQUIRE_PTXAS=1 but ptxas was not found (set PTXAS or PATH)");
+        }
+        println!("SKIP: ptxas not found (set PTXAS or PATH)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("osipy_ptxas_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    let mods = modules();
+    for (name, text) in &mods {
+        let src = dir.join(format!("{name}.ptx"));
+        std::fs::write(&src, text).unwrap();
+        for arch in ["sm_90", "sm_80"] {
+            let out = Command::new(&ptxas)
+                .arg(format!("-arch={arch}"))
+                .arg("-o")
+                .arg(dir.join(format!("{name}_{arch}.cubin")))
+                .arg(&src)
+                .output()
+                .unwrap();
+            if !out.status.success() {
+                failures.push(format!("{name} ({arch}): {}", String::from_utf8_lossy(&out.stderr)));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "ptxas failed:\n{}", failures.join("\n"));
+    println!("ptxas assembled {} modules for sm_90 and sm_80", mods.len());
+}
