@@ -139,7 +139,11 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     }
     let n = plan.n_items;
     if n == 0 {
-        return Ok(kernel.return_sizes.iter().map(|_| DeviceMem::Emulator(Vec::new())).collect());
+        return Ok(kernel
+            .return_sizes
+            .iter()
+            .map(|_| DeviceMem::Emulator(Vec::new()))
+            .collect());
     }
     let module = module(kernel)?;
     let mut mem = GlobalMemory::new();
@@ -160,8 +164,12 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
             }),
             DevArg::In { .. } | DevArg::Out { .. } => {
                 let (role, m, row_len): (&Role, &DeviceMem, &usize) = match a {
-                    DevArg::In { role, mem, row_len, .. } => (role, mem, row_len),
-                    DevArg::Out { role, mem, row_len, .. } => (role, &**mem, row_len),
+                    DevArg::In {
+                        role, mem, row_len, ..
+                    } => (role, mem, row_len),
+                    DevArg::Out {
+                        role, mem, row_len, ..
+                    } => (role, &**mem, row_len),
                     DevArg::Value(_) => continue,
                 };
                 let DeviceMem::Emulator(bytes) = m;
@@ -183,7 +191,12 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     let threads = 128u32;
     let blocks = u32::try_from(n.div_ceil(threads as usize)).unwrap_or(u32::MAX);
     module
-        .launch(kernel.name, LaunchConfig::linear(blocks, threads), &params, &mut mem)
+        .launch(
+            kernel.name,
+            LaunchConfig::linear(blocks, threads),
+            &params,
+            &mut mem,
+        )
         .map_err(|e| err(format!("the PTX emulator stopped: {e}")))?;
     for (k, addr) in outs {
         if let DevArg::Out { mem: m, .. } = &mut args[k] {

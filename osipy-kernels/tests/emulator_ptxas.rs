@@ -49,9 +49,5 @@ fn all_test_programs_assemble_with_ptxas() {
         programs.len() - failures.len(),
         programs.len()
     );
-    assert!(
-        failures.is_empty(),
-        "ptxas failures:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "ptxas failures:\n{}", failures.join("\n"));
 }

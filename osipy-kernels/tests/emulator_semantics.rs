@@ -123,11 +123,7 @@ fn axpy_1000_items_bounds_checked() {
     assert_eq!(stats.threads, 1024);
     let out = mem.read_f64s(ya, n).unwrap();
     for i in 0..n {
-        assert_eq!(
-            out[i].to_bits(),
-            a.mul_add(x[i], y[i]).to_bits(),
-            "item {i}"
-        );
+        assert_eq!(out[i].to_bits(), a.mul_add(x[i], y[i]).to_bits(), "item {i}");
     }
 }
 
@@ -309,10 +305,7 @@ fn setp_float_compares_with_unordered_semantics() {
     // f32 too, NaN against NaN
     let nan = f32::NAN.to_bits() as u64;
     assert_eq!(
-        op(
-            "setp.ne.f32 %q, %a, %b;\n    selp.u32 %d, 1, 0, %q;",
-            &[nan, nan]
-        ),
+        op("setp.ne.f32 %q, %a, %b;\n    selp.u32 %d, 1, 0, %q;", &[nan, nan]),
         vec![0]
     );
     assert_eq!(
@@ -332,12 +325,7 @@ fn setp_float_compares_with_unordered_semantics() {
     // %p|%q form: second predicate is the complement
     let r = op(
         "setp.gt.f64 %q|%q2, %a, %b;\n    selp.u32 %d, 1, 0, %q2;",
-        &[
-            2f64.to_bits(),
-            1f64.to_bits(),
-            1f64.to_bits(),
-            2f64.to_bits(),
-        ],
+        &[2f64.to_bits(), 1f64.to_bits(), 1f64.to_bits(), 2f64.to_bits()],
     );
     assert_eq!(r, vec![0, 1]);
     // setp.lt.and with a NaN-check predicate
@@ -345,12 +333,7 @@ fn setp_float_compares_with_unordered_semantics() {
     assert_eq!(
         op(
             b,
-            &[
-                1f64.to_bits(),
-                2f64.to_bits(),
-                3f64.to_bits(),
-                2f64.to_bits()
-            ]
+            &[1f64.to_bits(), 2f64.to_bits(), 3f64.to_bits(), 2f64.to_bits()]
         ),
         vec![1, 0]
     );
@@ -374,10 +357,7 @@ fn testp_classes() {
     assert_eq!(t("subnormal"), vec![0, 0, 1, 0, 0, 1]);
     let f = [1e-40f32.to_bits() as u64, 1f32.to_bits() as u64];
     assert_eq!(
-        op(
-            "testp.subnormal.f32 %q, %a;\n    selp.u32 %d, 1, 0, %q;",
-            &f
-        ),
+        op("testp.subnormal.f32 %q, %a;\n    selp.u32 %d, 1, 0, %q;", &f),
         vec![1, 0]
     );
 }
@@ -411,22 +391,10 @@ fn cvt_float_to_int_rounding_and_saturation() {
     };
     let max = i32::MAX;
     let min = i32::MIN;
-    assert_eq!(
-        s32("rni"),
-        vec![2, -2, 0, 0, 2, -2, max, min, 0, max, max, min]
-    );
-    assert_eq!(
-        s32("rzi"),
-        vec![2, -2, 0, 0, 1, -1, max, min, 0, max, max, min]
-    );
-    assert_eq!(
-        s32("rmi"),
-        vec![2, -3, -1, 0, 1, -2, max, min, 0, max, max, min]
-    );
-    assert_eq!(
-        s32("rpi"),
-        vec![3, -2, 0, 1, 2, -1, max, min, 0, max, max, min]
-    );
+    assert_eq!(s32("rni"), vec![2, -2, 0, 0, 2, -2, max, min, 0, max, max, min]);
+    assert_eq!(s32("rzi"), vec![2, -2, 0, 0, 1, -1, max, min, 0, max, max, min]);
+    assert_eq!(s32("rmi"), vec![2, -3, -1, 0, 1, -2, max, min, 0, max, max, min]);
+    assert_eq!(s32("rpi"), vec![3, -2, 0, 1, 2, -1, max, min, 0, max, max, min]);
     let u32s: Vec<u64> = op("cvt.rni.u32.f64 %d, %a;", &bits);
     assert_eq!(
         u32s,
@@ -458,10 +426,7 @@ fn cvt_float_to_int_rounding_and_saturation() {
     );
     // narrow destinations saturate to their own range; s16 lives in a .s16 register
     assert_eq!(
-        op(
-            "cvt.rzi.s16.f64 %d, %a;",
-            &[b(40000.0), b(-40000.0), b(-7.9)]
-        ),
+        op("cvt.rzi.s16.f64 %d, %a;", &[b(40000.0), b(-40000.0), b(-7.9)]),
         vec![0x7fff, 0x8000, 0xfff9]
     );
     assert_eq!(
@@ -567,10 +532,7 @@ fn cvt_int_to_float_rounding() {
     let r = op("cvt.rz.f32.s32 %d, %a;", &[s(16777217), s(-16777217)]);
     assert_eq!(
         r,
-        vec![
-            16777216f32.to_bits() as u64,
-            (-16777216f32).to_bits() as u64
-        ]
+        vec![16777216f32.to_bits() as u64, (-16777216f32).to_bits() as u64]
     );
     let r = op("cvt.rp.f32.s32 %d, %a;", &[s(16777217)]);
     assert_eq!(r, vec![16777218f32.to_bits() as u64]);
@@ -582,10 +544,7 @@ fn cvt_int_to_int() {
     let m1 = 0xffff_ffffu64;
     assert_eq!(op("cvt.s64.s32 %d, %a;", &[m1, 7]), vec![u64::MAX, 7]);
     assert_eq!(op("cvt.u64.u32 %d, %a;", &[m1]), vec![m1]);
-    assert_eq!(
-        op("cvt.s32.s64 %d, %a;", &[0x1_2345_6789]),
-        vec![0x2345_6789]
-    );
+    assert_eq!(op("cvt.s32.s64 %d, %a;", &[0x1_2345_6789]), vec![0x2345_6789]);
     assert_eq!(op("cvt.u32.u64 %d, %a;", &[u64::MAX]), vec![m1]);
     assert_eq!(op("cvt.s16.s32 %d, %a;", &[0x1_8001]), vec![0x8001]);
     assert_eq!(op("cvt.u8.s32 %d, %a;", &[0x1ff]), vec![0xff]);
@@ -595,10 +554,7 @@ fn cvt_int_to_int() {
         "stored as one byte"
     );
     assert_eq!(
-        op(
-            "cvt.sat.s8.s32 %d, %a;",
-            &[1000, (-1000i32) as u32 as u64, 5]
-        ),
+        op("cvt.sat.s8.s32 %d, %a;", &[1000, (-1000i32) as u32 as u64, 5]),
         vec![127, 0x80, 5]
     );
     assert_eq!(
@@ -614,10 +570,7 @@ fn integer_arithmetic() {
         op("div.s32 %d, %a, %b;", &[s(-7), 2, s(i32::MIN), s(-1)]),
         vec![s(-3), s(i32::MIN)]
     );
-    assert_eq!(
-        op("rem.s32 %d, %a, %b;", &[s(-7), 2, 7, s(-3)]),
-        vec![s(-1), 1]
-    );
+    assert_eq!(op("rem.s32 %d, %a, %b;", &[s(-7), 2, 7, s(-3)]), vec![s(-1), 1]);
     assert_eq!(op("div.u32 %d, %a, %b;", &[s(-7), 2]), vec![0x7fff_fffc]);
     assert_eq!(op("rem.u64 %d, %a, %b;", &[u64::MAX, 10]), vec![5]);
     assert_eq!(
@@ -625,28 +578,16 @@ fn integer_arithmetic() {
         vec![(-2i64) as u64]
     );
     assert_eq!(
-        op(
-            "mul.hi.s32 %d, %a, %b;",
-            &[s(-2), 3, s(i32::MAX), s(i32::MAX)]
-        ),
+        op("mul.hi.s32 %d, %a, %b;", &[s(-2), 3, s(i32::MAX), s(i32::MAX)]),
         vec![m(-1), 0x3fff_ffff]
     );
-    assert_eq!(
-        op("mul.hi.u32 %d, %a, %b;", &[s(-1), s(-1)]),
-        vec![0xffff_fffe]
-    );
+    assert_eq!(op("mul.hi.u32 %d, %a, %b;", &[s(-1), s(-1)]), vec![0xffff_fffe]);
     assert_eq!(
         op("mul.hi.u64 %d, %a, %b;", &[u64::MAX, u64::MAX]),
         vec![u64::MAX - 1]
     );
-    assert_eq!(
-        op("mul.hi.s64 %d, %a, %b;", &[(-1i64) as u64, 5]),
-        vec![u64::MAX]
-    );
-    assert_eq!(
-        op("mul.lo.s32 %d, %a, %b;", &[0x10000, 0x10001]),
-        vec![0x10000]
-    );
+    assert_eq!(op("mul.hi.s64 %d, %a, %b;", &[(-1i64) as u64, 5]), vec![u64::MAX]);
+    assert_eq!(op("mul.lo.s32 %d, %a, %b;", &[0x10000, 0x10001]), vec![0x10000]);
     assert_eq!(
         op("mul.wide.s32 %d, %a, %b;", &[s(-3), s(i32::MAX)]),
         vec![(-3i64 * i32::MAX as i64) as u64]
@@ -663,14 +604,8 @@ fn integer_arithmetic() {
     assert_eq!(op("min.u32 %d, %a, %b;", &[s(-1), 1]), vec![1]);
     assert_eq!(op("max.s64 %d, %a, %b;", &[u64::MAX, 1]), vec![1]);
     assert_eq!(op("max.u64 %d, %a, %b;", &[u64::MAX, 1]), vec![u64::MAX]);
-    assert_eq!(
-        op("neg.s32 %d, %a;", &[s(i32::MIN), 5]),
-        vec![s(i32::MIN), s(-5)]
-    );
-    assert_eq!(
-        op("abs.s32 %d, %a;", &[s(i32::MIN), s(-5)]),
-        vec![s(i32::MIN), 5]
-    );
+    assert_eq!(op("neg.s32 %d, %a;", &[s(i32::MIN), 5]), vec![s(i32::MIN), s(-5)]);
+    assert_eq!(op("abs.s32 %d, %a;", &[s(i32::MIN), s(-5)]), vec![s(i32::MIN), 5]);
     assert_eq!(op("abs.s64 %d, %a;", &[(-5i64) as u64]), vec![5]);
     assert_eq!(op("neg.s64 %d, %a;", &[1]), vec![u64::MAX]);
 }
@@ -746,10 +681,7 @@ fn predicates_selp_and_reinterpretation() {
     assert_eq!(r[0], b(1.0));
     assert!(f64::from_bits(r[1]).is_nan());
     assert_eq!(op("mov.b64 %d, %a;", &[b(-0.0)]), vec![1 << 63]);
-    assert_eq!(
-        op("mov.b64 %d, %a;", &[0x3ff0_0000_0000_0000]),
-        vec![b(1.0)]
-    );
+    assert_eq!(op("mov.b64 %d, %a;", &[0x3ff0_0000_0000_0000]), vec![b(1.0)]);
 }
 
 #[test]
@@ -787,11 +719,8 @@ fn func_calls_with_abi() {
     let inp = mem.alloc(64, 8).unwrap();
     let out = mem.alloc(32, 8).unwrap();
     let out2 = mem.alloc(32, 8).unwrap();
-    mem.write_f64s(
-        inp,
-        &pairs.iter().flat_map(|&(a, b)| [a, b]).collect::<Vec<_>>(),
-    )
-    .unwrap();
+    mem.write_f64s(inp, &pairs.iter().flat_map(|&(a, b)| [a, b]).collect::<Vec<_>>())
+        .unwrap();
     m.launch(
         "calls",
         LaunchConfig::linear(1, 4),
@@ -853,8 +782,7 @@ fn special_registers_3d() {
     };
     let total = 2 * 3 * 2 * 4 * 2 * 3;
     let out = mem.alloc(total * 4, 8).unwrap();
-    m.launch("special", cfg, &[Param::U64(out)], &mut mem)
-        .unwrap();
+    m.launch("special", cfg, &[Param::U64(out)], &mut mem).unwrap();
     let got = mem.read_u32s(out, total).unwrap();
     let mut k = 0;
     for bz in 0..2 {
@@ -863,10 +791,7 @@ fn special_registers_3d() {
                 for tz in 0..3 {
                     for ty in 0..2 {
                         for tx in 0..4 {
-                            assert_eq!(
-                                got[k],
-                                tx | ty << 4 | tz << 8 | bx << 12 | by << 16 | bz << 20
-                            );
+                            assert_eq!(got[k], tx | ty << 4 | tz << 8 | bx << 12 | by << 16 | bz << 20);
                             k += 1;
                         }
                     }

@@ -3,13 +3,13 @@
 mod common;
 
 use common::*;
-use osipy_kernels::emulator::{Error, ExecErrorKind, GlobalMemory, LaunchConfig, MemError, Module, Param, Space};
+use osipy_kernels::emulator::{
+    Error, ExecErrorKind, GlobalMemory, LaunchConfig, MemError, Module, Param, Space,
+};
 
 fn exec_kind(r: Result<(), Error>) -> (u32, String, ExecErrorKind) {
     match r {
-        Err(Error::Exec {
-            line, text, kind, ..
-        }) => (line, text, kind),
+        Err(Error::Exec { line, text, kind, .. }) => (line, text, kind),
         other => panic!("expected an execution error, got {other:?}"),
     }
 }
@@ -73,12 +73,7 @@ fn axpy_without_enough_memory_is_oob() {
         .launch(
             "axpy",
             LaunchConfig::linear(4, 256),
-            &[
-                Param::U64(x),
-                Param::U64(y),
-                Param::F64(1.0),
-                Param::U32(1000),
-            ],
+            &[Param::U64(x), Param::U64(y), Param::F64(1.0), Param::U32(1000)],
             &mut mem,
         )
         .unwrap_err();
@@ -151,10 +146,7 @@ fn local_out_of_bounds_and_uninitialized() {
 fn step_limit() {
     let (_, text, kind) = exec_kind(run_fault("infinite_loop", 1, 10_000));
     assert_eq!(kind, ExecErrorKind::StepLimit(10_000));
-    assert!(
-        text.contains("$L__spin") || text.starts_with("add.s32"),
-        "{text}"
-    );
+    assert!(text.contains("$L__spin") || text.starts_with("add.s32"), "{text}");
 }
 
 #[test]
@@ -275,12 +267,7 @@ fn launch_parameter_checks() {
     let m = Module::parse(&format!("{HEADER}{AXPY}")).unwrap();
     let mut mem = GlobalMemory::new();
     let e = m
-        .launch(
-            "axpy",
-            LaunchConfig::linear(1, 1),
-            &[Param::U64(0)],
-            &mut mem,
-        )
+        .launch("axpy", LaunchConfig::linear(1, 1), &[Param::U64(0)], &mut mem)
         .unwrap_err();
     assert!(matches!(e, Error::Launch(_)));
     let e = m
@@ -326,8 +313,5 @@ fn host_memory_api_checks() {
     mem.write_f64s(a, &[1.0, 2.0]).unwrap();
     assert_eq!(mem.read_f64s(a, 2).unwrap(), vec![1.0, 2.0]);
     mem.free(a).unwrap();
-    assert!(
-        mem.read_f64s(a, 1).is_err(),
-        "use after free is out of bounds"
-    );
+    assert!(mem.read_f64s(a, 1).is_err(), "use after free is out of bounds");
 }

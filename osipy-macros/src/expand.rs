@@ -49,6 +49,7 @@ pub fn finish(state: &State) -> TokenStream {
     for (id, item) in &items {
         let n = call_paths(&item.block).len();
         let callees = state.callees_of(id, n);
+        let _ = crate::math_fns::MATH_CALLER;
         let mut ids = Vec::new();
         let mut csigs = Vec::new();
         for (i, c) in callees.into_iter().enumerate() {
@@ -71,7 +72,12 @@ pub fn finish(state: &State) -> TokenStream {
     if cx.has_errors() {
         return with_fallback(cx, &root_sig);
     }
-    launch_module(&funcs)
+    let math_map: HashMap<String, usize> = state
+        .math_kernels()
+        .into_iter()
+        .filter_map(|(key, id)| funcs.iter().position(|f| f.id == id).map(|k| (key, k)))
+        .collect();
+    launch_module(&funcs, &math_map)
 }
 
 fn with_fallback(cx: Ctxt, sig: &Sig) -> TokenStream {
@@ -174,6 +180,8 @@ pub fn original(f: &ItemFn) -> ItemFn {
         clippy::needless_range_loop,
         clippy::manual_memcpy,
         clippy::manual_clamp,
+        clippy::manual_rotate,
+        clippy::manual_rem_euclid,
         clippy::explicit_counter_loop
     )]));
     for arg in f.sig.inputs.iter_mut() {

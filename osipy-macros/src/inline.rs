@@ -146,9 +146,9 @@ impl Parse for State {
 }
 
 impl State {
-    /// A new chain for `root`, which calls `calls`.
+    /// A new chain for `root`, which calls `calls` and needs the math kernels of `math`.
     pub fn start(root_id: String, root: ItemFn, calls: &[CallPath]) -> State {
-        let todo = calls
+        let mut todo: Vec<Todo> = calls
             .iter()
             .enumerate()
             .map(|(i, c)| Todo {
@@ -158,6 +158,17 @@ impl State {
                 deps: sibling(&c.path, "__xp_deps_", c.span),
             })
             .collect();
+        for (i, (name, ty)) in crate::math_fns::needed(&root.block).into_iter().enumerate() {
+            let b = format_ident!("xp_kernel_named_{}", name);
+            let d = format_ident!("__xp_deps_{}", name);
+            let t = format_ident!("{}", ty);
+            todo.push(Todo {
+                from: crate::math_fns::MATH_CALLER.to_string(),
+                index: i,
+                body: syn::parse_quote!(::osipy_kernels::math::#t::#b),
+                deps: syn::parse_quote!(::osipy_kernels::math::#t::#d),
+            });
+        }
         State {
             root_id,
             root,
@@ -204,6 +215,44 @@ impl State {
         }
     }
 
+    /// Whether the math kernel `key` (`fmod_f64`) was fetched already.
+    fn math_fetched(&self, key: &str) -> bool {
+        self.math_kernels().iter().any(|(k, _)| k == key)
+    }
+
+    fn next_math_index(&self) -> usize {
+        let fetched = self
+            .edges
+            .iter()
+            .filter(|e| e.from == crate::math_fns::MATH_CALLER)
+            .count();
+        let queued = self
+            .todo
+            .iter()
+            .filter(|t| t.from == crate::math_fns::MATH_CALLER)
+            .count();
+        fetched + queued
+    }
+
+    /// Fetched math kernels: (`fmod_f64`, id).
+    pub fn math_kernels(&self) -> Vec<(String, String)> {
+        self.edges
+            .iter()
+            .filter(|e| e.from == crate::math_fns::MATH_CALLER)
+            .filter_map(|e| {
+                let d = self.done.iter().find(|d| d.id == e.to)?;
+                let ty = d.item.sig.inputs.first().and_then(|a| match a {
+                    syn::FnArg::Typed(pt) => crate::sig::scalar_type(&pt.ty),
+                    syn::FnArg::Receiver(_) => None,
+                })?;
+                Some((
+                    crate::math_fns::key(&d.item.sig.ident.to_string(), ty.name()),
+                    d.id.clone(),
+                ))
+            })
+            .collect()
+    }
+
     /// The call edges of function `id`, by call index.
     pub fn callees_of(&self, id: &str, n: usize) -> Vec<Option<String>> {
         let mut v = vec![None; n];
@@ -235,6 +284,30 @@ impl Input {
         });
         let known = callee_id == state.root_id || state.done.iter().any(|d| d.id == callee_id);
         if !known {
+            // Math kernels the callee needs, unless already queued.
+            for (name, ty) in crate::math_fns::needed(&callee.block) {
+                let key = crate::math_fns::key(&name, ty);
+                let queued = state.todo.iter().chain(std::iter::empty()).any(|t| {
+                    t.from == crate::math_fns::MATH_CALLER
+                        && t.body
+                            .segments
+                            .last()
+                            .is_some_and(|s| s.ident == format!("xp_kernel_named_{name}"))
+                        && t.body.segments.iter().any(|s| s.ident == ty)
+                }) || state.math_fetched(&key);
+                if !queued {
+                    let b = format_ident!("xp_kernel_named_{}", name);
+                    let d = format_ident!("__xp_deps_{}", name);
+                    let tt = format_ident!("{}", ty);
+                    let index = state.next_math_index();
+                    state.todo.push(Todo {
+                        from: crate::math_fns::MATH_CALLER.to_string(),
+                        index,
+                        body: syn::parse_quote!(::osipy_kernels::math::#tt::#b),
+                        deps: syn::parse_quote!(::osipy_kernels::math::#tt::#d),
+                    });
+                }
+            }
             for (j, c) in call_paths(&callee.block).iter().enumerate() {
                 state.todo.push(Todo {
                     from: callee_id.clone(),

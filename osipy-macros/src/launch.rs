@@ -14,15 +14,18 @@ fn private() -> TokenStream {
 }
 
 /// The module of a kernel that compiled: CPU functions for the whole bundle and `launch`.
-pub fn launch_module(funcs: &[Func]) -> TokenStream {
+pub fn launch_module(funcs: &[Func], math_map: &std::collections::HashMap<String, usize>) -> TokenStream {
     let root = &funcs[0];
     let index = |id: &str| funcs.iter().position(|f| f.id == id).unwrap_or(0);
     let fns = funcs.iter().enumerate().map(|(k, f)| emit_fn(f, k, &index));
     let body = launch_body(&root.sig, funcs.iter().any(uses_fma));
-    let ptx = crate::ptx::emit_module(funcs);
+    let ptx = crate::ptx::emit_module(funcs, math_map);
     let text = &ptx.text;
     let p = private();
-    let sites = ptx.sites.iter().map(|(f, a)| quote!(#p::Site { function: #f, array: #a }));
+    let sites = ptx
+        .sites
+        .iter()
+        .map(|(f, a)| quote!(#p::Site { function: #f, array: #a }));
     let sizes = root.sig.ret.iter().map(|s| crate::ptx_ops::Rc::size(*s));
     let device_items = quote! {
         /// The kernel's PTX module (`.version 7.0`, `.target sm_70`, 64-bit addressing),

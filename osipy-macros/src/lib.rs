@@ -19,6 +19,7 @@ mod ir;
 mod launch;
 mod lower;
 mod lower_expr;
+mod math_fns;
 mod ptx;
 mod ptx_entry;
 mod ptx_expr;

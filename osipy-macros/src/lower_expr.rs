@@ -10,7 +10,7 @@ use crate::sig::{scalar_type, ParamKind};
 use crate::types::{mismatch, Known, Scalar};
 
 const METHODS: &str = "exp exp2 ln log2 log10 sqrt powf powi abs min max floor ceil round trunc \
-     mul_add signum recip is_nan is_finite to_bits, and `.len()` on rows and local arrays";
+     mul_add signum recip is_nan is_finite to_bits, and `.len()` / `.is_empty()` on rows and local arrays";
 
 impl Lowerer<'_> {
     /// A placeholder after an error, so lowering can go on and report more.
@@ -537,6 +537,29 @@ impl Lowerer<'_> {
             return Expr {
                 kind: ExprKind::Len(a),
                 ty: Ty::Scalar(v),
+                span,
+            };
+        }
+        if name == "is_empty" {
+            let Some((a, _, _)) = self.array_ref(&m.receiver, "`.is_empty()`") else {
+                return self.bad(span);
+            };
+            let uv = self.types.known(Scalar::Usize);
+            let bv = self.types.known(Scalar::Bool);
+            let zv = self.types.known(Scalar::Usize);
+            let len = Expr {
+                kind: ExprKind::Len(a),
+                ty: Ty::Scalar(uv),
+                span,
+            };
+            let zero = Expr {
+                kind: ExprKind::Lit(LitVal::Int(0)),
+                ty: Ty::Scalar(zv),
+                span,
+            };
+            return Expr {
+                kind: ExprKind::Binary(BinOp::Eq, Box::new(len), Box::new(zero)),
+                ty: Ty::Scalar(bv),
                 span,
             };
         }

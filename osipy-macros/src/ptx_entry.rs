@@ -48,7 +48,10 @@ pub fn entry(root: &Func) -> String {
     let _ = writeln!(b, "\tcvta.to.global.u64 {frec}, {frec};");
     let (r1, r2, r3, r4, t) = (c.r(), c.r(), c.r(), c.r(), c.rd());
     let _ = writeln!(b, "\tmov.u32 {r1}, %ctaid.x;\n\tmov.u32 {r2}, %ntid.x;\n\tmov.u32 {r3}, %tid.x;\n\tmov.u32 {r4}, %nctaid.x;");
-    let _ = writeln!(b, "\tmul.wide.u32 {item}, {r1}, {r2};\n\tcvt.u64.u32 {t}, {r3};\n\tadd.u64 {item}, {item}, {t};");
+    let _ = writeln!(
+        b,
+        "\tmul.wide.u32 {item}, {r1}, {r2};\n\tcvt.u64.u32 {t}, {r3};\n\tadd.u64 {item}, {item}, {t};"
+    );
     let _ = writeln!(b, "\tmul.wide.u32 {stride}, {r4}, {r2};");
     // Uniform values, loaded once.
     let mut pre = String::new();
@@ -132,7 +135,11 @@ pub fn entry(root: &Func) -> String {
             _ => {
                 let (base, t) = (c.rd(), c.rd());
                 let u = &uni[i];
-                let _ = writeln!(setup, "\tmul.lo.u64 {t}, {item}, {};\n\tmad.lo.u64 {base}, {t}, {size}, {};", u[2], u[0]);
+                let _ = writeln!(
+                    setup,
+                    "\tmul.lo.u64 {t}, {item}, {};\n\tmad.lo.u64 {base}, {t}, {size}, {};",
+                    u[2], u[0]
+                );
                 arg(&mut call, "b64", &base);
                 let (len, es) = (u[1].clone(), u[3].clone());
                 arg(&mut call, "b64", &len);
@@ -143,7 +150,10 @@ pub fn entry(root: &Func) -> String {
     b.push_str(&setup);
     let _ = writeln!(call, "\tcall.uni (cret), fn0, ({});", args.join(", "));
     let (st, fi, fl) = (c.r(), c.rd(), c.rd());
-    let _ = writeln!(call, "\tld.param.b32 {st}, [cret+0];\n\tld.param.b64 {fi}, [cret+8];\n\tld.param.b64 {fl}, [cret+16];");
+    let _ = writeln!(
+        call,
+        "\tld.param.b32 {st}, [cret+0];\n\tld.param.b64 {fi}, [cret+8];\n\tld.param.b64 {fl}, [cret+16];"
+    );
     let mut ret_regs = Vec::new();
     for (k, s) in sig.ret.iter().enumerate() {
         let r = c.of(param_scalar_class(*s));
@@ -153,7 +163,12 @@ pub fn entry(root: &Func) -> String {
     let mut out_regs = Vec::new();
     for (k, (_, s)) in out_addrs.iter().enumerate() {
         let r = c.of(param_scalar_class(*s));
-        let _ = writeln!(call, "\tld.param.{} {r}, [cret+{}];", param_ty(*s), slot(sig.ret.len() + k));
+        let _ = writeln!(
+            call,
+            "\tld.param.{} {r}, [cret+{}];",
+            param_ty(*s),
+            slot(sig.ret.len() + k)
+        );
         out_regs.push(r);
     }
     call.push_str("\t}\n");
@@ -167,9 +182,16 @@ pub fn entry(root: &Func) -> String {
     for ((r, s), ptr) in ret_regs.iter().zip(&rets) {
         let size = Rc::size(*s);
         let addr = c.rd();
-        let _ = writeln!(b, "\tmad.lo.u64 {addr}, {item}, {size}, {ptr};\n\tst.{} [{addr}], {r};", store_ty(*s));
+        let _ = writeln!(
+            b,
+            "\tmad.lo.u64 {addr}, {item}, {size}, {ptr};\n\tst.{} [{addr}], {r};",
+            store_ty(*s)
+        );
     }
-    let _ = writeln!(b, "$Lnext:\n\tadd.u64 {item}, {item}, {stride};\n\tbra.uni $Ltop;");
+    let _ = writeln!(
+        b,
+        "$Lnext:\n\tadd.u64 {item}, {item}, {stride};\n\tbra.uni $Ltop;"
+    );
     // Fault record, under a lock taken only by items below the current record.
     let (cur, old, site) = (c.rd(), c.r(), c.rd());
     let pl = c.p();
@@ -179,9 +201,16 @@ pub fn entry(root: &Func) -> String {
     let _ = writeln!(b, "\tld.volatile.global.u64 {cur}, [{frec}+8];\n\tsetp.ge.u64 {pl}, {item}, {cur};\n\t@{pl} bra $Lunlock;");
     let _ = writeln!(b, "\tcvt.u64.u32 {site}, {st};");
     let _ = writeln!(b, "\tst.volatile.global.u64 [{frec}+8], {item};\n\tst.volatile.global.u64 [{frec}+16], {site};\n\tst.volatile.global.u64 [{frec}+24], {fi};\n\tst.volatile.global.u64 [{frec}+32], {fl};");
-    let _ = writeln!(b, "$Lunlock:\n\tmembar.gl;\n\tatom.global.exch.b32 {old}, [{frec}], 0;\n\tbra.uni $Lnext;");
+    let _ = writeln!(
+        b,
+        "$Lunlock:\n\tmembar.gl;\n\tatom.global.exch.b32 {old}, [{frec}], 0;\n\tbra.uni $Lnext;"
+    );
     let _ = writeln!(b, "$Ldone:\n\tret;");
-    let mut out = format!(".visible .entry {}(\n\t{}\n)\n{{\n", sig.name, params.join(",\n\t"));
+    let mut out = format!(
+        ".visible .entry {}(\n\t{}\n)\n{{\n",
+        sig.name,
+        params.join(",\n\t")
+    );
     out.push_str(&c.decls());
     out.push_str(&b);
     out.push_str("}\n");

@@ -133,7 +133,10 @@ impl crate::ptx::Fx<'_> {
                 // Flip the sign bit (exact for NaN payloads, as Rust's `-x`).
                 self.bit_op_float(&r, a, s, "xor", sign_mask(s));
             }
-            (UnOp::Neg, _) => self.ins(format!("neg.{} {r}, {a}", if Rc::size(s) == 8 { "s64" } else { "s32" })),
+            (UnOp::Neg, _) => self.ins(format!(
+                "neg.{} {r}, {a}",
+                if Rc::size(s) == 8 { "s64" } else { "s32" }
+            )),
             (UnOp::Not, _) => self.ins(format!("not.{} {r}, {a}", bits_ty(s))),
         }
         r
@@ -141,10 +144,18 @@ impl crate::ptx::Fx<'_> {
 
     /// `r = bits(a) OP mask` for a float `a`.
     pub(crate) fn bit_op_float(&mut self, r: &str, a: &str, s: Scalar, op: &str, mask: u64) {
-        let (c, b) = if s == Scalar::F64 { (Rc::B64, "b64") } else { (Rc::B32, "b32") };
+        let (c, b) = if s == Scalar::F64 {
+            (Rc::B64, "b64")
+        } else {
+            (Rc::B32, "b32")
+        };
         let (t, m) = (self.reg(c), self.reg(c));
         self.ins(format!("mov.{b} {t}, {a}"));
-        let mask = if s == Scalar::F64 { mask } else { mask & 0xffff_ffff };
+        let mask = if s == Scalar::F64 {
+            mask
+        } else {
+            mask & 0xffff_ffff
+        };
         self.ins(format!("mov.{b} {m}, {mask}"));
         self.ins(format!("{op}.{b} {t}, {t}, {m}"));
         self.ins(format!("mov.{b} {r}, {t}"));
@@ -157,7 +168,11 @@ impl crate::ptx::Fx<'_> {
             let a = self.expr(ea);
             self.mov(&r, &a, Scalar::Bool);
             let end = self.label();
-            let skip = if op == BinOp::And { format!("@!{r} bra {end}") } else { format!("@{r} bra {end}") };
+            let skip = if op == BinOp::And {
+                format!("@!{r} bra {end}")
+            } else {
+                format!("@{r} bra {end}")
+            };
             self.ins(skip);
             let b = self.expr(eb);
             self.mov(&r, &b, Scalar::Bool);
@@ -392,7 +407,9 @@ impl crate::ptx::Fx<'_> {
 
     /// Calls another kernel function; returns the registers of its return values.
     pub(crate) fn call(&mut self, e: &Expr) -> Vec<String> {
-        let ExprKind::Call(idx, args) = &e.kind else { return Vec::new() };
+        let ExprKind::Call(idx, args) = &e.kind else {
+            return Vec::new();
+        };
         let k = (self.resolve)(&self.f.callees[*idx]);
         let callee = &self.funcs[k];
         let csig = callee.sig.clone();
@@ -429,7 +446,9 @@ impl crate::ptx::Fx<'_> {
         block.push_str(&format!("\t.param .align 8 .b8 cret[{}];\n", slot(nslots)));
         let mut names = Vec::new();
         for (j, (t, r)) in pvals.iter().enumerate() {
-            block.push_str(&format!("\t.param .{t} carg{j};\n\tst.param.{t} [carg{j}], {r};\n"));
+            block.push_str(&format!(
+                "\t.param .{t} carg{j};\n\tst.param.{t} [carg{j}], {r};\n"
+            ));
             names.push(format!("carg{j}"));
         }
         block.push_str(&format!("\tcall.uni (cret), fn{k}, ({});\n", names.join(", ")));
@@ -471,9 +490,15 @@ impl crate::ptx::Fx<'_> {
         let r = self.sreg(s);
         if s == Scalar::Bool {
             let t = self.reg(Rc::B32);
-            (format!("\tld.param.b32 {t}, [cret+{off}];\n\tsetp.ne.b32 {r}, {t}, 0;\n"), r)
+            (
+                format!("\tld.param.b32 {t}, [cret+{off}];\n\tsetp.ne.b32 {r}, {t}, 0;\n"),
+                r,
+            )
         } else {
-            (format!("\tld.param.{} {r}, [cret+{off}];\n", crate::ptx::param_ty(s)), r)
+            (
+                format!("\tld.param.{} {r}, [cret+{off}];\n", crate::ptx::param_ty(s)),
+                r,
+            )
         }
     }
 

@@ -53,7 +53,11 @@ impl crate::ptx::Fx<'_> {
             Intr::Signum => {
                 let r = self.sreg(s);
                 self.bit_op_float(&r, &a, s, "and", sign_mask(s));
-                let one_bits = if s == Scalar::F64 { 1f64.to_bits() } else { u64::from(1f32.to_bits()) };
+                let one_bits = if s == Scalar::F64 {
+                    1f64.to_bits()
+                } else {
+                    u64::from(1f32.to_bits())
+                };
                 let r2 = self.sreg(s);
                 self.bit_op_float(&r2, &r, s, "or", one_bits);
                 let (p, out) = (self.reg(Rc::Pred), self.sreg(s));
@@ -62,7 +66,11 @@ impl crate::ptx::Fx<'_> {
                 out
             }
             Intr::Recip => {
-                let one = if s == Scalar::F64 { 1f64.to_bits() } else { u64::from(1f32.to_bits()) };
+                let one = if s == Scalar::F64 {
+                    1f64.to_bits()
+                } else {
+                    u64::from(1f32.to_bits())
+                };
                 let o = self.konst(s, one);
                 let r = self.sreg(s);
                 self.ins(format!("div.rn.{t} {r}, {o}, {a}"));
@@ -79,7 +87,11 @@ impl crate::ptx::Fx<'_> {
                 p
             }
             Intr::ToBits => {
-                let to = if s == Scalar::F32 { Scalar::U32 } else { Scalar::U64 };
+                let to = if s == Scalar::F32 {
+                    Scalar::U32
+                } else {
+                    Scalar::U64
+                };
                 let r = self.sreg(to);
                 self.ins(format!("mov.{} {r}, {a}", bits_ty(to)));
                 r
@@ -102,7 +114,11 @@ impl crate::ptx::Fx<'_> {
     /// min/max ignoring NaN with -0 < +0, in the CPU's order of precedence.
     fn float_min_max(&mut self, min: bool, s: Scalar, a: &str, b: &str) -> String {
         let t = ptx_ty(s);
-        let (c, bt) = if s == Scalar::F64 { (Rc::B64, "b64") } else { (Rc::B32, "b32") };
+        let (c, bt) = if s == Scalar::F64 {
+            (Rc::B64, "b64")
+        } else {
+            (Rc::B32, "b32")
+        };
         let (ia, ib) = (self.reg(c), self.reg(c));
         self.ins(format!("mov.{bt} {ia}, {a}"));
         self.ins(format!("mov.{bt} {ib}, {b}"));
@@ -132,13 +148,21 @@ impl crate::ptx::Fx<'_> {
         self.ins(format!("sub.rn.{t} {d}, {a}, {tr}"));
         let ad = self.sreg(s);
         self.bit_op_float(&ad, &d, s, "and", !sign_mask(s));
-        let half = if s == Scalar::F64 { 0.5f64.to_bits() } else { u64::from(0.5f32.to_bits()) };
+        let half = if s == Scalar::F64 {
+            0.5f64.to_bits()
+        } else {
+            u64::from(0.5f32.to_bits())
+        };
         let h = self.konst(s, half);
         let p = self.reg(Rc::Pred);
         self.ins(format!("setp.ge.{t} {p}, {ad}, {h}"));
         let sg = self.sreg(s);
         self.bit_op_float(&sg, a, s, "and", sign_mask(s));
-        let one_bits = if s == Scalar::F64 { 1f64.to_bits() } else { u64::from(1f32.to_bits()) };
+        let one_bits = if s == Scalar::F64 {
+            1f64.to_bits()
+        } else {
+            u64::from(1f32.to_bits())
+        };
         let one = self.sreg(s);
         self.bit_op_float(&one, &sg, s, "or", one_bits);
         let u = self.sreg(s);
@@ -148,21 +172,41 @@ impl crate::ptx::Fx<'_> {
         r
     }
 
-    /// Calls the math library's `name` for type `s` (a `.func` of the module).
+    /// Calls the math library's `name` for type `s`: the bundle's math kernel when it was
+    /// fetched, else records it as missing (the module is then refused on devices).
     pub(crate) fn math_call(&mut self, name: &str, s: Scalar, args: &[String]) -> String {
-        let f = format!("math_{name}_{}", ptx_ty(s));
-        self.need_math(&f);
+        let key = crate::math_fns::key(name, if s == Scalar::F32 { "f32" } else { "f64" });
+        let Some(k) = self.math_map.get(&key).copied() else {
+            self.need_math(&key);
+            return self.konst(s, 0);
+        };
+        let callee = &self.funcs[k];
+        let ptys: Vec<&'static str> = callee
+            .sig
+            .params
+            .iter()
+            .map(|p| crate::ptx::param_ty(p.elem))
+            .collect();
+        let nslots = crate::ptx::n_slots(callee);
         let r = self.sreg(s);
         let mut block = String::from("{\n");
-        block.push_str(&format!("\t.param .{t} mret;\n", t = crate::ptx::param_ty(s)));
+        block.push_str(&format!(
+            "\t.param .align 8 .b8 mret[{}];\n",
+            crate::ptx::slot(nslots)
+        ));
         let mut names = Vec::new();
-        for (j, a) in args.iter().enumerate() {
-            let at = if name == "powi" && j == 1 { "b32" } else { crate::ptx::param_ty(s) };
-            block.push_str(&format!("\t.param .{at} marg{j};\n\tst.param.{at} [marg{j}], {a};\n"));
+        for (j, (a, t)) in args.iter().zip(&ptys).enumerate() {
+            block.push_str(&format!(
+                "\t.param .{t} marg{j};\n\tst.param.{t} [marg{j}], {a};\n"
+            ));
             names.push(format!("marg{j}"));
         }
-        block.push_str(&format!("\tcall.uni (mret), {f}, ({});\n", names.join(", ")));
-        block.push_str(&format!("\tld.param.{} {r}, [mret];\n\t}}\n", crate::ptx::param_ty(s)));
+        block.push_str(&format!("\tcall.uni (mret), fn{k}, ({});\n", names.join(", ")));
+        block.push_str(&format!(
+            "\tld.param.{} {r}, [mret+{}];\n\t}}\n",
+            crate::ptx::param_ty(s),
+            crate::ptx::slot(0)
+        ));
         self.code.push('\t');
         self.code.push_str(&block);
         r

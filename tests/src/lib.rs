@@ -3,6 +3,8 @@
 
 use osipy_kernels::xp_kernel;
 
+pub mod corpus;
+
 /// Helpers in another module.
 pub mod helpers {
     use osipy_kernels::xp_kernel;
@@ -223,3 +225,9 @@ pub fn copy_prefix(x: &[f64], n: usize, out: &mut [f64]) {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// Exponential decay: uses a transcendental.
+#[xp_kernel]
+pub fn decay(x: f64) -> f64 {
+    (-x).exp()
+}

@@ -26,7 +26,10 @@ fn same_f64(a: &ArrayD<f64>, b: &ArrayD<f64>, what: &str) {
 fn same_f32(a: &ArrayD<f32>, b: &ArrayD<f32>, what: &str) {
     assert_eq!(a.shape(), b.shape(), "{what}: shapes");
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        assert!(x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()), "{what}: element {i}: {x} vs {y}");
+        assert!(
+            x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+            "{what}: element {i}: {x} vs {y}"
+        );
     }
 }
 
@@ -163,7 +166,15 @@ fn index_faults_report_the_same_error_and_partial_writes() {
         (err, host(out))
     });
     assert_eq!(c, e);
-    assert!(matches!(c.0, Error::IndexOutOfBounds { item: 1, index: 3, len: 3, .. }));
+    assert!(matches!(
+        c.0,
+        Error::IndexOutOfBounds {
+            item: 1,
+            index: 3,
+            len: 3,
+            ..
+        }
+    ));
     let (c, e) = both(|d| k::pick::launch(&on(d, &x), 7).unwrap_err());
     assert_eq!(c, e);
     let m: ArrayD<usize> = Array1::from(vec![1usize, 9, 2, 4]).into_dyn();
@@ -177,4 +188,144 @@ fn results_stay_on_the_device_they_ran_on() {
     let y = k::axpy::launch(&a, &a, 0.0).unwrap();
     assert_eq!(y.placement(), Device::Emulator);
     assert_eq!(host(y).as_slice().unwrap(), &[1.0, 4.0]);
+}
+
+fn ints(r: &mut rand_chacha::ChaCha8Rng, n: usize) -> (ArrayD<i32>, ArrayD<u64>) {
+    use rand::Rng;
+    let ie = [0, 1, -1, 2, i32::MAX, i32::MIN, 7, -9];
+    let ue = [0, 1, u64::MAX, 1 << 63, 12, 97];
+    let i = Array1::from_shape_fn(n, |_| {
+        if r.gen_ratio(1, 4) {
+            ie[r.gen_range(0..ie.len())]
+        } else {
+            r.gen()
+        }
+    })
+    .into_dyn();
+    let u = Array1::from_shape_fn(n, |_| {
+        if r.gen_ratio(1, 4) {
+            ue[r.gen_range(0..ue.len())]
+        } else {
+            r.gen()
+        }
+    })
+    .into_dyn();
+    (i, u)
+}
+
+macro_rules! corpus_matches {
+    ($($name:ident),* $(,)?) => {
+        #[test]
+        fn corpus_kernels_match_bit_for_bit_on_random_and_edge_inputs() {
+            let mut r = rng(16);
+            let mut ran = 0;
+            for (n, width) in [(0usize, 4usize), (1, 0), (1, 6), (257, 3), (300, 8)] {
+                let x = data(&mut r, &[n], true);
+                let y = data(&mut r, &[n], true);
+                let (i, u) = ints(&mut r, n);
+                let row = data(&mut r, &[n, width], true);
+                let out0 = data(&mut r, &[n, width], false);
+                $(
+                    let (c, e) = both(|d| {
+                        let mut out = on(d, &out0);
+                        let res = k::corpus::$name::launch(&on(d, &x), &on(d, &y), &on(d, &i), &on(d, &u), &on(d, &row), &mut out);
+                        (res.map(host), host(out))
+                    });
+                    let what = format!("{} n={n} width={width}", stringify!($name));
+                    match (&c.0, &e.0) {
+                        (Ok(a), Ok(b)) => same_f64(a, b, &what),
+                        (a, b) => assert_eq!(a, b, "{what}"),
+                    }
+                    same_f64(&c.1, &e.1, &format!("{what} out"));
+                    ran += 1;
+                )*
+            }
+            assert!(ran >= 5 * 18);
+        }
+    };
+}
+
+corpus_matches!(
+    c_float_ops,
+    c_sign_ops,
+    c_rounding,
+    c_sqrt_fma_minmax,
+    c_casts,
+    c_int32,
+    c_int64,
+    c_bools,
+    c_loops,
+    c_if_expr,
+    c_local_arrays,
+    c_calls,
+    c_constants,
+    c_f32,
+    c_row_index,
+    c_shadowing,
+    c_empty_rows,
+    c_fmod,
+);
+
+#[test]
+fn float_remainder_is_exact_on_the_emulator_for_hard_cases() {
+    // Subnormals, huge exponent gaps, signs, zeros, infinities and NaN.
+    let vals = [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        3.0,
+        0.1,
+        -0.7,
+        1e300,
+        -1e-300,
+        5e-324,
+        -5e-324,
+        2.2250738585072014e-308,
+        1.7976931348623157e308,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        6.0,
+        0.375,
+        123456.789,
+    ];
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for a in vals {
+        for b in vals {
+            xs.push(a);
+            ys.push(b);
+        }
+    }
+    let n = xs.len();
+    let x = Array1::from(xs).into_dyn();
+    let y = Array1::from(ys).into_dyn();
+    let zeros_i = ArrayD::<i32>::zeros(IxDyn(&[n]));
+    let zeros_u = ArrayD::<u64>::zeros(IxDyn(&[n]));
+    let row = ArrayD::<f64>::zeros(IxDyn(&[n, 3]));
+    let (c, e) = both(|d| {
+        let mut out = on(d, &row);
+        let r = k::corpus::c_fmod::launch(
+            &on(d, &x),
+            &on(d, &y),
+            &on(d, &zeros_i),
+            &on(d, &zeros_u),
+            &on(d, &row),
+            &mut out,
+        );
+        (host(r.unwrap()), host(out))
+    });
+    same_f64(&c.0, &e.0, "x % y");
+    same_f64(&c.1, &e.1, "out");
+    // And the CPU matches the C library's fmod, which is exact.
+    for (i, v) in c.0.iter().enumerate() {
+        let want = x[i] % y[i];
+        assert!(
+            v.to_bits() == want.to_bits() || (v.is_nan() && want.is_nan()),
+            "{} % {}",
+            x[i],
+            y[i]
+        );
+    }
 }

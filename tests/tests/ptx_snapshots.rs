@@ -6,15 +6,25 @@ use std::path::PathBuf;
 use osipy_tests as k;
 
 fn check(name: &str, ptx: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots").join(format!("{name}.ptx"));
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(format!("{name}.ptx"));
     if std::env::var("OSIPY_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
         std::fs::write(&path, ptx).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run with OSIPY_UPDATE_SNAPSHOTS=1 to create it", path.display()));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with OSIPY_UPDATE_SNAPSHOTS=1 to create it",
+            path.display()
+        )
+    });
     if want != ptx {
-        let line = want.lines().zip(ptx.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        let line = want
+            .lines()
+            .zip(ptx.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
         panic!(
             "PTX of `{name}` changed (first difference at line {}):\n want: {:?}\n  got: {:?}\nreview and rerun with OSIPY_UPDATE_SNAPSHOTS=1",
             line + 1,

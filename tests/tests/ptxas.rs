@@ -40,7 +40,9 @@ fn ptxas() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("ptxas")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join("ptxas"))
+        .find(|p| p.is_file())
 }
 
 #[test]
@@ -68,7 +70,10 @@ fn every_emitted_module_assembles_for_sm90_and_sm80() {
                 .output()
                 .unwrap();
             if !out.status.success() {
-                failures.push(format!("{name} ({arch}): {}", String::from_utf8_lossy(&out.stderr)));
+                failures.push(format!(
+                    "{name} ({arch}): {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
             }
         }
     }

@@ -195,10 +195,7 @@ pub fn compare(cmp: Cmp, ty: Ty, a: u64, b: u64) -> bool {
     use Cmp::*;
     if ty.kind == Kind::Float {
         let (x, y) = if ty.bits == 32 {
-            (
-                f32::from_bits(a as u32) as f64,
-                f32::from_bits(b as u32) as f64,
-            )
+            (f32::from_bits(a as u32) as f64, f32::from_bits(b as u32) as f64)
         } else {
             (f64::from_bits(a), f64::from_bits(b))
         };
@@ -293,26 +290,10 @@ fn direct<F: Copy>(
 fn int_to_float(v: i128, dst_bits: u32, rnd: Rnd) -> u64 {
     if dst_bits == 64 {
         let r = v as f64;
-        direct(
-            r,
-            (r as i128).cmp(&v),
-            v < 0,
-            rnd,
-            f64::next_up,
-            f64::next_down,
-        )
-        .to_bits()
+        direct(r, (r as i128).cmp(&v), v < 0, rnd, f64::next_up, f64::next_down).to_bits()
     } else {
         let r = v as f32;
-        direct(
-            r,
-            (r as i128).cmp(&v),
-            v < 0,
-            rnd,
-            f32::next_up,
-            f32::next_down,
-        )
-        .to_bits() as u64
+        direct(r, (r as i128).cmp(&v), v < 0, rnd, f32::next_up, f32::next_down).to_bits() as u64
     }
 }
 
@@ -321,9 +302,7 @@ fn f64_to_f32(x: f64, rnd: Rnd) -> f32 {
         return f32::from_bits(F32_CANONICAL_NAN);
     }
     let r = x as f32;
-    let ord = (r as f64)
-        .partial_cmp(&x)
-        .unwrap_or(std::cmp::Ordering::Equal);
+    let ord = (r as f64).partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal);
     direct(r, ord, x < 0.0, rnd, f32::next_up, f32::next_down)
 }
 

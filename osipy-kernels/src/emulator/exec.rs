@@ -344,12 +344,7 @@ impl Thread<'_> {
                 let v = ty.extend(self.load(space, addr, size)?) & dmask;
                 self.cur.set(d, v);
             }
-            Op::St {
-                space,
-                size,
-                addr,
-                a,
-            } => {
+            Op::St { space, size, addr, a } => {
                 let v = fr.get(a)?;
                 self.store(space, addr, size, v)?;
             }
@@ -375,11 +370,7 @@ impl Thread<'_> {
                 }
             }
             Op::Bra { target } => fr.pc = target as usize,
-            Op::Call {
-                func,
-                ref args,
-                ret,
-            } => {
+            Op::Call { func, ref args, ret } => {
                 if self.stack.len() >= self.limits.call_depth {
                     return Err(ExecErrorKind::CallDepth(self.limits.call_depth).into());
                 }

@@ -105,8 +105,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, Error> {
             }
             let text: String = chars[s..i].iter().collect();
             out.push(Token {
-                tok: number(&text)
-                    .ok_or_else(|| err(line, format!("bad number literal `{text}`")))?,
+                tok: number(&text).ok_or_else(|| err(line, format!("bad number literal `{text}`")))?,
                 line,
             });
         } else if "[](){},;:+-@!<>|=".contains(c) {

@@ -149,10 +149,7 @@ impl GlobalMemory {
 
     /// Writes `f64` values (little-endian) starting at `addr`.
     pub fn write_f64s(&mut self, addr: u64, v: &[f64]) -> Result<(), MemError> {
-        self.write(
-            addr,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>(),
-        )
+        self.write(addr, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>())
     }
     /// Reads `n` `f64` values starting at `addr`.
     pub fn read_f64s(&self, addr: u64, n: usize) -> Result<Vec<f64>, MemError> {
@@ -164,10 +161,7 @@ impl GlobalMemory {
     }
     /// Writes `f32` values starting at `addr`.
     pub fn write_f32s(&mut self, addr: u64, v: &[f32]) -> Result<(), MemError> {
-        self.write(
-            addr,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>(),
-        )
+        self.write(addr, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>())
     }
     /// Reads `n` `f32` values starting at `addr`.
     pub fn read_f32s(&self, addr: u64, n: usize) -> Result<Vec<f32>, MemError> {
@@ -179,10 +173,7 @@ impl GlobalMemory {
     }
     /// Writes `u32` values starting at `addr`.
     pub fn write_u32s(&mut self, addr: u64, v: &[u32]) -> Result<(), MemError> {
-        self.write(
-            addr,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>(),
-        )
+        self.write(addr, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>())
     }
     /// Reads `n` `u32` values starting at `addr`.
     pub fn read_u32s(&self, addr: u64, n: usize) -> Result<Vec<u32>, MemError> {
@@ -194,10 +185,7 @@ impl GlobalMemory {
     }
     /// Writes `u64` values starting at `addr`.
     pub fn write_u64s(&mut self, addr: u64, v: &[u64]) -> Result<(), MemError> {
-        self.write(
-            addr,
-            &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>(),
-        )
+        self.write(addr, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<_>>())
     }
     /// Reads `n` `u64` values starting at `addr`.
     pub fn read_u64s(&self, addr: u64, n: usize) -> Result<Vec<u64>, MemError> {

@@ -15,8 +15,6 @@
 //! registers, out-of-bounds, misaligned or wrong-space accesses, uninitialized
 //! local/param memory reads, integer division by zero and runaway loops are errors.
 
-
-
 pub mod arith;
 pub mod ast;
 mod decode;
@@ -178,9 +176,7 @@ impl Module {
         }
         let (g, b) = (cfg.grid, cfg.block);
         if [g.0, g.1, g.2, b.0, b.1, b.2].contains(&0) {
-            return Err(Error::Launch(
-                "grid and block dimensions must be non-zero".into(),
-            ));
+            return Err(Error::Launch("grid and block dimensions must be non-zero".into()));
         }
         let limits = Limits {
             steps: self.step_limit,

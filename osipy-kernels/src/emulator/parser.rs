@@ -40,9 +40,7 @@ pub fn parse(src: &str) -> R<ModuleAst> {
                 "visible" | "extern" | "weak" => {}
                 "entry" => funcs.push(p.function(true, line)?),
                 "func" => funcs.push(p.function(false, line)?),
-                other => {
-                    return Err(p.err_at(line, &format!("unsupported module directive `.{other}`")))
-                }
+                other => return Err(p.err_at(line, &format!("unsupported module directive `.{other}`"))),
             },
             t => return Err(p.err_at(line, &format!("unexpected token {t:?} at module level"))),
         }
@@ -192,9 +190,7 @@ impl Parser {
                         self.pos += 1;
                     }
                 }
-                other => {
-                    return Err(self.err(&format!("unsupported function directive `.{other}`")))
-                }
+                other => return Err(self.err(&format!("unsupported function directive `.{other}`"))),
             }
         }
         if self.eat(';') {
@@ -236,11 +232,7 @@ impl Parser {
                     let op = self.ident()?;
                     body.push(Stmt::Instr(self.instr(Some((p, neg)), op, line)?));
                 }
-                t => {
-                    return Err(
-                        self.err_at(line, &format!("unexpected token {t:?} in function body"))
-                    )
-                }
+                t => return Err(self.err_at(line, &format!("unexpected token {t:?} in function body"))),
             }
         }
         Ok(FuncAst {
@@ -363,8 +355,7 @@ impl Parser {
                     off += self.signed_int()?;
                 }
                 self.expect(']')?;
-                let off =
-                    i64::try_from(off).map_err(|_| self.err("address offset out of range"))?;
+                let off = i64::try_from(off).map_err(|_| self.err("address offset out of range"))?;
                 Ok(Operand::Addr(base, off))
             }
             Tok::Punct('(') => {

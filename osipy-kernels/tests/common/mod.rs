@@ -20,14 +20,7 @@ pub fn size_of(ty: &str) -> u64 {
 /// A kernel `op` applying `body` to `arity` inputs `%a %b %c` of type `in_ty`
 /// (element `i` reads inputs `[i*arity ..]`) and storing `%d` of type `out_ty`.
 /// `in_reg`/`out_reg` are the declared register types.
-pub fn op_kernel(
-    in_ty: &str,
-    in_reg: &str,
-    out_ty: &str,
-    out_reg: &str,
-    arity: u32,
-    body: &str,
-) -> String {
+pub fn op_kernel(in_ty: &str, in_reg: &str, out_ty: &str, out_reg: &str, arity: u32, body: &str) -> String {
     let isz = size_of(in_ty);
     let osz = size_of(out_ty);
     let mut loads = String::new();
@@ -104,8 +97,7 @@ pub fn op_specs() -> Vec<(
         }
         v.push((t, t, t, t, 3, format!("fma.rn.{t} %d, %a, %b, %c;")));
         for c in [
-            "eq", "ne", "lt", "le", "gt", "ge", "equ", "neu", "ltu", "leu", "gtu", "geu", "num",
-            "nan",
+            "eq", "ne", "lt", "le", "gt", "ge", "equ", "neu", "ltu", "leu", "gtu", "geu", "num", "nan",
         ] {
             v.push((
                 t,
@@ -134,14 +126,7 @@ pub fn op_specs() -> Vec<(
             ));
         }
     }
-    v.push((
-        "f32",
-        "f32",
-        "f32",
-        "f32",
-        2,
-        "add.rn.ftz.f32 %d, %a, %b;".into(),
-    ));
+    v.push(("f32", "f32", "f32", "f32", 2, "add.rn.ftz.f32 %d, %a, %b;".into()));
     // conversions
     for (rnd, dst, dreg) in [
         ("rni", "s32", "s32"),
@@ -162,24 +147,10 @@ pub fn op_specs() -> Vec<(
         ("rm", "f32", "f32"),
         ("rp", "f32", "f32"),
     ] {
-        v.push((
-            "f64",
-            "f64",
-            dst,
-            dreg,
-            1,
-            format!("cvt.{rnd}.{dst}.f64 %d, %a;"),
-        ));
+        v.push(("f64", "f64", dst, dreg, 1, format!("cvt.{rnd}.{dst}.f64 %d, %a;")));
     }
     v.push(("f32", "f32", "f64", "f64", 1, "cvt.f64.f32 %d, %a;".into()));
-    v.push((
-        "f32",
-        "f32",
-        "s32",
-        "s32",
-        1,
-        "cvt.rni.s32.f32 %d, %a;".into(),
-    ));
+    v.push(("f32", "f32", "s32", "s32", 1, "cvt.rni.s32.f32 %d, %a;".into()));
     for rnd in ["rn", "rz", "rm", "rp"] {
         v.push((
             "s64",
@@ -206,14 +177,7 @@ pub fn op_specs() -> Vec<(
             format!("cvt.{rnd}.f32.s32 %d, %a;"),
         ));
     }
-    v.push((
-        "s32",
-        "s32",
-        "f64",
-        "f64",
-        1,
-        "cvt.rn.f64.s32 %d, %a;".into(),
-    ));
+    v.push(("s32", "s32", "f64", "f64", 1, "cvt.rn.f64.s32 %d, %a;".into()));
     for (dst, src, dreg, sreg) in [
         ("s64", "s32", "s64", "s32"),
         ("u64", "u32", "u64", "u32"),
@@ -225,22 +189,8 @@ pub fn op_specs() -> Vec<(
     ] {
         v.push((src, sreg, dst, dreg, 1, format!("cvt.{dst}.{src} %d, %a;")));
     }
-    v.push((
-        "s32",
-        "s32",
-        "s8",
-        "s32",
-        1,
-        "cvt.sat.s8.s32 %d, %a;".into(),
-    ));
-    v.push((
-        "s64",
-        "s64",
-        "u32",
-        "u32",
-        1,
-        "cvt.sat.u32.s64 %d, %a;".into(),
-    ));
+    v.push(("s32", "s32", "s8", "s32", 1, "cvt.sat.s8.s32 %d, %a;".into()));
+    v.push(("s64", "s64", "u32", "u32", 1, "cvt.sat.u32.s64 %d, %a;".into()));
     // integer ops
     for t in ["s32", "u32", "s64", "u64"] {
         for op in ["add", "sub", "mul.lo", "mul.hi", "div", "rem", "min", "max"] {
@@ -252,22 +202,8 @@ pub fn op_specs() -> Vec<(
         v.push((t, t, t, t, 1, format!("neg.{t} %d, %a;")));
         v.push((t, t, t, t, 1, format!("abs.{t} %d, %a;")));
     }
-    v.push((
-        "s32",
-        "s32",
-        "s64",
-        "s64",
-        2,
-        "mul.wide.s32 %d, %a, %b;".into(),
-    ));
-    v.push((
-        "u32",
-        "u32",
-        "u64",
-        "u64",
-        2,
-        "mul.wide.u32 %d, %a, %b;".into(),
-    ));
+    v.push(("s32", "s32", "s64", "s64", 2, "mul.wide.s32 %d, %a, %b;".into()));
+    v.push(("u32", "u32", "u64", "u64", 2, "mul.wide.u32 %d, %a, %b;".into()));
     for (t, bt) in [("b32", "b32"), ("b64", "b64")] {
         for op in ["and", "or", "xor"] {
             v.push((t, bt, t, bt, 2, format!("{op}.{t} %d, %a, %b;")));
@@ -913,11 +849,7 @@ $L__spin:
 
 /// Runs fault program `name` with a 16-byte buffer and `n`.
 pub fn run_fault(name: &str, n: u32, step_limit: u64) -> Result<(), osipy_kernels::emulator::Error> {
-    let src = FAULTS
-        .iter()
-        .find(|(k, _)| *k == name)
-        .expect("fault program")
-        .1;
+    let src = FAULTS.iter().find(|(k, _)| *k == name).expect("fault program").1;
     let m = Module::parse(&format!("{HEADER}{src}"))?.with_step_limit(step_limit);
     let mut mem = GlobalMemory::new();
     let p = mem.alloc(16, 8)?;

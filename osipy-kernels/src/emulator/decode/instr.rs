@@ -158,8 +158,8 @@ pub(super) fn decode(cx: &mut Ctx, ins: &InstrAst) -> R<Op> {
                 },
             }
         }
-        "add" | "sub" | "mul" | "div" | "rem" | "min" | "max" | "and" | "or" | "xor" | "shl"
-        | "shr" | "copysign" => decode_bin(cx, ins, &mut m)?,
+        "add" | "sub" | "mul" | "div" | "rem" | "min" | "max" | "and" | "or" | "xor" | "shl" | "shr"
+        | "copysign" => decode_bin(cx, ins, &mut m)?,
         "neg" | "abs" | "not" | "cnot" | "sqrt" | "rcp" | "clz" | "popc" | "brev" => {
             decode_un(cx, ins, &mut m)?
         }
@@ -333,9 +333,7 @@ fn decode_mov(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
             return Ok(Op::LocalAddr { d, idx });
         }
         if let Ok(Sym::Slot(_)) = cx.lookup(n) {
-            return Err(format!(
-                "taking the address of .param `{n}` is not supported"
-            ));
+            return Err(format!("taking the address of .param `{n}` is not supported"));
         }
     }
     Ok(Op::Mov {
@@ -363,9 +361,7 @@ fn decode_bin(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
                 if t.bits == 64 || m.take(&["approx", "full"]).is_none() {
                     arith_rnd(m, true)?;
                 } else {
-                    return Err(
-                        "div.approx/div.full are not supported (not correctly rounded)".into(),
-                    );
+                    return Err("div.approx/div.full are not supported (not correctly rounded)".into());
                 }
             }
             _ => {}
@@ -447,11 +443,7 @@ fn decode_bin(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
     if name == "mul" && !t.is_float() && mode.is_none() {
         unreachable!()
     }
-    st = if matches!(op, BinOp::MulWide(_)) {
-        t
-    } else {
-        st
-    };
+    st = if matches!(op, BinOp::MulWide(_)) { t } else { st };
     let (d, _) = cx.dst(&o[0], dt, Fit::Exact)?;
     Ok(Op::Bin {
         op,
@@ -472,9 +464,7 @@ fn decode_un(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
         match name {
             "sqrt" | "rcp" => {
                 if m.take(&["approx"]).is_some() {
-                    return Err(format!(
-                        "{name}.approx is not supported (not correctly rounded)"
-                    ));
+                    return Err(format!("{name}.approx is not supported (not correctly rounded)"));
                 }
                 arith_rnd(m, true)?;
                 if name == "sqrt" {
@@ -500,9 +490,7 @@ fn decode_un(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
             "not" | "cnot" | "clz" | "popc" | "brev" if !bits_only => {
                 return Err(format!("`{name}` needs a .b type"))
             }
-            "clz" | "popc" | "brev" if t.bits < 32 => {
-                return Err(format!("`{name}` needs .b32 or .b64"))
-            }
+            "clz" | "popc" | "brev" if t.bits < 32 => return Err(format!("`{name}` needs .b32 or .b64")),
             _ => {}
         }
         match name {

@@ -53,11 +53,7 @@ pub(super) fn decode_setp(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
     let comb = match (bop, o.get(3)) {
         (Some(b), Some(Operand::Name(c))) => Some((b, cx.pred(c)?, false)),
         (Some(b), Some(Operand::NotName(c))) => Some((b, cx.pred(c)?, true)),
-        (Some(_), x) => {
-            return Err(format!(
-                "setp boolean operand must be a predicate, found {x:?}"
-            ))
-        }
+        (Some(_), x) => return Err(format!("setp boolean operand must be a predicate, found {x:?}")),
         _ => None,
     };
     Ok(Op::Setp {
@@ -159,19 +155,13 @@ pub(super) fn decode_ldst(cx: &mut Ctx, ins: &InstrAst, m: &mut Mods) -> R<Op> {
         return Err("cannot load/store .pred".into());
     }
     let o = nops(ins, 2)?;
-    let (mem_op, val_op) = if is_ld {
-        (&o[1], &o[0])
-    } else {
-        (&o[0], &o[1])
-    };
+    let (mem_op, val_op) = if is_ld { (&o[1], &o[0]) } else { (&o[0], &o[1]) };
     let addr = cx.addr(mem_op)?;
     match (sp, addr.base) {
         (Space::Param, Base::Param(_)) => {}
         (Space::Param, _) => return Err("param-space accesses must name a .param variable".into()),
         (_, Base::Param(_)) => return Err("a .param variable needs ld.param/st.param".into()),
-        (Space::Global, Base::Local(_)) => {
-            return Err("a .local variable used with a .global access".into())
-        }
+        (Space::Global, Base::Local(_)) => return Err("a .local variable used with a .global access".into()),
         _ => {}
     }
     let size = t.bytes();

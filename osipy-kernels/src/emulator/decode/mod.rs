@@ -141,14 +141,12 @@ fn decode_func(f: &FuncAst, sigs: &HashMap<String, Sig>, lines: &[&str]) -> Resu
                 line,
             } => {
                 let i = ctx.locals.len() as u32;
-                ctx.declare(name, Sym::Local(i))
-                    .map_err(|m| verr(*line, m))?;
+                ctx.declare(name, Sym::Local(i)).map_err(|m| verr(*line, m))?;
                 ctx.locals.push((*size, *align));
             }
             Stmt::Param(p) => {
                 let i = ctx.slot_sizes.len() as u32;
-                ctx.declare(&p.name, Sym::Slot(i))
-                    .map_err(|m| verr(p.line, m))?;
+                ctx.declare(&p.name, Sym::Slot(i)).map_err(|m| verr(p.line, m))?;
                 ctx.slot_sizes.push(p.size());
             }
             Stmt::Instr(ins) => {

@@ -1,0 +1,52 @@
+//! The math library kernels a body may need: `osipy_kernels::math::{f64,f32}::NAME`.
+//!
+//! They are ordinary `#[xp_kernel]` functions, so the PTX backend gets their IR through the
+//! same fetch chain as any called kernel (edges from the pseudo-caller [`MATH_CALLER`]); the
+//! CPU backend calls the Rust functions directly.
+
+use syn::visit::Visit;
+
+/// Pseudo-caller id of math fetches.
+pub const MATH_CALLER: &str = "@math";
+
+/// Math functions that exist as kernels, by the intrinsic name the body uses.
+pub const KERNELS: &[&str] = &["fmod"];
+
+/// The math kernels (name, float type) a body may call, in a fixed order.
+pub fn needed(block: &syn::Block) -> Vec<(String, &'static str)> {
+    struct V(Vec<&'static str>);
+    impl<'ast> Visit<'ast> for V {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            if let Some(k) = KERNELS.iter().find(|k| **k == name) {
+                if !self.0.contains(k) {
+                    self.0.push(k);
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_bin_op(&mut self, op: &'ast syn::BinOp) {
+            if matches!(op, syn::BinOp::Rem(_) | syn::BinOp::RemAssign(_))
+                && KERNELS.contains(&"fmod")
+                && !self.0.contains(&"fmod")
+            {
+                self.0.push("fmod");
+            }
+        }
+    }
+    let mut v = V(Vec::new());
+    v.visit_block(block);
+    let mut out = Vec::new();
+    for k in KERNELS {
+        if v.0.contains(k) {
+            out.push((k.to_string(), "f64"));
+            out.push((k.to_string(), "f32"));
+        }
+    }
+    out
+}
+
+/// Key of a math kernel in the bundle: `fmod_f64`.
+pub fn key(name: &str, ty: &str) -> String {
+    format!("{name}_{ty}")
+}
