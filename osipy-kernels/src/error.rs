@@ -39,16 +39,6 @@ pub enum Error {
         /// Where `arg` lives.
         found: Device,
     },
-    /// A row or array was empty where data is required.
-    #[error("{context}, argument `{arg}`: expected {expected}, found an empty array")]
-    Empty {
-        /// What was being done (a kernel or function name).
-        context: String,
-        /// The argument.
-        arg: String,
-        /// What was expected instead.
-        expected: String,
-    },
     /// The device exists in this build but cannot be used (no GPU, bad ordinal, driver error).
     #[error("device {device} is unavailable: {reason}")]
     DeviceUnavailable {

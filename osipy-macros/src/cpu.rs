@@ -17,8 +17,17 @@ pub fn fn_ident(k: usize) -> Ident {
 }
 
 /// Emits bundle entry `k`; `resolve(id)` gives the bundle index of a callee id.
-pub fn emit_fn(f: &Func, k: usize, resolve: &dyn Fn(&str) -> usize) -> TokenStream {
-    let e = Emitter { f, resolve };
+///
+/// `math` maps math kernels of the bundle (`exp_f64`) to their index: a transcendental
+/// intrinsic then calls the bundle's own lowering of the math kernel (inlined, so the FMA
+/// build of the kernel covers it too); otherwise it calls `osipy_kernels::math`.
+pub fn emit_fn(
+    f: &Func,
+    k: usize,
+    resolve: &dyn Fn(&str) -> usize,
+    math: &std::collections::HashMap<String, usize>,
+) -> TokenStream {
+    let e = Emitter { f, resolve, math };
     let name = fn_ident(k);
     let params = f.sig.params.iter().enumerate().map(|(i, p)| {
         let n = pname(i);
@@ -64,6 +73,7 @@ fn lname(l: LocalId) -> Ident {
 struct Emitter<'a> {
     f: &'a Func,
     resolve: &'a dyn Fn(&str) -> usize,
+    math: &'a std::collections::HashMap<String, usize>,
 }
 
 impl Emitter<'_> {
@@ -381,6 +391,23 @@ impl Emitter<'_> {
             quote!(f64_ops)
         };
         let p = quote!(::osipy_kernels::__private);
+        let math_name = match intr {
+            Intr::Exp => Some("exp"),
+            Intr::Exp2 => Some("exp2"),
+            Intr::Ln => Some("ln"),
+            Intr::Log2 => Some("log2"),
+            Intr::Log10 => Some("log10"),
+            Intr::Powf => Some("powf"),
+            Intr::Powi => Some("powi"),
+            _ => None,
+        };
+        if let Some(name) = math_name {
+            let key = crate::math_fns::key(name, if t == Scalar::F32 { "f32" } else { "f64" });
+            if let Some(k) = self.math.get(&key) {
+                let f = fn_ident(*k);
+                return quote!(#f(#(#xs),*)?);
+            }
+        }
         match intr {
             Intr::Exp => quote!(#p::math::#m::exp(#(#xs),*)),
             Intr::Exp2 => quote!(#p::math::#m::exp2(#(#xs),*)),

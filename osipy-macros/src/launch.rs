@@ -17,7 +17,10 @@ fn private() -> TokenStream {
 pub fn launch_module(funcs: &[Func], math_map: &std::collections::HashMap<String, usize>) -> TokenStream {
     let root = &funcs[0];
     let index = |id: &str| funcs.iter().position(|f| f.id == id).unwrap_or(0);
-    let fns = funcs.iter().enumerate().map(|(k, f)| emit_fn(f, k, &index));
+    let fns = funcs
+        .iter()
+        .enumerate()
+        .map(|(k, f)| emit_fn(f, k, &index, math_map));
     let body = launch_body(&root.sig, funcs.iter().any(uses_fma));
     let ptx = crate::ptx::emit_module(funcs, math_map);
     let text = &ptx.text;
