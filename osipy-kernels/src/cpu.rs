@@ -95,14 +95,31 @@ pub fn run_chunks(
     }
 }
 
-/// Whether this CPU has fused multiply-add, detected once.
+/// 0: detect; 1: force the FMA build off; 2: force it on (where the CPU has FMA).
+static FMA_OVERRIDE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Forces the choice between the FMA and the plain CPU build of kernels (`None`: detect).
+/// For tests that check both builds give the same bits; `Some(true)` has no effect on a CPU
+/// without FMA.
+pub fn force_cpu_fma(choice: Option<bool>) {
+    let v = match choice {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    FMA_OVERRIDE.store(v, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether kernels run their FMA build: the CPU has fused multiply-add (detected once) and
+/// no override says otherwise.
 #[inline]
 pub fn has_fma() -> bool {
     #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
     {
         use std::sync::OnceLock;
         static FMA: OnceLock<bool> = OnceLock::new();
-        *FMA.get_or_init(|| std::arch::is_x86_feature_detected!("fma"))
+        let hw = *FMA.get_or_init(|| std::arch::is_x86_feature_detected!("fma"));
+        hw && FMA_OVERRIDE.load(std::sync::atomic::Ordering::Relaxed) != 1
     }
     #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
     {

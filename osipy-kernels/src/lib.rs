@@ -45,7 +45,7 @@ mod plan;
 
 pub use args::{HostIn, HostOut, IntoXpMut, IntoXpRef, XpMut, XpRef};
 pub use array::{DeviceData, DeviceMem, XpArray};
-pub use cpu::{Fault, Site};
+pub use cpu::{force_cpu_fma, Fault, Site};
 pub use device::{is_gpu_available, select_device, Device, Placed};
 pub use element::{Element, ScalarKind};
 pub use error::{Error, Result};
