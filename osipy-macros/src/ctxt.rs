@@ -16,6 +16,12 @@ impl Ctxt {
         self.errors.push(syn::Error::new(span, msg));
     }
 
+    /// Records an error covering all of `tokens` (first to last token).
+    pub fn spanned(&mut self, tokens: &dyn quote::ToTokens, msg: impl Display) {
+        self.errors
+            .push(syn::Error::new_spanned(tokens.to_token_stream(), msg));
+    }
+
     /// Records a ready-made error.
     pub fn push(&mut self, e: syn::Error) {
         self.errors.push(e);

@@ -55,22 +55,28 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::default();
     if !attr.is_empty() {
-        cx.error(
-            attr.span(),
+        cx.spanned(
+            &attr,
             "unknown #[xp_kernel] option: the attribute takes no options",
         );
     }
     for a in &f.attrs {
         if a.path().segments.last().is_some_and(|s| s.ident == "xp_kernel") {
-            cx.error(a.span(), "duplicate #[xp_kernel] attribute");
+            cx.spanned(&a, "duplicate #[xp_kernel] attribute");
         }
     }
     let original = expand::original(&f);
     let sig = sig::parse_sig(&mut cx, &f);
+    if let Some(s) = sig.as_ref().filter(|_| !cx.has_errors()) {
+        lower::precheck(&mut cx, &f, s);
+    }
     let Some(sig) = sig.filter(|_| !cx.has_errors()) else {
+        // Report the macro's errors only: the original keeps its signature (so callers see no
+        // follow-on errors) but not its body, which rustc would report on again.
         let errors = cx.to_compile_errors();
         let module = sig::parse_sig(&mut Ctxt::default(), &f).map(|s| launch::fallback_module(&s));
-        return quote!(#errors #original #module).into();
+        let stub = expand::stub(&original);
+        return quote!(#errors #stub #module).into();
     };
     let (id, hash) = expand::unique_id(&f.sig.ident);
     let exports = inline::export_items(&f, &id, &hash);

@@ -30,10 +30,19 @@ pub(crate) struct Lowerer<'a> {
     pub(crate) call_index: HashMap<String, usize>,
     pub(crate) callee_sigs: &'a [Sig],
     loops: usize,
+    /// Checking the body before callees are fetched: calls are not typed.
+    pub(crate) precheck: bool,
 }
 
 /// Lowers `f` (whose signature is `sig`) to IR. `callee_sigs[i]` is the signature of the
 /// function called through the `i`-th distinct call path of the body.
+/// Checks `f`'s body before its callees are fetched (calls are not typed), so body errors are
+/// reported even when a callee cannot be resolved.
+pub fn precheck(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
+    lower_inner(cx, f, sig, String::new(), Vec::new(), &[], true);
+}
+
+/// Lowers `f` (whose signature is `sig`) to IR.
 pub fn lower_fn(
     cx: &mut Ctxt,
     f: &syn::ItemFn,
@@ -41,6 +50,18 @@ pub fn lower_fn(
     id: String,
     callee_ids: Vec<String>,
     callee_sigs: &[Sig],
+) -> Func {
+    lower_inner(cx, f, sig, id, callee_ids, callee_sigs, false)
+}
+
+fn lower_inner(
+    cx: &mut Ctxt,
+    f: &syn::ItemFn,
+    sig: &Sig,
+    id: String,
+    callee_ids: Vec<String>,
+    callee_sigs: &[Sig],
+    precheck: bool,
 ) -> Func {
     let mut types = Types::default();
     let params: Vec<TyVar> = sig.params.iter().map(|p| types.known(p.elem)).collect();
@@ -66,6 +87,7 @@ pub fn lower_fn(
         call_index,
         callee_sigs,
         loops: 0,
+        precheck,
     };
     let mut body = lw.block(&f.block);
     if let Some(tail) = body.tail.take() {
@@ -128,14 +150,12 @@ impl Lowerer<'_> {
         for (k, s) in b.stmts.iter().enumerate() {
             match s {
                 syn::Stmt::Local(l) => self.let_stmt(l, &mut stmts),
-                syn::Stmt::Item(it) => self.cx.error(
-                    it.span(),
+                syn::Stmt::Item(it) => self.cx.spanned(&it,
                     "items (fn, struct, const, use, ...) are not supported inside a kernel body; define another #[xp_kernel] function",
                 ),
                 syn::Stmt::Macro(m) => {
                     let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-                    self.cx.error(
-                        m.span(),
+                    self.cx.spanned(&m,
                         format!("macros such as `{name}!` are not supported in a kernel body; a kernel computes values and writes outputs"),
                     );
                 }
@@ -202,25 +222,31 @@ impl Lowerer<'_> {
             syn::Expr::ForLoop(f) => return Some(self.for_loop(f)),
             syn::Expr::Break(b) => {
                 if b.label.is_some() {
-                    self.cx.error(b.span(), "loop labels are not supported");
+                    self.cx.spanned(
+                        &b,
+                        "loop labels are not supported; leave nested loops with a `bool` flag and `break`",
+                    );
                 }
                 if let Some(v) = &b.expr {
-                    self.cx.error(
-                        v.span(),
+                    self.cx.spanned(
+                        &v,
                         "`break` with a value is not supported; assign to a local before `break`",
                     );
                 }
                 if self.loops == 0 {
-                    self.cx.error(b.span(), "`break` outside a loop");
+                    self.cx.spanned(&b, "`break` outside a loop");
                 }
                 Stmt::Break(b.span())
             }
             syn::Expr::Continue(c) => {
                 if c.label.is_some() {
-                    self.cx.error(c.span(), "loop labels are not supported");
+                    self.cx.spanned(
+                        &c,
+                        "loop labels are not supported; leave nested loops with a `bool` flag and `break`",
+                    );
                 }
                 if self.loops == 0 {
-                    self.cx.error(c.span(), "`continue` outside a loop");
+                    self.cx.spanned(&c, "`continue` outside a loop");
                 }
                 Stmt::Continue(c.span())
             }
@@ -241,7 +267,10 @@ impl Lowerer<'_> {
 
     fn no_label(&mut self, l: &Option<syn::Label>) {
         if let Some(l) = l {
-            self.cx.error(l.span(), "loop labels are not supported");
+            self.cx.spanned(
+                &l,
+                "loop labels are not supported; leave nested loops with a `bool` flag and `break`",
+            );
         }
     }
 
@@ -300,8 +329,8 @@ impl Lowerer<'_> {
                     Some(Binding::Local(l)) => match self.locals[l].ty {
                         LocalTy::Scalar(v) => Some((Place::Local(l), Some(v))),
                         LocalTy::Array(..) => {
-                            self.cx.error(
-                                e.span(),
+                            self.cx.spanned(
+                                &e,
                                 "assigning a whole array is not supported; assign its elements",
                             );
                             None
@@ -316,7 +345,7 @@ impl Lowerer<'_> {
                         None
                     }
                     _ => {
-                        self.cx.error(e.span(), format!("cannot assign to `{name}`"));
+                        self.cx.spanned(&e, format!("cannot assign to `{name}`"));
                         None
                     }
                 }
@@ -331,8 +360,8 @@ impl Lowerer<'_> {
             syn::Expr::Index(ix) => {
                 let (a, ev, writable) = self.array_ref(&ix.expr, "assignment")?;
                 if !writable {
-                    self.cx.error(
-                        ix.expr.span(),
+                    self.cx.spanned(
+                        &ix.expr,
                         "cannot assign into an input row; write into an output `&mut [T]` or a local array",
                     );
                 }
@@ -346,8 +375,8 @@ impl Lowerer<'_> {
                 Some((Place::Index(a, Box::new(i)), ev))
             }
             _ => {
-                self.cx.error(
-                    e.span(),
+                self.cx.spanned(
+                    &e,
                     "unsupported assignment target: assign to a local, `*out`, or an element `row[i]`",
                 );
                 None
@@ -364,8 +393,8 @@ impl Lowerer<'_> {
             other => (strip_parens(other), false),
         };
         let syn::Expr::Range(r) = range else {
-            self.cx.error(
-                f.expr.span(),
+            self.cx.spanned(
+                &f.expr,
                 "`for` loops iterate over an integer range: `a..b`, `a..=b` or `(a..b).rev()`",
             );
             return Stmt::Loop(Block {
@@ -391,14 +420,14 @@ impl Lowerer<'_> {
             crate::types::Known::Float
                 | crate::types::Known::Scalar(Scalar::F32 | Scalar::F64 | Scalar::Bool)
         ) {
-            self.cx.error(r.span(), "a `for` range must be of integers");
+            self.cx.spanned(&r, "a `for` range must be of integers");
         }
         self.scopes.push(Vec::new());
         let name = match &*f.pat {
             syn::Pat::Ident(pi) => pi.ident.clone(),
             syn::Pat::Wild(w) => syn::Ident::new("_", w.span()),
             other => {
-                self.cx.error(other.span(), "the loop variable must be a name");
+                self.cx.spanned(&other, "the loop variable must be a name");
                 syn::Ident::new("_", other.span())
             }
         };
@@ -420,7 +449,7 @@ impl Lowerer<'_> {
     fn let_stmt(&mut self, l: &syn::Local, out: &mut Vec<Stmt>) {
         if let Some(init) = &l.init {
             if let Some((_, d)) = &init.diverge {
-                self.cx.error(d.span(), "`let ... else` is not supported");
+                self.cx.spanned(&d, "`let ... else` is not supported");
             }
         }
         let (pat, annot) = match &l.pat {
@@ -443,7 +472,7 @@ impl Lowerer<'_> {
                     Some(t) => match scalar_type(t) {
                         Some(s) => self.types.known(s),
                         None => {
-                            self.cx.error(t.span(), "unsupported local type: use a scalar (f32 f64 i32 u32 i64 u64 usize bool) or `[T; N]`");
+                            self.cx.spanned(&t, "unsupported local type: use a scalar (f32 f64 i32 u32 i64 u64 usize bool) or `[T; N]`");
                             self.types.any()
                         }
                     },
@@ -464,8 +493,7 @@ impl Lowerer<'_> {
                 }
             }
             syn::Pat::Tuple(t) => self.let_tuple(t, init, out),
-            other => self.cx.error(
-                other.span(),
+            other => self.cx.spanned(&other,
                 "unsupported pattern in `let`: bind a name (`let x = ..`) or a tuple of names (`let (a, b) = f(..)`)",
             ),
         }
@@ -473,7 +501,7 @@ impl Lowerer<'_> {
 
     fn let_tuple(&mut self, t: &syn::PatTuple, init: Option<&syn::Expr>, out: &mut Vec<Stmt>) {
         let Some(init) = init else {
-            self.cx.error(t.span(), "a tuple `let` needs an initialiser");
+            self.cx.spanned(&t, "a tuple `let` needs an initialiser");
             return;
         };
         let mut names = Vec::new();
@@ -484,15 +512,15 @@ impl Lowerer<'_> {
                 }
                 syn::Pat::Wild(_) => names.push(None),
                 other => {
-                    self.cx.error(other.span(), "tuple patterns hold names or `_`");
+                    self.cx.spanned(&other, "tuple patterns hold names or `_`");
                     return;
                 }
             }
         }
         if let syn::Expr::Tuple(te) = strip_parens(init) {
             if te.elems.len() != names.len() {
-                self.cx.error(
-                    te.span(),
+                self.cx.spanned(
+                    &te,
                     "the tuple has a different number of elements than the pattern",
                 );
                 return;
@@ -509,13 +537,23 @@ impl Lowerer<'_> {
             return;
         }
         let x = self.expr(init);
+        if self.precheck
+            && matches!(x.kind, ExprKind::Lit(_))
+            && matches!(strip_parens(init), syn::Expr::Call(_))
+        {
+            for n in names.into_iter().flatten() {
+                let v = self.types.any();
+                self.bind(&n, LocalTy::Scalar(v));
+            }
+            return;
+        }
         let Ty::Tuple(vs) = x.ty.clone() else {
-            self.cx.error(init.span(), "expected a call returning a tuple");
+            self.cx.spanned(&init, "expected a call returning a tuple");
             return;
         };
         if vs.len() != names.len() {
-            self.cx.error(
-                t.span(),
+            self.cx.spanned(
+                &t,
                 format!(
                     "the call returns {} values, the pattern binds {}",
                     vs.len(),
@@ -543,7 +581,7 @@ impl Lowerer<'_> {
         out: &mut Vec<Stmt>,
     ) {
         let syn::Pat::Ident(pi) = pat else {
-            self.cx.error(pat.span(), "bind a local array to a name");
+            self.cx.spanned(&pat, "bind a local array to a name");
             return;
         };
         let elem = self.types.any();
@@ -551,15 +589,15 @@ impl Lowerer<'_> {
         if let Some(syn::Type::Array(a)) = annot {
             match scalar_type(&a.elem) {
                 Some(s) => self.require(Some(elem), s, a.elem.span(), "the array's element type"),
-                None => self.cx.error(a.elem.span(), "array elements must be scalars"),
+                None => self.cx.spanned(&a.elem, "array elements must be scalars"),
             }
             len = self.array_len(&a.len);
         } else if let Some(t) = annot {
-            self.cx.error(t.span(), "expected an array type `[T; N]`");
+            self.cx.spanned(&t, "expected an array type `[T; N]`");
         }
         let Some(init) = init else {
-            self.cx.error(
-                pat.span(),
+            self.cx.spanned(
+                &pat,
                 "a local array needs an initialiser: `[0.0; N]` or `[a, b, ..]`",
             );
             return;
@@ -571,8 +609,8 @@ impl Lowerer<'_> {
                 let n = self.array_len(&r.len);
                 if let (Some(a), Some(b)) = (len, n) {
                     if a != b {
-                        self.cx.error(
-                            r.len.span(),
+                        self.cx.spanned(
+                            &r.len,
                             format!("array length {b} differs from the annotation's {a}"),
                         );
                     }
@@ -589,8 +627,8 @@ impl Lowerer<'_> {
                 }
                 if let Some(n) = len {
                     if n != xs.len() {
-                        self.cx.error(
-                            a.span(),
+                        self.cx.spanned(
+                            &a,
                             format!("the annotation says {n} elements, the list has {}", xs.len()),
                         );
                     }
@@ -599,8 +637,8 @@ impl Lowerer<'_> {
                 ArrayInit::List(xs)
             }
             other => {
-                self.cx.error(
-                    other.span(),
+                self.cx.spanned(
+                    &other,
                     "a local array is initialised with `[value; N]` or `[a, b, ..]`",
                 );
                 return;

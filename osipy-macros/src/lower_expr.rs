@@ -45,15 +45,13 @@ impl Lowerer<'_> {
         let v = match &x.ty {
             Ty::Scalar(v) => Some(*v),
             Ty::Unit => {
-                self.cx.error(
-                    e.span(),
-                    "expected a value here, found an expression with no value",
-                );
+                self.cx
+                    .spanned(&e, "expected a value here, found an expression with no value");
                 None
             }
             Ty::Tuple(_) => {
-                self.cx.error(
-                    e.span(),
+                self.cx.spanned(
+                    &e,
                     "expected a single value here, found a tuple; bind it with `let (a, b) = ...`",
                 );
                 None
@@ -79,7 +77,7 @@ impl Lowerer<'_> {
             syn::Expr::If(i) => self.if_expr(i),
             syn::Expr::Block(b) => {
                 if let Some(l) = &b.label {
-                    self.cx.error(l.span(), "labelled blocks are not supported");
+                    self.cx.spanned(&l, "labelled blocks are not supported");
                 }
                 let blk = self.block(&b.block);
                 let ty = self.block_ty(&blk);
@@ -97,8 +95,7 @@ impl Lowerer<'_> {
                 self.bad(span)
             }
             syn::Expr::Closure(c) => {
-                self.cx.error(
-                    c.span(),
+                self.cx.spanned(&c,
                     "closures are not supported in a kernel body; write a loop, or call another #[xp_kernel] function",
                 );
                 self.bad(span)
@@ -111,15 +108,13 @@ impl Lowerer<'_> {
                     .last()
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
-                self.cx.error(
-                    m.span(),
+                self.cx.spanned(&m,
                     format!("macros such as `{name}!` are not supported in a kernel body; a kernel computes values and writes outputs"),
                 );
                 self.bad(span)
             }
             syn::Expr::Struct(s) => {
-                self.cx.error(
-                    s.span(),
+                self.cx.spanned(&s,
                     "struct literals are not supported in a kernel body; use scalars, rows and local arrays `[f64; N]`",
                 );
                 self.bad(span)
@@ -135,15 +130,14 @@ impl Lowerer<'_> {
                 self.bad(span)
             }
             syn::Expr::Field(f) => {
-                self.cx.error(
-                    f.span(),
+                self.cx.spanned(
+                    &f,
                     "field access is not supported; a kernel works on scalars, rows and local arrays",
                 );
                 self.bad(span)
             }
             syn::Expr::Reference(r) => {
-                self.cx.error(
-                    r.span(),
+                self.cx.spanned(&r,
                     "references are supported only as arguments of calls to other #[xp_kernel] functions (`&row`, `&mut out`)",
                 );
                 self.bad(span)
@@ -174,7 +168,7 @@ impl Lowerer<'_> {
             syn::Expr::Try(t) => {
                 self.cx.error(
                     t.question_token.span,
-                    "the `?` operator is not supported in a kernel body",
+                    "the `?` operator is not supported in a kernel body; test the value with `if` and `return` early",
                 );
                 self.bad(span)
             }
@@ -308,7 +302,7 @@ impl Lowerer<'_> {
             }
             self.cx.error(
                 span,
-                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals and scalar constants such as `f64::consts::PI`"),
+                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals and scalar constants such as `std::f64::consts::PI`"),
             );
             return self.bad(span);
         }
@@ -317,7 +311,7 @@ impl Lowerer<'_> {
         }
         self.cx.error(
             span,
-            "unsupported path: a kernel body can name its arguments, its locals and constants such as `f64::consts::PI`, `f64::INFINITY`, `i32::MAX`",
+            "unsupported path: a kernel body can name its arguments, its locals and constants such as `std::f64::consts::PI`, `f64::INFINITY`, `i32::MAX`",
         );
         self.bad(span)
     }
@@ -431,17 +425,14 @@ impl Lowerer<'_> {
         let span = c.span();
         let (x, v) = self.scalar(&c.expr);
         let Some(to) = scalar_type(&c.ty) else {
-            self.cx.error(
-                c.ty.span(),
+            self.cx.spanned(&c.ty,
                 "unsupported cast: `as` converts between the scalar types f32 f64 i32 u32 i64 u64 usize (and from bool to an integer)",
             );
             return self.bad(span);
         };
         if to == Scalar::Bool {
-            self.cx.error(
-                c.ty.span(),
-                "unsupported cast to `bool`; compare instead (`x != 0`)",
-            );
+            self.cx
+                .spanned(&c.ty, "unsupported cast to `bool`; compare instead (`x != 0`)");
         }
         if let Some(v) = v {
             if self.types.probe(v) == Known::Scalar(Scalar::Bool) && to.is_float() {
@@ -480,8 +471,8 @@ impl Lowerer<'_> {
             Some(Binding::Local(l)) => match self.locals[l].ty {
                 LocalTy::Array(v, _) => Some((ArrayRef::Local(l), Some(v), true)),
                 LocalTy::Scalar(_) => {
-                    self.cx.error(
-                        e.span(),
+                    self.cx.spanned(
+                        &e,
                         format!(
                             "{what}: `{}` is a scalar, not a row or array",
                             name.unwrap_or_default()
@@ -491,8 +482,8 @@ impl Lowerer<'_> {
                 }
             },
             _ => {
-                self.cx.error(
-                    e.span(),
+                self.cx.spanned(
+                    &e,
                     format!("{what}: expected a row argument or a local array by name"),
                 );
                 None
@@ -531,7 +522,7 @@ impl Lowerer<'_> {
                 return self.bad(span);
             };
             if !m.args.is_empty() {
-                self.cx.error(m.args.span(), "`.len()` takes no arguments");
+                self.cx.spanned(&m.args, "`.len()` takes no arguments");
             }
             let v = self.types.known(Scalar::Usize);
             return Expr {
@@ -564,15 +555,15 @@ impl Lowerer<'_> {
             };
         }
         if name == "rev" {
-            self.cx.error(
-                m.method.span(),
+            self.cx.spanned(
+                &m.method,
                 "`.rev()` is supported only on a range in `for i in (a..b).rev()`",
             );
             return self.bad(span);
         }
         let Some(intr) = intrinsic(&name) else {
-            self.cx.error(
-                m.method.span(),
+            self.cx.spanned(
+                &m.method,
                 format!("method `{name}` is not supported in a kernel body; supported methods: {METHODS}"),
             );
             return self.bad(span);
@@ -662,8 +653,8 @@ impl Lowerer<'_> {
     fn call(&mut self, c: &syn::ExprCall) -> Expr {
         let span = c.span();
         let syn::Expr::Path(p) = &*c.func else {
-            self.cx.error(
-                c.func.span(),
+            self.cx.spanned(
+                &c.func,
                 "only calls of other #[xp_kernel] functions by path are supported",
             );
             return self.bad(span);
@@ -673,12 +664,26 @@ impl Lowerer<'_> {
         }
         let key = path_key(&p.path);
         let Some(idx) = self.call_index.get(&key).copied() else {
-            self.cx.error(p.span(), "internal: call site not numbered");
+            self.cx.spanned(&p, "internal: call site not numbered");
             return self.bad(span);
         };
         let Some(callee) = self.callee_sigs.get(idx).cloned() else {
-            self.cx.error(
-                p.span(),
+            if self.precheck {
+                // Callees are not fetched yet: check the arguments' own expressions only.
+                for a in &c.args {
+                    let inner = strip_ref(a).0;
+                    if !matches!(inner, syn::Expr::Path(_)) {
+                        let _ = self.expr(inner);
+                    }
+                }
+                let v = self.types.any();
+                return Expr {
+                    kind: ExprKind::Lit(LitVal::Int(0)),
+                    ty: Ty::Scalar(v),
+                    span,
+                };
+            }
+            self.cx.spanned(&p,
                 format!("`{key}` is not an #[xp_kernel] function; a kernel can call only other #[xp_kernel] functions"),
             );
             return self.bad(span);
@@ -879,7 +884,7 @@ impl Lowerer<'_> {
                     }
                 }
                 other => {
-                    self.cx.error(other.span(), "expected a block after `else`");
+                    self.cx.spanned(&other, "expected a block after `else`");
                     Block {
                         stmts: Vec::new(),
                         tail: None,

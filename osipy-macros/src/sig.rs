@@ -65,8 +65,7 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
     let s = &f.sig;
     let before = cx.has_errors();
     if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
-        cx.error(
-            s.generics.span(),
+        cx.spanned(&s.generics,
             "generic parameters are not supported in an #[xp_kernel] function; write the kernel for concrete types (f32, f64, i32, ...)",
         );
     }
@@ -83,16 +82,16 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
         cx.error(c.span, "`const fn` is not supported: remove `const`");
     }
     if let Some(abi) = &s.abi {
-        cx.error(abi.span(), "an `extern` ABI is not supported: remove it");
+        cx.spanned(&abi, "an `extern` ABI is not supported: remove it");
     }
     if let Some(v) = &s.variadic {
-        cx.error(v.span(), "variadic arguments are not supported");
+        cx.spanned(&v, "variadic arguments are not supported");
     }
     let mut params = Vec::new();
     for arg in &s.inputs {
         match arg {
-            FnArg::Receiver(r) => cx.error(
-                r.span(),
+            FnArg::Receiver(r) => cx.spanned(
+                &r,
                 "methods are not supported: an #[xp_kernel] is a free function; pass the values as arguments",
             ),
             FnArg::Typed(pt) => {
@@ -100,8 +99,7 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
                 let name = match &*pt.pat {
                     Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
                     other => {
-                        cx.error(
-                            other.span(),
+                        cx.spanned(&other,
                             "patterns in arguments are not supported; bind the argument to a name (`x: f64`) and destructure in the body",
                         );
                         continue;
@@ -128,8 +126,7 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
     }
     let (ret, ret_tuple) = return_types(cx, &s.output);
     if !cx.has_errors() && !params.iter().any(|p| !p.uniform) {
-        cx.error(
-            s.ident.span(),
+        cx.spanned(&s.ident,
             "a kernel needs at least one per-item argument or output (a parameter without #[uniform]): it fixes the number of items",
         );
     }
@@ -152,10 +149,10 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
     for a in attrs {
         if a.path().is_ident("uniform") {
             if !matches!(a.meta, syn::Meta::Path(_)) {
-                cx.error(a.span(), "`#[uniform]` takes no arguments");
+                cx.spanned(&a, "`#[uniform]` takes no arguments");
             }
             if uniform.is_some() {
-                cx.error(a.span(), "duplicate `#[uniform]` on this argument");
+                cx.spanned(&a, "duplicate `#[uniform]` on this argument");
             }
             uniform = Some(a.span());
         } else {
@@ -164,8 +161,7 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
                 .get_ident()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| "..".into());
-            cx.error(
-                a.span(),
+            cx.spanned(&a,
                 format!("unknown attribute `#[{name}]` on a kernel argument; the only one supported is `#[uniform]`"),
             );
         }
@@ -207,8 +203,8 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
                 if mutable {
                     return Some((ParamKind::OutScalar, s));
                 }
-                cx.error(
-                    ty.span(),
+                cx.spanned(
+                    &ty,
                     format!(
                         "a shared reference to a scalar is not supported; take the value: `{}`",
                         s.name()
@@ -216,18 +212,18 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
                 );
                 return None;
             }
-            cx.error(ty.span(), format!("unsupported argument type: {SUPPORTED_TYPES}"));
+            cx.spanned(&ty, format!("unsupported argument type: {SUPPORTED_TYPES}"));
             None
         }
         Type::ImplTrait(_) => {
-            cx.error(
-                ty.span(),
+            cx.spanned(
+                &ty,
                 format!("`impl Trait` arguments are not supported: {SUPPORTED_TYPES}"),
             );
             None
         }
         _ => {
-            cx.error(ty.span(), format!("unsupported argument type: {SUPPORTED_TYPES}"));
+            cx.spanned(&ty, format!("unsupported argument type: {SUPPORTED_TYPES}"));
             None
         }
     }
@@ -247,14 +243,14 @@ fn return_types(cx: &mut Ctxt, out: &ReturnType) -> (Vec<Scalar>, bool) {
             for e in &t.elems {
                 match scalar_type(e) {
                     Some(s) => v.push(s),
-                    None => cx.error(e.span(), "a kernel returns a scalar or a tuple of scalars"),
+                    None => cx.spanned(&e, "a kernel returns a scalar or a tuple of scalars"),
                 }
             }
             (v, true)
         }
         Type::Reference(_) | Type::Slice(_) | Type::Array(_) => {
-            cx.error(
-                ty.span(),
+            cx.spanned(
+                &ty,
                 "returning a row is not supported; write it into an output argument `out: &mut [T]`",
             );
             (Vec::new(), false)
@@ -265,7 +261,7 @@ fn return_types(cx: &mut Ctxt, out: &ReturnType) -> (Vec<Scalar>, bool) {
             } else {
                 "unsupported return type: a kernel returns a scalar (f32 f64 i32 u32 i64 u64 usize bool) or a tuple of scalars"
             };
-            cx.error(ty.span(), what);
+            cx.spanned(&ty, what);
             (Vec::new(), false)
         }
     }
