@@ -177,7 +177,7 @@ pub fn unique_id(name: &syn::Ident) -> (String, String) {
 pub fn original(f: &ItemFn) -> ItemFn {
     let mut f = f.clone();
     f.attrs
-        .retain(|a| !a.path().segments.last().is_some_and(|s| s.ident == "xp_kernel"));
+        .retain(|a| a.path().segments.last().is_none_or(|s| s.ident != "xp_kernel"));
     f.attrs.push(syn::parse_quote!(#[allow(
         clippy::needless_range_loop,
         clippy::manual_memcpy,
