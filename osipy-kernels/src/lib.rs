@@ -34,6 +34,8 @@ extern crate self as osipy_kernels;
 mod args;
 mod array;
 mod cpu;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 mod device;
 mod device_launch;
 mod element;

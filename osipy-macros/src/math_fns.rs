@@ -10,7 +10,7 @@ use syn::visit::Visit;
 pub const MATH_CALLER: &str = "@math";
 
 /// Math functions that exist as kernels, by the intrinsic name the body uses.
-pub const KERNELS: &[&str] = &["fmod"];
+pub const KERNELS: &[&str] = &["exp", "exp2", "ln", "log2", "log10", "powf", "powi", "fmod"];
 
 /// The math kernels (name, float type) a body may call, in a fixed order.
 pub fn needed(block: &syn::Block) -> Vec<(String, &'static str)> {

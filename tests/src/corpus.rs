@@ -351,3 +351,23 @@ pub fn c_fmod(x: f64, y: f64, i: i32, _u: u64, _row: &[f64], out: &mut [f64]) ->
     }
     x % y
 }
+
+/// Transcendentals of both float types (the project's own math on every backend).
+#[xp_kernel]
+pub fn c_transcendental(x: f64, y: f64, i: i32, _u: u64, _row: &[f64], out: &mut [f64]) -> f64 {
+    let a = x.exp() + y.exp2();
+    let b = x.abs().ln() + y.abs().log2() + (x * y).abs().log10();
+    let c = x.powf(y) + y.abs().powf(0.5) + x.powi(i % 40);
+    let xf = x as f32;
+    let yf = y as f32;
+    let d = xf.exp() + yf.exp2() + xf.abs().ln() + yf.abs().log2() + xf.abs().log10();
+    let e = xf.powf(yf) + xf.powi(i % 20);
+    if out.len() > 4 {
+        out[0] = a;
+        out[1] = b;
+        out[2] = c;
+        out[3] = d as f64;
+        out[4] = e as f64;
+    }
+    x.ln() + y.exp() * 1e-3
+}

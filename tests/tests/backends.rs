@@ -240,7 +240,7 @@ macro_rules! corpus_matches {
                     ran += 1;
                 )*
             }
-            assert!(ran >= 5 * 18);
+            assert!(ran >= 5 * 19);
         }
     };
 }
@@ -264,6 +264,7 @@ corpus_matches!(
     c_shadowing,
     c_empty_rows,
     c_fmod,
+    c_transcendental,
 );
 
 #[test]

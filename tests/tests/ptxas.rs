@@ -55,6 +55,10 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
         ("c_shadowing", c::c_shadowing::PTX),
         ("c_empty_rows", c::c_empty_rows::PTX),
         ("c_fmod", c::c_fmod::PTX),
+        ("c_transcendental", c::c_transcendental::PTX),
+        ("math_exp_f64", osipy_kernels::math::f64::exp::PTX),
+        ("math_powf_f64", osipy_kernels::math::f64::powf::PTX),
+        ("math_powi_f32", osipy_kernels::math::f32::powi::PTX),
     ]
 }
 

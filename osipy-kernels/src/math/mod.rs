@@ -1,11 +1,18 @@
-//! f64 and f32 math used by kernel bodies.
+//! f64 and f32 math used by kernel bodies: written once, in the kernel language.
 //!
-//! The CPU backend calls these for `exp`, `exp2`, `ln`, `log2`, `log10`, `powf` and `powi`
-//! in kernel bodies (the original function keeps std's math). Functions written as
-//! `#[xp_kernel]`s (the exact remainder `fmod` today) are also lowered to PTX from the same
-//! source, so CPU and device agree bit for bit. The transcendentals still defer to the
-//! platform's libm on the CPU and are not yet available on devices: a kernel that uses one is
-//! refused by device launches with `Error::DeviceCode`.
+//! `exp`, `exp2`, `ln`, `log2`, `log10`, `powf`, `powi` and the exact remainder `fmod` (`%`)
+//! are `#[xp_kernel]` functions using only correctly rounded `+ - * /`, `mul_add`, bit
+//! manipulation and comparisons. A kernel body calling `x.exp()` gets, on the CPU, the
+//! macro's lowering of [`f64::exp()`] (inlined, so the FMA build of the kernel covers it) and,
+//! in PTX, the same function as a `.func`: CPU and devices agree bit for bit. Plain Rust code
+//! can call them directly. Methods (table-free, as FreeBSD msun / CUDA libdevice): Cody-Waite
+//! reduction with double-double arithmetic for exponentials, an atanh series in
+//! double-double for logarithms, `exp(y ln|x|)` in double-double for powers, with the C99
+//! Annex F special cases; `f32` versions evaluate in `f64` and round once.
 
+mod dd;
+mod exp;
 pub mod f32;
 pub mod f64;
+mod log;
+mod pow;
