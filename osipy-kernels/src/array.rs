@@ -25,11 +25,35 @@ enum Inner<T: Element, D: Dimension> {
 
 /// Device memory holding an array's elements in their device representation (little-endian,
 /// C order, `usize` as 8 bytes, `bool` as 1 byte).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// CUDA memory is shared between clones of an array until one of them is written by a launch,
+/// which then copies it first (copy on write).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum DeviceMem {
     /// Memory of the PTX emulator (host memory).
     Emulator(Vec<u8>),
+    /// Memory of a CUDA device.
+    #[cfg(feature = "cuda")]
+    Cuda(std::sync::Arc<crate::cuda::CudaBuffer>),
+}
+
+impl PartialEq for DeviceMem {
+    /// Same device kind and the same bytes (CUDA memory is compared by downloading it; a
+    /// failed download compares unequal).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (DeviceMem::Emulator(a), DeviceMem::Emulator(b)) => a == b,
+            #[cfg(feature = "cuda")]
+            (DeviceMem::Cuda(a), DeviceMem::Cuda(b)) => {
+                std::sync::Arc::ptr_eq(a, b)
+                    || (a.ordinal() == b.ordinal()
+                        && matches!((a.to_vec(), b.to_vec()), (Ok(x), Ok(y)) if x == y))
+            }
+            #[cfg(feature = "cuda")]
+            _ => false,
+        }
+    }
 }
 
 impl DeviceMem {
@@ -37,6 +61,17 @@ impl DeviceMem {
     pub fn len(&self) -> usize {
         match self {
             DeviceMem::Emulator(b) => b.len(),
+            #[cfg(feature = "cuda")]
+            DeviceMem::Cuda(b) => b.len(),
+        }
+    }
+
+    /// A host copy of the bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            DeviceMem::Emulator(b) => Ok(b.clone()),
+            #[cfg(feature = "cuda")]
+            DeviceMem::Cuda(b) => b.to_vec(),
         }
     }
 
@@ -165,6 +200,22 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
                     }),
                 })
             }
+            #[cfg(feature = "cuda")]
+            Device::Cuda(ordinal) => {
+                let host = self.to_host()?;
+                let mut bytes = Vec::new();
+                T::write_bytes(&host.iter().copied().collect::<Vec<_>>(), &mut bytes);
+                let buf = crate::cuda::CudaBuffer::upload(*ordinal, &bytes)?;
+                Ok(XpArray {
+                    inner: Inner::Emulator(DeviceData {
+                        device: *device,
+                        shape: host.raw_dim(),
+                        mem: DeviceMem::Cuda(std::sync::Arc::new(buf)),
+                        _elem: std::marker::PhantomData,
+                    }),
+                })
+            }
+            #[cfg(not(feature = "cuda"))]
             Device::Cuda(_) => Err(Error::CudaNotCompiled {
                 what: "XpArray::to_device".to_string(),
                 device: *device,
@@ -177,8 +228,8 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
         match &self.inner {
             Inner::Host(a) => Ok(a.clone()),
             Inner::Emulator(d) => {
-                let DeviceMem::Emulator(bytes) = &d.mem;
-                let data = T::read_bytes(bytes);
+                let bytes = d.mem.to_bytes()?;
+                let data = T::read_bytes(&bytes);
                 let found = data.len();
                 Array::from_shape_vec(d.shape.clone(), data).map_err(|_| Error::DataLength {
                     context: "XpArray::to_host",

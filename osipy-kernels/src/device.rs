@@ -30,6 +30,24 @@ impl Device {
     pub fn check_available(&self) -> Result<()> {
         match self {
             Device::Cpu | Device::Emulator => Ok(()),
+            #[cfg(feature = "cuda")]
+            Device::Cuda(n) => {
+                let count = crate::cuda::device_count();
+                if *n < count {
+                    Ok(())
+                } else if count == 0 {
+                    Err(Error::DeviceUnavailable {
+                        device: *self,
+                        reason: "no CUDA GPU is available on this machine".to_string(),
+                    })
+                } else {
+                    Err(Error::DeviceUnavailable {
+                        device: *self,
+                        reason: format!("no CUDA device has ordinal {n}; this machine has {count}"),
+                    })
+                }
+            }
+            #[cfg(not(feature = "cuda"))]
             Device::Cuda(_) => Err(Error::CudaNotCompiled {
                 what: "moving an array".to_string(),
                 device: *self,
@@ -50,9 +68,17 @@ impl fmt::Display for Device {
 
 /// Whether a CUDA GPU can be used by this build on this machine.
 ///
-/// Always `false` without the `cuda` feature.
+/// Always `false` without the `cuda` feature; with it, `false` where the driver library is
+/// present but reports no GPU.
 pub fn is_gpu_available() -> bool {
-    false
+    #[cfg(feature = "cuda")]
+    {
+        crate::cuda::is_gpu_available()
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        false
+    }
 }
 
 /// Anything that lives on a [`Device`]: host arrays, slices and [`crate::XpArray`]s.

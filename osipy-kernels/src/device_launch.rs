@@ -94,6 +94,9 @@ pub enum DevArg<'a> {
 pub fn launch_device(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) -> Result<Vec<DeviceMem>> {
     match plan.device {
         Device::Emulator => launch_emulator(kernel, plan, args),
+        #[cfg(feature = "cuda")]
+        Device::Cuda(ordinal) => launch_cuda(kernel, plan, args, ordinal),
+        #[cfg(not(feature = "cuda"))]
         Device::Cuda(_) => Err(Error::CudaNotCompiled {
             what: format!("kernel `{}`", kernel.name),
             device: plan.device,
@@ -149,8 +152,7 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     let mut mem = GlobalMemory::new();
     let memerr = |e: crate::emulator::MemError| err(format!("emulator memory: {e}"));
     let frec = mem.alloc(40, 8).map_err(memerr)?;
-    let mut rec = vec![0u8; 40];
-    rec[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+    let mut rec = fault_record();
     mem.write(frec, &rec).map_err(memerr)?;
     let mut params = vec![Param::U64(n as u64), Param::U64(frec)];
     let mut outs: Vec<(usize, u64)> = Vec::new();
@@ -172,7 +174,11 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
                     } => (role, &**mem, row_len),
                     DevArg::Value(_) => continue,
                 };
-                let DeviceMem::Emulator(bytes) = m;
+                #[allow(irrefutable_let_patterns)]
+                let DeviceMem::Emulator(bytes) = m
+                else {
+                    return Err(err("an argument is not in emulator memory".into()));
+                };
                 let addr = mem.alloc(bytes.len().max(8), 8).map_err(memerr)?;
                 mem.write(addr, bytes).map_err(memerr)?;
                 if matches!(a, DevArg::Out { .. }) {
@@ -200,8 +206,10 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
         .map_err(|e| err(format!("the PTX emulator stopped: {e}")))?;
     for (k, addr) in outs {
         if let DevArg::Out { mem: m, .. } = &mut args[k] {
-            let DeviceMem::Emulator(bytes) = &mut **m;
-            mem.read(addr, bytes).map_err(memerr)?;
+            #[allow(irrefutable_let_patterns)]
+            if let DeviceMem::Emulator(bytes) = &mut **m {
+                mem.read(addr, bytes).map_err(memerr)?;
+            }
         }
     }
     let mut rets = Vec::new();
@@ -213,6 +221,88 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     mem.read(frec, &mut rec).map_err(memerr)?;
     check_fault(kernel, &rec)?;
     Ok(rets)
+}
+
+/// The fault record's initial bytes: unlocked, no faulting item.
+fn fault_record() -> Vec<u8> {
+    let mut rec = vec![0u8; 40];
+    rec[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+    rec
+}
+
+#[cfg(feature = "cuda")]
+fn launch_cuda(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>], ordinal: usize) -> Result<Vec<DeviceMem>> {
+    use std::sync::Arc;
+
+    use crate::cuda::{CudaBuffer, KernelParam};
+
+    let dev = Device::Cuda(ordinal);
+    let err = |message: String| Error::DeviceCode {
+        kernel: kernel.name,
+        device: dev,
+        message,
+    };
+    if kernel.ptx.contains(crate::__private::MATH_MISSING) {
+        return Err(err("this kernel uses math functions that the device backend does not provide".into()));
+    }
+    let n = plan.n_items;
+    if n == 0 {
+        return kernel
+            .return_sizes
+            .iter()
+            .map(|_| Ok(DeviceMem::Cuda(Arc::new(CudaBuffer::alloc_zeroed(ordinal, 0)?))))
+            .collect();
+    }
+    let frec = CudaBuffer::upload(ordinal, &fault_record())?;
+    let mut params = vec![KernelParam::U64(n as u64), KernelParam::U64(frec.device_ptr())];
+    for a in args.iter_mut() {
+        let (role, row_len, ptr) = match a {
+            DevArg::Value(v) => {
+                params.push(match *v {
+                    ParamValue::B32(x) => KernelParam::U32(x),
+                    ParamValue::B64(x) => KernelParam::U64(x),
+                    ParamValue::F32(x) => KernelParam::F32(x),
+                    ParamValue::F64(x) => KernelParam::F64(x),
+                });
+                continue;
+            }
+            DevArg::In { role, mem, row_len, .. } => match mem {
+                DeviceMem::Cuda(b) if b.ordinal() == ordinal => (*role, *row_len, b.device_ptr()),
+                _ => return Err(err(format!("an input is not in the memory of {dev}"))),
+            },
+            DevArg::Out { role, mem, row_len, .. } => match &mut **mem {
+                DeviceMem::Cuda(b) if b.ordinal() == ordinal => {
+                    // Copy on write: the output may share its buffer with a clone.
+                    if Arc::get_mut(b).is_none() {
+                        *b = Arc::new(b.try_clone()?);
+                    }
+                    (*role, *row_len, b.device_ptr())
+                }
+                _ => return Err(err(format!("an output is not in the memory of {dev}"))),
+            },
+        };
+        let len = row_len as u64;
+        match role {
+            Role::UniformRow => params.extend([KernelParam::U64(ptr), KernelParam::U64(len)]),
+            Role::ItemScalar | Role::OutScalar => params.push(KernelParam::U64(ptr)),
+            Role::ItemRow | Role::OutRow => params.extend([
+                KernelParam::U64(ptr),
+                KernelParam::U64(len),
+                KernelParam::U64(len),
+                KernelParam::U64(1),
+            ]),
+        }
+    }
+    let mut rets = Vec::new();
+    for size in kernel.return_sizes {
+        let b = CudaBuffer::alloc_zeroed(ordinal, n * size)?;
+        params.push(KernelParam::U64(b.device_ptr()));
+        rets.push(b);
+    }
+    crate::cuda::launch(ordinal, kernel.ptx, kernel.name, n as u64, &params)?;
+    let rec = frec.to_vec()?;
+    check_fault(kernel, &rec)?;
+    Ok(rets.into_iter().map(|b| DeviceMem::Cuda(Arc::new(b))).collect())
 }
 
 fn push_array_params(params: &mut Vec<Param>, role: Role, addr: u64, row_len: usize) {
