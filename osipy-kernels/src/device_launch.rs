@@ -205,11 +205,12 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
         )
         .map_err(|e| err(format!("the PTX emulator stopped: {e}")))?;
     for (k, addr) in outs {
-        if let DevArg::Out { mem: m, .. } = &mut args[k] {
-            #[allow(irrefutable_let_patterns)]
-            if let DeviceMem::Emulator(bytes) = &mut **m {
-                mem.read(addr, bytes).map_err(memerr)?;
-            }
+        let target = match &mut args[k] {
+            DevArg::Out { mem: m, .. } => emulator_bytes(m),
+            _ => None,
+        };
+        if let Some(bytes) = target {
+            mem.read(addr, bytes).map_err(memerr)?;
         }
     }
     let mut rets = Vec::new();
@@ -223,6 +224,15 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     Ok(rets)
 }
 
+/// The bytes of emulator memory (`None` for other memory).
+fn emulator_bytes(m: &mut DeviceMem) -> Option<&mut Vec<u8>> {
+    match m {
+        DeviceMem::Emulator(b) => Some(b),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
 /// The fault record's initial bytes: unlocked, no faulting item.
 fn fault_record() -> Vec<u8> {
     let mut rec = vec![0u8; 40];
@@ -231,7 +241,12 @@ fn fault_record() -> Vec<u8> {
 }
 
 #[cfg(feature = "cuda")]
-fn launch_cuda(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>], ordinal: usize) -> Result<Vec<DeviceMem>> {
+fn launch_cuda(
+    kernel: &KernelInfo,
+    plan: &Plan,
+    args: &mut [DevArg<'_>],
+    ordinal: usize,
+) -> Result<Vec<DeviceMem>> {
     use std::sync::Arc;
 
     use crate::cuda::{CudaBuffer, KernelParam};
@@ -243,7 +258,9 @@ fn launch_cuda(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>], ordina
         message,
     };
     if kernel.ptx.contains(crate::__private::MATH_MISSING) {
-        return Err(err("this kernel uses math functions that the device backend does not provide".into()));
+        return Err(err(
+            "this kernel uses math functions that the device backend does not provide".into(),
+        ));
     }
     let n = plan.n_items;
     if n == 0 {
@@ -266,11 +283,15 @@ fn launch_cuda(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>], ordina
                 });
                 continue;
             }
-            DevArg::In { role, mem, row_len, .. } => match mem {
+            DevArg::In {
+                role, mem, row_len, ..
+            } => match mem {
                 DeviceMem::Cuda(b) if b.ordinal() == ordinal => (*role, *row_len, b.device_ptr()),
                 _ => return Err(err(format!("an input is not in the memory of {dev}"))),
             },
-            DevArg::Out { role, mem, row_len, .. } => match &mut **mem {
+            DevArg::Out {
+                role, mem, row_len, ..
+            } => match &mut **mem {
                 DeviceMem::Cuda(b) if b.ordinal() == ordinal => {
                     // Copy on write: the output may share its buffer with a clone.
                     if Arc::get_mut(b).is_none() {

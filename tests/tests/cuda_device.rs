@@ -101,7 +101,10 @@ fn cuda_elementwise_10m_against_the_bandwidth_floor() {
         med * 1e3,
         bytes / med / 1e9
     );
-    let host = k::axpy::launch(&a.to_host().unwrap(), &x.to_host().unwrap(), 1.0).unwrap().into_host().unwrap();
+    let host = k::axpy::launch(&a.to_host().unwrap(), &x.to_host().unwrap(), 1.0)
+        .unwrap()
+        .into_host()
+        .unwrap();
     let dev = k::axpy::launch(&a, &x, 1.0).unwrap().to_host().unwrap();
     assert_bits_eq(host.iter(), dev.iter(), "axpy 10M");
 }

@@ -99,7 +99,13 @@ fn devices_without_a_backend_answer_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::CudaNotCompiled { device: Device::Cuda(0), .. } | Error::DeviceUnavailable { device: Device::Cuda(0), .. }
+            Error::CudaNotCompiled {
+                device: Device::Cuda(0),
+                ..
+            } | Error::DeviceUnavailable {
+                device: Device::Cuda(0),
+                ..
+            }
         ),
         "{e}"
     );
