@@ -57,3 +57,16 @@ pub fn inputs(n: usize, m: usize) -> (Vec<f64>, Array2<f64>) {
     let y = Array2::from_shape_fn((n, m), |(i, j)| ((i * 31 + j * 7) % 101) as f64 * 0.01);
     (t, y)
 }
+
+/// Element-wise transcendental: exponential decay through the project's own `exp`.
+#[xp_kernel]
+pub fn decay(x: f64, #[uniform] rate: f64) -> f64 {
+    (-rate * x).exp()
+}
+
+/// Hand-written twin of [`decay()`], with std's `exp` (the platform libm).
+pub fn decay_hand(x: ArrayView1<f64>, rate: f64, mut out: ArrayViewMut1<f64>) {
+    Zip::from(&mut out)
+        .and(&x)
+        .par_for_each(|o, &x| *o = (-rate * x).exp());
+}

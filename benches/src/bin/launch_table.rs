@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2};
-use osipy_benches::{cumtrapz, cumtrapz_hand, inputs, r1_update, r1_update_hand};
+use osipy_benches::{cumtrapz, cumtrapz_hand, decay, decay_hand, inputs, r1_update, r1_update_hand};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -87,5 +87,24 @@ fn main() {
         s2.unwrap_or_default().as_slice(),
         "row totals differ"
     );
+    // Informational: the project's own exp (identical on CPU and GPU) against the platform libm.
+    let n = 10_000_000;
+    let x = Array1::from_shape_fn(n, |i| (i % 5000) as f64 * 1e-3);
+    let mut d2 = Array1::<f64>::zeros(n);
+    let mut d1 = None;
+    compare(
+        "exp f64 (own math vs libm), 10M items",
+        n,
+        reps,
+        &mut || d1 = Some(decay::launch(&x, 0.7).unwrap()),
+        &mut || decay_hand(x.view(), 0.7, d2.view_mut()),
+    );
+    let d1 = d1.and_then(|a| a.into_host().ok()).unwrap_or_default();
+    let max_diff = d1
+        .iter()
+        .zip(d2.iter())
+        .map(|(a, b)| (a - b).abs() / b.abs())
+        .fold(0.0f64, f64::max);
+    println!("exp: largest relative difference to libm {max_diff:.2e}");
     println!("min_ratio {:.3}", r_el.min(r_row));
 }
