@@ -260,3 +260,14 @@ fn non_contiguous_inputs_and_outputs_give_the_same_results() {
     let _ = x.index_axis(Axis(0), 0);
     let _ = IxDyn(&[1]);
 }
+
+#[test]
+fn kernel_math_equals_the_math_library_functions_bit_for_bit() {
+    // A launch runs the macro's lowering of the math kernels (inlined into the kernel);
+    // the plain functions of osipy_kernels::math are the same code.
+    let mut r = rng(22);
+    let x = data(&mut r, &[5000], true);
+    let got = k::decay::launch(&x).unwrap().into_host().unwrap();
+    let want: Vec<f64> = x.iter().map(|v| osipy_kernels::math::f64::exp(-v)).collect();
+    assert_bits_eq(&got, &want, "exp");
+}

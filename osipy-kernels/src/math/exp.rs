@@ -83,7 +83,9 @@ pub fn exp_dd(xh: f64, xl: f64) -> f64 {
     let ln2_hi = f64::from_bits(0x3FE6_2E42_FEFA_3800); // 42 significant bits
     let ln2_lo = f64::from_bits(0x3D2E_F357_93C7_6730);
     let inv_ln2 = f64::from_bits(0x3FF7_1547_652B_82FE);
-    let kf = (xh * inv_ln2).round();
+    // floor(v + 0.5) rather than round(): identical on every backend
+    // (no dependence on the tie rule of a rounding instruction).
+    let kf = xh.mul_add(inv_ln2, 0.5).floor();
     let k = kf as i32;
     // Exact: k*ln2_hi fits in 53 bits and xh is within a factor 2 of it.
     let rh = xh - kf * ln2_hi;
@@ -136,9 +138,9 @@ pub fn exp2(x: f64) -> f64 {
     if x < -1076.0 {
         return 0.0;
     }
-    let kf = x.round();
+    let kf = (x + 0.5).floor();
     let k = kf as i32;
-    let r = x - kf; // exact, |r| <= 1/2
+    let r = x - kf; // exact, |r| <= 1/2 (+ 2^-54 when x + 0.5 rounds up)
     let ln2_hi = f64::from_bits(0x3FE6_2E42_FEFA_39EF);
     let ln2_lo = f64::from_bits(0x3C7A_BC9E_3B39_803F);
     let (ph, pl) = super::dd::two_prod(r, ln2_hi);
