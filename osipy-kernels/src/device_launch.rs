@@ -135,11 +135,7 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
         device: dev,
         message,
     };
-    if kernel.ptx.contains(crate::__private::MATH_MISSING) {
-        return Err(err(
-            "this kernel uses transcendental functions that the device backend does not provide yet".into(),
-        ));
-    }
+    check_module(kernel, dev)?;
     let n = plan.n_items;
     if n == 0 {
         return Ok(kernel
@@ -184,7 +180,7 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
                 if matches!(a, DevArg::Out { .. }) {
                     outs.push((k, addr));
                 }
-                push_array_params(&mut params, *role, addr, *row_len);
+                params.extend(array_params(*role, addr, *row_len).into_iter().map(Param::U64));
             }
         }
     }
@@ -257,11 +253,7 @@ fn launch_cuda(
         device: dev,
         message,
     };
-    if kernel.ptx.contains(crate::__private::MATH_MISSING) {
-        return Err(err(
-            "this kernel uses math functions that the device backend does not provide".into(),
-        ));
-    }
+    check_module(kernel, dev)?;
     let n = plan.n_items;
     if n == 0 {
         return kernel
@@ -302,17 +294,7 @@ fn launch_cuda(
                 _ => return Err(err(format!("an output is not in the memory of {dev}"))),
             },
         };
-        let len = row_len as u64;
-        match role {
-            Role::UniformRow => params.extend([KernelParam::U64(ptr), KernelParam::U64(len)]),
-            Role::ItemScalar | Role::OutScalar => params.push(KernelParam::U64(ptr)),
-            Role::ItemRow | Role::OutRow => params.extend([
-                KernelParam::U64(ptr),
-                KernelParam::U64(len),
-                KernelParam::U64(len),
-                KernelParam::U64(1),
-            ]),
-        }
+        params.extend(array_params(role, ptr, row_len).into_iter().map(KernelParam::U64));
     }
     let mut rets = Vec::new();
     for size in kernel.return_sizes {
@@ -326,18 +308,28 @@ fn launch_cuda(
     Ok(rets.into_iter().map(|b| DeviceMem::Cuda(Arc::new(b))).collect())
 }
 
-fn push_array_params(params: &mut Vec<Param>, role: Role, addr: u64, row_len: usize) {
+/// The entry's parameters for one array, in order (see the macro's `ptx_entry.rs`): a
+/// uniform row as (pointer, length), a per-item scalar as a pointer, a per-item row as
+/// (pointer, row length, item stride, element stride) in elements, rows stored C order.
+fn array_params(role: Role, addr: u64, row_len: usize) -> Vec<u64> {
     let len = row_len as u64;
     match role {
-        Role::UniformRow => {
-            params.push(Param::U64(addr));
-            params.push(Param::U64(len));
-        }
-        Role::ItemScalar | Role::OutScalar => params.push(Param::U64(addr)),
-        Role::ItemRow | Role::OutRow => {
-            params.extend([Param::U64(addr), Param::U64(len), Param::U64(len), Param::U64(1)]);
-        }
+        Role::UniformRow => vec![addr, len],
+        Role::ItemScalar | Role::OutScalar => vec![addr],
+        Role::ItemRow | Role::OutRow => vec![addr, len, len, 1],
     }
+}
+
+/// Refuses a module whose math functions are missing (see `MATH_MISSING`).
+fn check_module(kernel: &KernelInfo, device: Device) -> Result<()> {
+    if kernel.ptx.contains(crate::__private::MATH_MISSING) {
+        return Err(Error::DeviceCode {
+            kernel: kernel.name,
+            device,
+            message: "this kernel uses math functions that the device backend does not provide".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Turns the fault record into `Error::IndexOutOfBounds`, if an item faulted.
