@@ -330,3 +330,32 @@ fn float_remainder_is_exact_on_the_emulator_for_hard_cases() {
         );
     }
 }
+
+#[test]
+fn helper_library_and_math_kernels_match_when_launched_directly() {
+    let mut r = rng(17);
+    let n = 200;
+    let x = data(&mut r, &[n], true);
+    let y = data(&mut r, &[n], true);
+    let rows = data(&mut r, &[n, 5], true);
+    let (c, e) = both(|d| host(k::helpers::square::launch(&on(d, &x)).unwrap()));
+    same_f64(&c, &e, "square");
+    let (c, e) = both(|d| host(k::helpers::sum_sq::launch(&on(d, &rows)).unwrap()));
+    same_f64(&c, &e, "sum_sq");
+    let (c, e) = both(|d| host(k::decay::launch(&on(d, &x)).unwrap()));
+    same_f64(&c, &e, "decay");
+    let grid: ArrayD<f64> = Array1::from_shape_fn(17, |i| (i * i) as f64 * 0.5).into_dyn();
+    let vals = data(&mut r, &[17], false);
+    let (c, e) = both(|d| {
+        host(osipy::interp::interp_linear::launch(&on(d, &grid), &on(d, &vals), &on(d, &x)).unwrap())
+    });
+    same_f64(&c, &e, "interp_linear");
+    let (c, e) = both(|d| host(osipy_kernels::math::f64::powf::launch(&on(d, &x), &on(d, &y)).unwrap()));
+    same_f64(&c, &e, "math::f64::powf");
+    let xf: ArrayD<f32> = x.mapv(|v| v as f32);
+    let ni: ArrayD<i32> = Array1::from_shape_fn(n, |i| i as i32 - 100).into_dyn();
+    let (c, e) = both(|d| host(osipy_kernels::math::f32::powi::launch(&on(d, &xf), &on(d, &ni)).unwrap()));
+    same_f32(&c, &e, "math::f32::powi");
+    let (c, e) = both(|d| host(osipy_kernels::math::f64::log10::launch(&on(d, &x)).unwrap()));
+    same_f64(&c, &e, "math::f64::log10");
+}
