@@ -371,3 +371,84 @@ pub fn c_transcendental(x: f64, y: f64, i: i32, _u: u64, _row: &[f64], out: &mut
     }
     x.ln() + y.exp() * 1e-3
 }
+
+/// Inputs of one run of the corpus: per-item `x`, `y`, `i`, `u`, rows `row`, outputs `out`.
+pub struct Inputs {
+    /// Per-item floats.
+    pub x: ndarray::ArrayD<f64>,
+    /// Per-item floats.
+    pub y: ndarray::ArrayD<f64>,
+    /// Per-item 32-bit integers.
+    pub i: ndarray::ArrayD<i32>,
+    /// Per-item 64-bit integers.
+    pub u: ndarray::ArrayD<u64>,
+    /// One input row per item.
+    pub row: ndarray::ArrayD<f64>,
+    /// The initial output rows.
+    pub out: ndarray::ArrayD<f64>,
+}
+
+/// What one run gives, brought to the host: the return values or the error, and the outputs.
+pub type Outcome = (
+    Result<ndarray::ArrayD<f64>, osipy_kernels::Error>,
+    ndarray::ArrayD<f64>,
+);
+
+/// Runs one corpus kernel with the inputs moved to a device.
+pub type Runner = fn(osipy_kernels::Device, &Inputs) -> Outcome;
+
+fn on<T: osipy_kernels::Element>(
+    d: osipy_kernels::Device,
+    a: &ndarray::ArrayD<T>,
+) -> osipy_kernels::XpArray<T> {
+    match osipy_kernels::XpArray::from(a.clone()).to_device(&d) {
+        Ok(x) => x,
+        Err(e) => panic!("moving corpus inputs to {d}: {e}"),
+    }
+}
+
+fn host(a: osipy_kernels::XpArray<f64>) -> ndarray::ArrayD<f64> {
+    match a.to_host() {
+        Ok(h) => h,
+        Err(e) => panic!("bringing corpus results to the host: {e}"),
+    }
+}
+
+macro_rules! runners {
+    ($($name:ident),* $(,)?) => {
+        /// Every kernel of the corpus: name, [`Runner`] and PTX module. The one list the
+        /// backend comparisons and the ptxas check iterate over.
+        pub const ALL: &[(&str, Runner, &str)] = &[$(
+            (stringify!($name), {
+                fn run(d: osipy_kernels::Device, v: &Inputs) -> Outcome {
+                    let mut out = on(d, &v.out);
+                    let res = $name::launch(&on(d, &v.x), &on(d, &v.y), &on(d, &v.i), &on(d, &v.u), &on(d, &v.row), &mut out);
+                    (res.map(host), host(out))
+                }
+                run
+            }, $name::PTX),
+        )*];
+    };
+}
+
+runners!(
+    c_float_ops,
+    c_sign_ops,
+    c_rounding,
+    c_sqrt_fma_minmax,
+    c_casts,
+    c_int32,
+    c_int64,
+    c_bools,
+    c_loops,
+    c_if_expr,
+    c_local_arrays,
+    c_calls,
+    c_constants,
+    c_f32,
+    c_row_index,
+    c_shadowing,
+    c_empty_rows,
+    c_fmod,
+    c_transcendental,
+);

@@ -213,59 +213,29 @@ fn ints(r: &mut rand_chacha::ChaCha8Rng, n: usize) -> (ArrayD<i32>, ArrayD<u64>)
     (i, u)
 }
 
-macro_rules! corpus_matches {
-    ($($name:ident),* $(,)?) => {
-        #[test]
-        fn corpus_kernels_match_bit_for_bit_on_random_and_edge_inputs() {
-            let mut r = rng(16);
-            let mut ran = 0;
-            for (n, width) in [(0usize, 4usize), (1, 0), (1, 6), (257, 3), (300, 8)] {
-                let x = data(&mut r, &[n], true);
-                let y = data(&mut r, &[n], true);
-                let (i, u) = ints(&mut r, n);
-                let row = data(&mut r, &[n, width], true);
-                let out0 = data(&mut r, &[n, width], false);
-                $(
-                    let (c, e) = both(|d| {
-                        let mut out = on(d, &out0);
-                        let res = k::corpus::$name::launch(&on(d, &x), &on(d, &y), &on(d, &i), &on(d, &u), &on(d, &row), &mut out);
-                        (res.map(host), host(out))
-                    });
-                    let what = format!("{} n={n} width={width}", stringify!($name));
-                    match (&c.0, &e.0) {
-                        (Ok(a), Ok(b)) => same_f64(a, b, &what),
-                        (a, b) => assert_eq!(a, b, "{what}"),
-                    }
-                    same_f64(&c.1, &e.1, &format!("{what} out"));
-                    ran += 1;
-                )*
-            }
-            assert!(ran >= 5 * 19);
-        }
-    };
+#[test]
+fn corpus_kernels_match_bit_for_bit_on_random_and_edge_inputs() {
+    let mut r = rng(16);
+    let mut ran = 0;
+    for (n, width) in [(0usize, 4usize), (1, 0), (1, 6), (257, 3), (300, 8)] {
+        let (i, u) = ints(&mut r, n);
+        let inputs = k::corpus::Inputs {
+            x: data(&mut r, &[n], true),
+            y: data(&mut r, &[n], true),
+            i,
+            u,
+            row: data(&mut r, &[n, width], true),
+            out: data(&mut r, &[n, width], false),
+        };
+        ran += corpus_same_on(
+            Device::Cpu,
+            Device::Emulator,
+            &inputs,
+            &format!("n={n} width={width}"),
+        );
+    }
+    assert!(ran >= 5 * 19);
 }
-
-corpus_matches!(
-    c_float_ops,
-    c_sign_ops,
-    c_rounding,
-    c_sqrt_fma_minmax,
-    c_casts,
-    c_int32,
-    c_int64,
-    c_bools,
-    c_loops,
-    c_if_expr,
-    c_local_arrays,
-    c_calls,
-    c_constants,
-    c_f32,
-    c_row_index,
-    c_shadowing,
-    c_empty_rows,
-    c_fmod,
-    c_transcendental,
-);
 
 #[test]
 fn float_remainder_is_exact_on_the_emulator_for_hard_cases() {

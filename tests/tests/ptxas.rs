@@ -7,11 +7,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use osipy_tests as k;
-use osipy_tests::corpus as c;
 
 /// Every kernel of the test corpus and of the osipy crate, by name.
 pub fn modules() -> Vec<(&'static str, &'static str)> {
-    vec![
+    let mut v = vec![
         ("axpy", k::axpy::PTX),
         ("scale_row", k::scale_row::PTX),
         ("weighted_sum", k::weighted_sum::PTX),
@@ -36,30 +35,17 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
         ("decay", k::decay::PTX),
         ("fmod_f64", osipy_kernels::math::f64::fmod::PTX),
         ("fmod_f32", osipy_kernels::math::f32::fmod::PTX),
-        ("c_float_ops", c::c_float_ops::PTX),
-        ("c_sign_ops", c::c_sign_ops::PTX),
-        ("c_rounding", c::c_rounding::PTX),
-        ("c_sqrt_fma_minmax", c::c_sqrt_fma_minmax::PTX),
-        ("c_casts", c::c_casts::PTX),
-        ("c_int32", c::c_int32::PTX),
-        ("c_int64", c::c_int64::PTX),
-        ("c_bools", c::c_bools::PTX),
-        ("c_loops", c::c_loops::PTX),
-        ("c_if_expr", c::c_if_expr::PTX),
-        ("c_local_arrays", c::c_local_arrays::PTX),
-        ("c_helper", c::c_helper::PTX),
-        ("c_calls", c::c_calls::PTX),
-        ("c_constants", c::c_constants::PTX),
-        ("c_f32", c::c_f32::PTX),
-        ("c_row_index", c::c_row_index::PTX),
-        ("c_shadowing", c::c_shadowing::PTX),
-        ("c_empty_rows", c::c_empty_rows::PTX),
-        ("c_fmod", c::c_fmod::PTX),
-        ("c_transcendental", c::c_transcendental::PTX),
         ("math_exp_f64", osipy_kernels::math::f64::exp::PTX),
         ("math_powf_f64", osipy_kernels::math::f64::powf::PTX),
         ("math_powi_f32", osipy_kernels::math::f32::powi::PTX),
-    ]
+        ("c_helper", osipy_tests::corpus::c_helper::PTX),
+    ];
+    v.extend(
+        osipy_tests::corpus::ALL
+            .iter()
+            .map(|(name, _, ptx)| (*name, *ptx)),
+    );
+    v
 }
 
 fn ptxas() -> Option<PathBuf> {

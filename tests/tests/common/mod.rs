@@ -66,3 +66,26 @@ pub fn with_threads<R: Send>(n: usize, f: impl FnOnce() -> R + Send) -> R {
         Err(e) => panic!("thread pool: {e}"),
     }
 }
+
+/// Runs every corpus kernel on devices `a` and `b` with `inputs` and asserts identical bits
+/// (return values and outputs) or identical errors. Returns the number of kernels run.
+pub fn corpus_same_on(
+    a: osipy_kernels::Device,
+    b: osipy_kernels::Device,
+    inputs: &osipy_tests::corpus::Inputs,
+    tag: &str,
+) -> usize {
+    for (name, run, _) in osipy_tests::corpus::ALL {
+        let (c, e) = (run(a, inputs), run(b, inputs));
+        let what = format!("{name} {tag}");
+        match (&c.0, &e.0) {
+            (Ok(x), Ok(y)) => {
+                assert_eq!(x.shape(), y.shape(), "{what}: shapes");
+                assert_bits_eq(x.iter(), y.iter(), &what);
+            }
+            (x, y) => assert_eq!(x, y, "{what}"),
+        }
+        assert_bits_eq(c.1.iter(), e.1.iter(), &format!("{what} out"));
+    }
+    osipy_tests::corpus::ALL.len()
+}
