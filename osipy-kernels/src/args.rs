@@ -117,6 +117,19 @@ impl<'a, T: Element, D: Dimension> IntoXpRef<'a, T> for &'a XpArray<T, D> {
     }
 }
 
+impl<'a, 'b: 'a, T: Element> IntoXpRef<'a, T> for &'a XpRef<'b, T> {
+    fn into_xp_ref(self) -> XpRef<'a, T> {
+        match self {
+            XpRef::Host(v) => XpRef::Host(v.view()),
+            XpRef::Device { device, shape, mem } => XpRef::Device {
+                device: *device,
+                shape: shape.clone(),
+                mem,
+            },
+        }
+    }
+}
+
 impl<'a, T: Element> IntoXpRef<'a, T> for &'a [T] {
     fn into_xp_ref(self) -> XpRef<'a, T> {
         XpRef::Host(ArrayView::from(self).into_dyn())

@@ -107,6 +107,18 @@ pub enum Error {
         /// Elements supplied.
         found: usize,
     },
+    /// A setting of a fit (or another option) is out of its valid range.
+    #[error("`{kernel}`: setting `{setting}`: expected {expected}, found {found}")]
+    InvalidSetting {
+        /// Kernel or model name.
+        kernel: &'static str,
+        /// The setting.
+        setting: &'static str,
+        /// What is valid.
+        expected: String,
+        /// What was given.
+        found: String,
+    },
     /// A macro expansion failed; the compile error explains why. Never returned by a program
     /// that compiled.
     #[error("kernel `{kernel}` failed to compile")]

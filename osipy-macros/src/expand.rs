@@ -72,12 +72,26 @@ pub fn finish(state: &State) -> TokenStream {
     if cx.has_errors() {
         return with_fallback(cx, &root_sig);
     }
-    let math_map: HashMap<String, usize> = state
-        .math_kernels()
-        .into_iter()
-        .filter_map(|(key, id)| funcs.iter().position(|f| f.id == id).map(|k| (key, k)))
+    let math = state.math_kernels();
+    let math_map: HashMap<String, usize> = math
+        .iter()
+        .filter_map(|(key, id)| funcs.iter().position(|f| f.id == *id).map(|k| (key.clone(), k)))
         .collect();
-    launch_module(&funcs, &math_map)
+    let mut extra = TokenStream::new();
+    if root.attrs.iter().any(|a| a.path().is_ident("xp_fit_model")) {
+        let Some(pred) = crate::model::pred_index(&root_sig) else {
+            return with_fallback(cx, &root_sig);
+        };
+        crate::model::check_write_only(&mut cx, &funcs[0], pred);
+        if cx.has_errors() {
+            return with_fallback(cx, &root_sig);
+        }
+        match crate::model::build(&mut cx, &funcs, &math, pred) {
+            Some(b) => extra = b.items,
+            None => return with_fallback(cx, &root_sig),
+        }
+    }
+    launch_module(&funcs, &math_map, extra, None)
 }
 
 fn with_fallback(cx: Ctxt, sig: &Sig) -> TokenStream {

@@ -14,6 +14,7 @@ use crate::types::{Scalar, TyVar, Types};
 pub type LocalId = usize;
 
 /// One function of a kernel: the launched one or one it calls.
+#[derive(Clone)]
 pub struct Func {
     /// Unique id (crate, file, line, column, name), also used to detect recursion.
     pub id: String,
@@ -30,6 +31,7 @@ pub struct Func {
 }
 
 /// A local variable.
+#[derive(Clone)]
 pub struct Local {
     /// Name as written (for messages).
     pub name: Ident,
@@ -47,6 +49,7 @@ pub enum LocalTy {
 }
 
 /// A block: statements and an optional value.
+#[derive(Clone)]
 pub struct Block {
     /// Statements in order.
     pub stmts: Vec<Stmt>,
@@ -73,6 +76,7 @@ pub enum ScalarRef {
 }
 
 /// Something that can be assigned to.
+#[derive(Clone)]
 pub enum Place {
     /// A local scalar.
     Local(LocalId),
@@ -83,6 +87,7 @@ pub enum Place {
 }
 
 /// A statement.
+#[derive(Clone)]
 pub enum Stmt {
     /// `let x = e;`, `let x;` or `let (a, b) = call(..);`
     Let {
@@ -144,6 +149,7 @@ pub enum Stmt {
 }
 
 /// Initialiser of a local array.
+#[derive(Clone)]
 pub enum ArrayInit {
     /// `[e; N]`
     Repeat(Box<Expr>, usize),
@@ -163,6 +169,7 @@ pub enum Ty {
 }
 
 /// An expression.
+#[derive(Clone)]
 pub struct Expr {
     /// What it computes.
     pub kind: ExprKind,
@@ -307,6 +314,7 @@ pub enum Intr {
 }
 
 /// Argument of a call to another kernel function.
+#[derive(Clone)]
 pub enum Arg {
     /// A scalar by value.
     Value(Expr),
@@ -319,6 +327,7 @@ pub enum Arg {
 }
 
 /// Expression kinds.
+#[derive(Clone)]
 pub enum ExprKind {
     /// A literal or constant.
     Lit(LitVal),

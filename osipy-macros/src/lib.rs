@@ -14,12 +14,14 @@ mod expand;
 mod inline;
 // Every IR node keeps its span for diagnostics of the backends still to come (PTX,
 // derivatives); not every span is read yet.
+mod ad;
 #[allow(dead_code)]
 mod ir;
 mod launch;
 mod lower;
 mod lower_expr;
 mod math_fns;
+mod model;
 mod ptx;
 mod ptx_entry;
 mod ptx_expr;
@@ -54,12 +56,17 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mut cx = Ctxt::default();
-    if !attr.is_empty() {
-        cx.spanned(
-            &attr,
-            "unknown #[xp_kernel] option: the attribute takes no options",
-        );
-    }
+    let model = match attr.to_string().as_str() {
+        "" => false,
+        "model" => true,
+        _ => {
+            cx.spanned(
+                &attr,
+                "unknown #[xp_kernel] option: write `#[xp_kernel]` for a kernel or `#[xp_kernel(model)]` for a fit model",
+            );
+            false
+        }
+    };
     for a in &f.attrs {
         if a.path().segments.last().is_some_and(|s| s.ident == "xp_kernel") {
             cx.spanned(&a, "duplicate #[xp_kernel] attribute");
@@ -68,6 +75,14 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
     let original = expand::original(&f);
     let sig = sig::parse_sig(&mut cx, &f);
     if let Some(s) = sig.as_ref().filter(|_| !cx.has_errors()) {
+        if model {
+            model::check_sig(&mut cx, &f, s);
+        } else {
+            for p in s.params.iter().filter(|p| p.fit.is_some()) {
+                let span = p.fit.as_ref().map_or(p.span, |f| f.span);
+                cx.error(span, "`#[param]` marks a fitted parameter of a fit model: write `#[xp_kernel(model)]` on the function");
+            }
+        }
         lower::precheck(&mut cx, &f, s);
     }
     let Some(sig) = sig.filter(|_| !cx.has_errors()) else {
@@ -81,7 +96,11 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (id, hash) = expand::unique_id(&f.sig.ident);
     let exports = inline::export_items(&f, &id, &hash);
     let calls = calls::call_paths(&f.block);
-    let state = inline::State::start(id, f.clone(), &calls);
+    let mut root = f.clone();
+    if model {
+        root.attrs.push(syn::parse_quote!(#[xp_fit_model]));
+    }
+    let state = inline::State::start(id, root, &calls);
     let rest = if state.complete() {
         expand::finish(&state)
     } else {

@@ -36,6 +36,10 @@ pub fn needed(block: &syn::Block) -> Vec<(String, &'static str)> {
     }
     let mut v = V(Vec::new());
     v.visit_block(block);
+    // The derivative of `powf` with respect to its exponent needs `ln` (fit models).
+    if v.0.contains(&"powf") && !v.0.contains(&"ln") {
+        v.0.push("ln");
+    }
     let mut out = Vec::new();
     for k in KERNELS {
         if v.0.contains(k) {

@@ -36,6 +36,21 @@ pub struct Param {
     pub uniform: bool,
     /// Span of the whole parameter.
     pub span: Span,
+    /// `#[param]`: a fitted parameter of a fit model, with its defaults.
+    pub fit: Option<FitSpec>,
+}
+
+/// What `#[param(..)]` says about a fitted parameter.
+#[derive(Clone, Debug)]
+pub struct FitSpec {
+    /// Default initial value.
+    pub init: f64,
+    /// Default lower bound.
+    pub lower: f64,
+    /// Default upper bound.
+    pub upper: f64,
+    /// Span of the attribute.
+    pub span: Span,
 }
 
 impl Param {
@@ -95,7 +110,7 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
                 "methods are not supported: an #[xp_kernel] is a free function; pass the values as arguments",
             ),
             FnArg::Typed(pt) => {
-                let uniform = parse_param_attrs(cx, &pt.attrs);
+                let (uniform, fit) = parse_param_attrs(cx, &pt.attrs);
                 let name = match &*pt.pat {
                     Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
                     other => {
@@ -120,6 +135,7 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
                     elem,
                     uniform: uniform.is_some(),
                     span: pt.span(),
+                    fit,
                 });
             }
         }
@@ -142,10 +158,11 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
     })
 }
 
-/// Reads `#[uniform]` and rejects every other attribute on a parameter. Returns the span of
-/// `#[uniform]` if present.
-fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
+/// Reads `#[uniform]` and `#[param(..)]` and rejects every other attribute on a parameter.
+/// Returns the span of `#[uniform]` if present, and the fit specification.
+fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> (Option<Span>, Option<FitSpec>) {
     let mut uniform: Option<Span> = None;
+    let mut fit: Option<FitSpec> = None;
     for a in attrs {
         if a.path().is_ident("uniform") {
             if !matches!(a.meta, syn::Meta::Path(_)) {
@@ -155,6 +172,11 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
                 cx.spanned(&a, "duplicate `#[uniform]` on this argument");
             }
             uniform = Some(a.span());
+        } else if a.path().is_ident("param") {
+            if fit.is_some() {
+                cx.spanned(&a, "duplicate `#[param]` on this argument");
+            }
+            fit = Some(parse_fit_spec(cx, a));
         } else {
             let name = a
                 .path()
@@ -162,11 +184,81 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> Option<Span> {
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| "..".into());
             cx.spanned(&a,
-                format!("unknown attribute `#[{name}]` on a kernel argument; the only one supported is `#[uniform]`"),
+                format!("unknown attribute `#[{name}]` on a kernel argument; supported are `#[uniform]` and, in a fit model, `#[param]`"),
             );
         }
     }
-    uniform
+    (uniform, fit)
+}
+
+/// `#[param]` or `#[param(init = 0.1, lower = 0.0, upper = 5.0)]` (any subset, float
+/// literals, optionally negative; bounds may be `f64::INFINITY`-like `inf` only through the
+/// defaults: an omitted bound is unbounded).
+fn parse_fit_spec(cx: &mut Ctxt, a: &syn::Attribute) -> FitSpec {
+    let mut spec = FitSpec {
+        init: 0.0,
+        lower: f64::NEG_INFINITY,
+        upper: f64::INFINITY,
+        span: a.span(),
+    };
+    if matches!(a.meta, syn::Meta::Path(_)) {
+        return spec;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let r = a.parse_nested_meta(|m| {
+        let key = m.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
+        if !matches!(key.as_str(), "init" | "lower" | "upper") {
+            return Err(m.error("unknown `#[param]` option: expected `init`, `lower` or `upper`"));
+        }
+        if seen.contains(&key) {
+            return Err(m.error(format!("duplicate `{key}`")));
+        }
+        seen.push(key.clone());
+        let e: syn::Expr = m.value()?.parse()?;
+        let v = literal_value(&e).ok_or_else(|| {
+            syn::Error::new_spanned(
+                &e,
+                format!("`{key}` takes a number literal, such as `0.5` or `-1.0`"),
+            )
+        })?;
+        if v.is_nan() {
+            return Err(syn::Error::new_spanned(&e, format!("`{key}` is not a number")));
+        }
+        match key.as_str() {
+            "init" => spec.init = v,
+            "lower" => spec.lower = v,
+            _ => spec.upper = v,
+        }
+        Ok(())
+    });
+    if let Err(e) = r {
+        cx.push(e);
+    } else if spec.lower > spec.upper {
+        cx.spanned(
+            a,
+            format!(
+                "`lower` ({}) must not exceed `upper` ({})",
+                spec.lower, spec.upper
+            ),
+        );
+    } else if !spec.init.is_finite() {
+        cx.spanned(a, "`init` must be finite");
+    }
+    spec
+}
+
+fn literal_value(e: &syn::Expr) -> Option<f64> {
+    match e {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Float(f) => f.base10_parse::<f64>().ok(),
+            syn::Lit::Int(i) => i.base10_parse::<f64>().ok(),
+            _ => None,
+        },
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => literal_value(&u.expr).map(|v| -v),
+        syn::Expr::Group(g) => literal_value(&g.expr),
+        syn::Expr::Paren(p) => literal_value(&p.expr),
+        _ => None,
+    }
 }
 
 /// The scalar named by `ty`, if it is one.

@@ -104,7 +104,7 @@ enum Slot {
 }
 
 /// The inference table of one function.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Types {
     slots: Vec<Slot>,
 }

@@ -4,6 +4,8 @@
 use osipy_kernels::xp_kernel;
 
 pub mod corpus;
+pub mod fit_models;
+pub mod npy;
 
 /// Helpers in another module.
 pub mod helpers {

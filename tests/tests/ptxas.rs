@@ -39,13 +39,34 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
         ("math_powf_f64", osipy_kernels::math::f64::powf::PTX),
         ("math_powi_f32", osipy_kernels::math::f32::powi::PTX),
         ("c_helper", osipy_tests::corpus::c_helper::PTX),
+        ("tofts_segment", osipy_tests::fit_models::tofts_segment::PTX),
     ];
+    v.extend(fit_modules());
     v.extend(
         osipy_tests::corpus::ALL
             .iter()
             .map(|(name, _, ptx)| (*name, *ptx)),
     );
     v
+}
+
+/// The generated fit kernels (unweighted, weighted) and Jacobian kernels of the fit models.
+pub fn fit_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy_tests::fit_models as m;
+    vec![
+        ("expdecay3_fit", m::expdecay3::fit::PTX),
+        ("expdecay3_fit_weighted", m::expdecay3::fit_weighted::PTX),
+        ("expdecay3_jacobian", m::expdecay3::jacobian::PTX),
+        ("etofts_fit", m::etofts::fit::PTX),
+        ("etofts_fit_weighted", m::etofts::fit_weighted::PTX),
+        ("etofts_jacobian", m::etofts::jacobian::PTX),
+        ("gauss4_fit", m::gauss4::fit::PTX),
+        ("gauss4_fit_weighted", m::gauss4::fit_weighted::PTX),
+        ("gauss4_jacobian", m::gauss4::jacobian::PTX),
+        ("mixed_fit", m::mixed::fit::PTX),
+        ("mixed_fit_weighted", m::mixed::fit_weighted::PTX),
+        ("mixed_jacobian", m::mixed::jacobian::PTX),
+    ]
 }
 
 fn ptxas() -> Option<PathBuf> {
@@ -94,4 +115,61 @@ fn every_emitted_module_assembles_for_sm90_and_sm80() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "ptxas failed:\n{}", failures.join("\n"));
     println!("ptxas assembled {} modules for sm_90 and sm_80", mods.len());
+}
+
+/// The fused fit of a 3-parameter model (extended Tofts, with a call returning a tuple) keeps
+/// its state in registers: `ptxas -v` reports no spills and no stack frame for the entry
+/// (the sample count is a run-time loop bound, so this holds for 80 samples as for any).
+#[test]
+fn fit_kernel_of_a_three_parameter_model_has_no_spills() {
+    let Some(ptxas) = ptxas() else {
+        if std::env::var("OSIPY_REQUIRE_PTXAS").as_deref() == Ok("1") {
+            panic!("OSIPY_REQUIRE_PTXAS=1 but ptxas was not found (set PTXAS or PATH)");
+        }
+        println!("SKIP: ptxas not found (set PTXAS or PATH)");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("osipy_ptxas_v_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in [
+        ("etofts_fit", osipy_tests::fit_models::etofts::fit::PTX),
+        (
+            "etofts_fit_weighted",
+            osipy_tests::fit_models::etofts::fit_weighted::PTX,
+        ),
+    ] {
+        let src = dir.join(format!("{name}.ptx"));
+        std::fs::write(&src, text).unwrap();
+        let out = Command::new(&ptxas)
+            .args(["-arch=sm_90", "-v", "-o"])
+            .arg(dir.join(format!("{name}.cubin")))
+            .arg(&src)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{name}: ptxas failed: {log}");
+        // After "Compiling entry function": the entry's frame and spills, then its registers.
+        let lines: Vec<&str> = log.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("Compiling entry function"))
+            .unwrap_or_else(|| panic!("{name}: no entry in the ptxas log: {log}"));
+        let after = &lines[at..];
+        let frame = after
+            .iter()
+            .find(|l| l.contains("spill stores"))
+            .copied()
+            .unwrap_or_default();
+        let regs = after
+            .iter()
+            .find(|l| l.contains("Used"))
+            .copied()
+            .unwrap_or_default();
+        println!("{name} (sm_90): {} | {}", frame.trim(), regs.trim());
+        assert!(
+            frame.contains("0 bytes spill stores, 0 bytes spill loads"),
+            "{name}: the fit kernel spills: {frame}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

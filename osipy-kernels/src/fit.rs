@@ -1,0 +1,584 @@
+//! Fitting models: settings, initial values and bounds, results and statuses.
+//!
+//! A function marked `#[xp_kernel(model)]` with `#[param]` on its fitted `f64` arguments and one
+//! output row (the prediction) gets, besides its `launch`:
+//!
+//! - `model::fitter(inputs..)`: binds the model's other inputs (uniform rows such as the time
+//!   axis and the AIF, per-voxel maps) and returns a `model::Fitter`, configured with
+//!   [`LevenbergMarquardt`] settings, initial values, bounds and weights ([`FitValues`]:
+//!   shared or per voxel), whose `fit(data)` / `fit_masked(data, mask)` return a
+//!   [`FitResult`] placed where the data lives;
+//! - `model::jacobian::launch(..)`: the model's prediction and its derivative rows
+//!   (`jacobian[k * P + a] = d pred[k] / d p_a`), derived by the macro;
+//! - `model::fit::launch(..)`: the fit kernel itself; `model::fit::PTX` its module;
+//! - `model::PARAMS`, `INIT`, `LOWER`, `UPPER`.
+//!
+//! # The algorithm
+//!
+//! One bounded Levenberg-Marquardt per voxel, fused with the model: each sample's residual
+//! `r_k = y_k - f_k` and derivative row `J_k` go straight into `chi2 = sum w r^2`,
+//! `g = Jᵀ W r` and `H = Jᵀ W J` (the predicted curve is never stored; a GPU thread holds
+//! O(P²) state). From the clamped initial values:
+//!
+//! 1. `chi2 == 0`: converged ([`FitStatus::ConvergedCost`]).
+//! 2. A parameter at a bound whose gradient points outwards is fixed for this step. The
+//!    scaled gradient `max |g_a| / sqrt(H_aa chi2)` over the free parameters at most `gtol`:
+//!    [`FitStatus::ConvergedGradient`]. After `max_iterations` steps:
+//!    [`FitStatus::MaxIterations`].
+//! 3. Solve `(H + lambda D) delta = g` by Cholesky (fixed parameters: identity rows), where
+//!    `D` is the largest `diag H` seen so far (MINPACK's scaling: a parameter that loses its
+//!    influence at a bound keeps its damping). A failed factorisation raises `lambda` by
+//!    `lambda_up`; beyond 1e16 the voxel is [`FitStatus::Singular`].
+//! 4. The trial point is `p + delta` clamped into the bounds (parameters never leave their
+//!    bounds). If no parameter moves more than `xtol (|p_a| + xtol)`:
+//!    [`FitStatus::ConvergedStep`].
+//! 5. If the trial cost is lower the step is taken (`lambda *= lambda_down`, at least 1e-15),
+//!    and a relative cost decrease of at most `ftol` is [`FitStatus::ConvergedCost`];
+//!    otherwise `lambda *= lambda_up`, and beyond 1e16 (no damped step lowers the cost) the
+//!    voxel is [`FitStatus::ConvergedStep`].
+//!
+//! `R2 = 1 - chi2 / sum w (y - ybar)^2` (weighted mean `ybar`; NaN for constant data).
+//! A masked voxel, one with a non-finite sample, one whose bounds are crossed or initial value
+//! NaN, or one whose model is not finite at the start gets its status and NaN parameters,
+//! chi2 and R2; its neighbours are unaffected.
+
+use ndarray::{ArrayD, IxDyn};
+
+use crate::{Device, Error, IntoXpRef, Result, XpArray, XpRef};
+
+/// Per-voxel outcome of a fit (`FitResult::status` holds the codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum FitStatus {
+    /// Converged: the relative cost decrease of a step was at most `ftol` (or the cost is 0).
+    ConvergedCost = 1,
+    /// Converged: the step was at most `xtol` relative to the parameters (or no damped step
+    /// lowers the cost any more).
+    ConvergedStep = 2,
+    /// Converged: the scaled gradient is at most `gtol`.
+    ConvergedGradient = 3,
+    /// The iteration limit was reached; the parameters are the best found.
+    MaxIterations = 4,
+    /// The data had a NaN or infinite sample; parameters are NaN.
+    NonFiniteData = 5,
+    /// The damped normal equations could not be solved (a parameter without influence); the
+    /// parameters are the last accepted ones.
+    Singular = 6,
+    /// Masked out; parameters are NaN.
+    Masked = 7,
+    /// A lower bound above the upper bound, a NaN bound or a NaN initial value; parameters are
+    /// NaN.
+    InvalidStart = 8,
+    /// The model is not finite at the initial values; parameters are NaN.
+    NonFiniteModel = 9,
+}
+
+impl FitStatus {
+    /// Every status, in code order.
+    pub const ALL: [FitStatus; 9] = [
+        FitStatus::ConvergedCost,
+        FitStatus::ConvergedStep,
+        FitStatus::ConvergedGradient,
+        FitStatus::MaxIterations,
+        FitStatus::NonFiniteData,
+        FitStatus::Singular,
+        FitStatus::Masked,
+        FitStatus::InvalidStart,
+        FitStatus::NonFiniteModel,
+    ];
+
+    /// The status of a code, if it is one.
+    pub fn from_code(code: u32) -> Option<FitStatus> {
+        FitStatus::ALL.iter().copied().find(|s| *s as u32 == code)
+    }
+
+    /// Whether the fit converged (by any criterion).
+    pub fn is_converged(self) -> bool {
+        matches!(
+            self,
+            FitStatus::ConvergedCost | FitStatus::ConvergedStep | FitStatus::ConvergedGradient
+        )
+    }
+}
+
+/// Settings of the bounded Levenberg-Marquardt fit. Built with the setters; checked when a
+/// fit starts (a nonsense setting is [`Error::InvalidSetting`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevenbergMarquardt {
+    /// Most steps per voxel (1 to 1,000,000; default 100).
+    pub max_iterations: u32,
+    /// Relative cost decrease that counts as converged (finite, >= 0; default 1e-10).
+    pub ftol: f64,
+    /// Relative step that counts as converged (finite, >= 0; default 1e-10).
+    pub xtol: f64,
+    /// Scaled gradient that counts as converged (finite, >= 0; default 1e-10).
+    pub gtol: f64,
+    /// Initial damping (finite, > 0; default 1e-3).
+    pub lambda0: f64,
+    /// Damping factor after a rejected step (finite, > 1; default 10).
+    pub lambda_up: f64,
+    /// Damping factor after an accepted step (in (0, 1); default 0.1).
+    pub lambda_down: f64,
+}
+
+impl Default for LevenbergMarquardt {
+    fn default() -> Self {
+        LevenbergMarquardt {
+            max_iterations: 100,
+            ftol: 1e-10,
+            xtol: 1e-10,
+            gtol: 1e-10,
+            lambda0: 1e-3,
+            lambda_up: 10.0,
+            lambda_down: 0.1,
+        }
+    }
+}
+
+impl LevenbergMarquardt {
+    /// The default settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the iteration limit.
+    pub fn max_iterations(mut self, n: u32) -> Self {
+        self.max_iterations = n;
+        self
+    }
+
+    /// Sets the cost tolerance.
+    pub fn ftol(mut self, v: f64) -> Self {
+        self.ftol = v;
+        self
+    }
+
+    /// Sets the step tolerance.
+    pub fn xtol(mut self, v: f64) -> Self {
+        self.xtol = v;
+        self
+    }
+
+    /// Sets the gradient tolerance.
+    pub fn gtol(mut self, v: f64) -> Self {
+        self.gtol = v;
+        self
+    }
+
+    /// Sets the initial damping.
+    pub fn lambda0(mut self, v: f64) -> Self {
+        self.lambda0 = v;
+        self
+    }
+
+    /// Sets the damping factor after a rejected step.
+    pub fn lambda_up(mut self, v: f64) -> Self {
+        self.lambda_up = v;
+        self
+    }
+
+    /// Sets the damping factor after an accepted step.
+    pub fn lambda_down(mut self, v: f64) -> Self {
+        self.lambda_down = v;
+        self
+    }
+
+    /// Checks every setting.
+    pub fn validate(&self, kernel: &'static str) -> Result<()> {
+        let bad = |setting: &'static str, expected: &str, found: String| {
+            Err(Error::InvalidSetting {
+                kernel,
+                setting,
+                expected: expected.to_string(),
+                found,
+            })
+        };
+        if !(1..=1_000_000).contains(&self.max_iterations) {
+            return bad("max_iterations", "1 to 1000000", self.max_iterations.to_string());
+        }
+        for (name, v) in [("ftol", self.ftol), ("xtol", self.xtol), ("gtol", self.gtol)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(name, "a finite value >= 0", v.to_string());
+            }
+        }
+        if !(self.lambda0.is_finite() && self.lambda0 > 0.0) {
+            return bad("lambda0", "a finite value > 0", self.lambda0.to_string());
+        }
+        if !(self.lambda_up.is_finite() && self.lambda_up > 1.0) {
+            return bad("lambda_up", "a finite value > 1", self.lambda_up.to_string());
+        }
+        if !(self.lambda_down > 0.0 && self.lambda_down < 1.0) {
+            return bad("lambda_down", "a value in (0, 1)", self.lambda_down.to_string());
+        }
+        Ok(())
+    }
+
+    fn config(&self) -> Vec<f64> {
+        vec![
+            f64::from(self.max_iterations),
+            self.ftol,
+            self.xtol,
+            self.gtol,
+            self.lambda0,
+            self.lambda_up,
+            self.lambda_down,
+        ]
+    }
+}
+
+/// Initial values or bounds: one set shared by every voxel, or one per voxel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitValues {
+    /// The same `P` values for every voxel.
+    Shared(Vec<f64>),
+    /// An array of shape items x `P` (where the data lives), for example from another kernel.
+    PerVoxel(XpArray<f64>),
+}
+
+impl<const N: usize> From<[f64; N]> for FitValues {
+    fn from(v: [f64; N]) -> Self {
+        FitValues::Shared(v.to_vec())
+    }
+}
+
+impl From<&[f64]> for FitValues {
+    fn from(v: &[f64]) -> Self {
+        FitValues::Shared(v.to_vec())
+    }
+}
+
+impl From<Vec<f64>> for FitValues {
+    fn from(v: Vec<f64>) -> Self {
+        FitValues::Shared(v)
+    }
+}
+
+impl From<XpArray<f64>> for FitValues {
+    fn from(v: XpArray<f64>) -> Self {
+        FitValues::PerVoxel(v)
+    }
+}
+
+impl<D: ndarray::Dimension> From<ndarray::Array<f64, D>> for FitValues {
+    fn from(v: ndarray::Array<f64, D>) -> Self {
+        FitValues::PerVoxel(XpArray::from_host(v.into_dyn()))
+    }
+}
+
+/// Everything about a fit except the model's inputs and the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    /// The model's name, for errors.
+    pub model: &'static str,
+    /// Names of the fitted parameters.
+    pub params: &'static [&'static str],
+    /// Solver settings.
+    pub settings: LevenbergMarquardt,
+    /// Initial values.
+    pub init: FitValues,
+    /// Lower bounds (`-inf` for none).
+    pub lower: FitValues,
+    /// Upper bounds (`inf` for none).
+    pub upper: FitValues,
+    /// Per-sample weights (`None`: all 1).
+    pub weights: Option<Vec<f64>>,
+}
+
+impl FitOptions {
+    /// Options with the model's defaults.
+    pub fn new(
+        model: &'static str,
+        params: &'static [&'static str],
+        init: &[f64],
+        lower: &[f64],
+        upper: &[f64],
+    ) -> Self {
+        FitOptions {
+            model,
+            params,
+            settings: LevenbergMarquardt::default(),
+            init: FitValues::Shared(init.to_vec()),
+            lower: FitValues::Shared(lower.to_vec()),
+            upper: FitValues::Shared(upper.to_vec()),
+            weights: None,
+        }
+    }
+}
+
+/// The result of a fit, every array where the data was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitResult {
+    /// Names of the parameters (the last axis of `params`).
+    pub names: &'static [&'static str],
+    /// Fitted parameters, items x P (NaN where the voxel was not fitted).
+    pub params: XpArray<f64>,
+    /// `sum w (y - f)^2` at the fitted parameters.
+    pub chi2: XpArray<f64>,
+    /// Coefficient of determination.
+    pub r2: XpArray<f64>,
+    /// Steps taken.
+    pub iterations: XpArray<u32>,
+    /// [`FitStatus`] codes.
+    pub status: XpArray<u32>,
+    /// Bit `a` set when parameter `a` ended on a bound.
+    pub at_bound: XpArray<u32>,
+}
+
+impl FitResult {
+    /// The statuses as [`FitStatus`] values (copied to the host).
+    pub fn statuses(&self) -> Result<Vec<Option<FitStatus>>> {
+        Ok(self
+            .status
+            .to_host()?
+            .iter()
+            .map(|c| FitStatus::from_code(*c))
+            .collect())
+    }
+
+    /// How many voxels ended with each status (copied to the host).
+    pub fn status_counts(&self) -> Result<Vec<(FitStatus, usize)>> {
+        let s = self.status.to_host()?;
+        Ok(FitStatus::ALL
+            .iter()
+            .map(|st| (*st, s.iter().filter(|c| **c == *st as u32).count()))
+            .collect())
+    }
+}
+
+/// Inputs of the fit kernel besides the model's own. Not a public API.
+#[doc(hidden)]
+pub struct FitInputs<'a> {
+    pub weights: XpRef<'a, f64>,
+    pub init: XpRef<'a, f64>,
+    pub lower: XpRef<'a, f64>,
+    pub upper: XpRef<'a, f64>,
+    pub mask: XpRef<'a, bool>,
+    pub config: XpRef<'a, f64>,
+}
+
+/// Outputs of the fit kernel. Not a public API.
+#[doc(hidden)]
+pub struct FitOutputs {
+    pub params: XpArray<f64>,
+    pub chi2: XpArray<f64>,
+    pub r2: XpArray<f64>,
+    pub iterations: XpArray<u32>,
+    pub status: XpArray<u32>,
+    pub at_bound: XpArray<u32>,
+}
+
+/// The arrays of one fit, validated and placed where the data lives. Not a public API.
+#[doc(hidden)]
+pub struct FitPrep {
+    names: &'static [&'static str],
+    weights: XpArray<f64>,
+    init: XpArray<f64>,
+    lower: XpArray<f64>,
+    upper: XpArray<f64>,
+    mask: Option<XpArray<bool>>,
+    config: XpArray<f64>,
+    outs: FitOutputs,
+}
+
+fn place<T: crate::Element>(a: ArrayD<T>, device: Device) -> Result<XpArray<T>> {
+    let a = XpArray::from_host(a);
+    if device == Device::Cpu {
+        Ok(a)
+    } else {
+        a.to_device(&device)
+    }
+}
+
+impl FitPrep {
+    /// Checks the options against the data and makes every array on the data's device.
+    pub fn new(opts: &FitOptions, data: &XpRef<'_, f64>, mask: Option<&XpRef<'_, bool>>) -> Result<FitPrep> {
+        let kernel = opts.model;
+        opts.settings.validate(kernel)?;
+        let p = opts.params.len();
+        let shape = data.shape();
+        if shape.is_empty() {
+            return Err(Error::Shape {
+                kernel,
+                arg: "data",
+                expected: "an array of items x samples (at least 1-D)".into(),
+                found: "a 0-d array".into(),
+            });
+        }
+        let n = shape[shape.len() - 1];
+        let items = &shape[..shape.len() - 1];
+        let device = data.placement();
+        if let Some(m) = mask {
+            if m.shape() != items {
+                return Err(Error::Shape {
+                    kernel,
+                    arg: "mask",
+                    expected: format!("shape {items:?} (the data's item axes)"),
+                    found: format!("shape {:?}", m.shape()),
+                });
+            }
+        }
+        let weights = match &opts.weights {
+            None => vec![1.0; n],
+            Some(w) => {
+                if w.len() != n {
+                    return Err(Error::Shape {
+                        kernel,
+                        arg: "weights",
+                        expected: format!("{n} weights (one per sample of the data)"),
+                        found: format!("{}", w.len()),
+                    });
+                }
+                if let Some((k, v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+                    return Err(Error::InvalidSetting {
+                        kernel,
+                        setting: "weights",
+                        expected: "finite weights >= 0".into(),
+                        found: format!("{v} at sample {k}"),
+                    });
+                }
+                w.clone()
+            }
+        };
+        let mut pshape = items.to_vec();
+        pshape.push(p);
+        let values = |v: &FitValues, what: &'static str| -> Result<XpArray<f64>> {
+            match v {
+                FitValues::Shared(s) => {
+                    if s.len() != p {
+                        return Err(Error::Shape {
+                            kernel,
+                            arg: what,
+                            expected: format!("{p} values ({})", opts.params.join(", ")),
+                            found: format!("{} values", s.len()),
+                        });
+                    }
+                    let total: usize = items.iter().product();
+                    let mut all = Vec::with_capacity(total * p);
+                    for _ in 0..total {
+                        all.extend_from_slice(s);
+                    }
+                    let a = ArrayD::from_shape_vec(IxDyn(&pshape), all).map_err(|_| Error::DataLength {
+                        context: "fit values",
+                        shape: pshape.clone(),
+                        expected: total * p,
+                        found: 0,
+                    })?;
+                    place(a, device)
+                }
+                FitValues::PerVoxel(a) => {
+                    if a.shape() != pshape.as_slice() {
+                        return Err(Error::Shape {
+                            kernel,
+                            arg: what,
+                            expected: format!(
+                                "shape {pshape:?} (the data's item axes, then one value per parameter)"
+                            ),
+                            found: format!("shape {:?}", a.shape()),
+                        });
+                    }
+                    if a.placement() != device {
+                        return Err(Error::MixedPlacement {
+                            kernel,
+                            arg: what.to_string(),
+                            first: "data".into(),
+                            expected: device,
+                            found: a.placement(),
+                        });
+                    }
+                    Ok(a.clone())
+                }
+            }
+        };
+        if let (FitValues::Shared(lo), FitValues::Shared(hi)) = (&opts.lower, &opts.upper) {
+            for (a, (l, h)) in lo.iter().zip(hi).enumerate() {
+                if !matches!(
+                    l.partial_cmp(h),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                ) {
+                    return Err(Error::InvalidSetting {
+                        kernel,
+                        setting: "lower/upper",
+                        expected: format!("lower <= upper for `{}`", opts.params.get(a).unwrap_or(&"?")),
+                        found: format!("lower {l}, upper {h}"),
+                    });
+                }
+            }
+        }
+        if let FitValues::Shared(i) = &opts.init {
+            if let Some((a, _)) = i.iter().enumerate().find(|(_, v)| v.is_nan()) {
+                return Err(Error::InvalidSetting {
+                    kernel,
+                    setting: "init",
+                    expected: "initial values that are numbers".into(),
+                    found: format!("NaN for `{}`", opts.params.get(a).unwrap_or(&"?")),
+                });
+            }
+        }
+        let init = values(&opts.init, "init")?;
+        let lower = values(&opts.lower, "lower")?;
+        let upper = values(&opts.upper, "upper")?;
+        let dev_zeros_f = |s: &[usize]| place(ArrayD::<f64>::zeros(IxDyn(s)), device);
+        let dev_zeros_u = |s: &[usize]| place(ArrayD::<u32>::zeros(IxDyn(s)), device);
+        let outs = FitOutputs {
+            params: dev_zeros_f(&pshape)?,
+            chi2: dev_zeros_f(items)?,
+            r2: dev_zeros_f(items)?,
+            iterations: dev_zeros_u(items)?,
+            status: dev_zeros_u(items)?,
+            at_bound: dev_zeros_u(items)?,
+        };
+        let mask = match mask {
+            Some(_) => None,
+            None => Some(place(ArrayD::from_elem(IxDyn(items), true), device)?),
+        };
+        Ok(FitPrep {
+            names: opts.params,
+            weights: place(
+                ArrayD::from_shape_vec(IxDyn(&[n]), weights).unwrap_or_default(),
+                device,
+            )?,
+            init,
+            lower,
+            upper,
+            mask,
+            config: place(
+                ArrayD::from_shape_vec(IxDyn(&[7]), opts.settings.config()).unwrap_or_default(),
+                device,
+            )?,
+            outs,
+        })
+    }
+
+    /// The kernel's inputs (the user's mask, or all true) and outputs.
+    pub fn split<'a>(&'a mut self, mask: Option<&'a XpRef<'_, bool>>) -> (FitInputs<'a>, &'a mut FitOutputs) {
+        let mask = match (mask, &self.mask) {
+            (Some(m), _) => m.into_xp_ref(),
+            (None, Some(own)) => own.into_xp_ref(),
+            (None, None) => XpRef::Host(ndarray::ArrayView::from(&[] as &[bool]).into_dyn()),
+        };
+        (
+            FitInputs {
+                weights: (&self.weights).into_xp_ref(),
+                init: (&self.init).into_xp_ref(),
+                lower: (&self.lower).into_xp_ref(),
+                upper: (&self.upper).into_xp_ref(),
+                mask,
+                config: (&self.config).into_xp_ref(),
+            },
+            &mut self.outs,
+        )
+    }
+
+    /// The result.
+    pub fn finish(self) -> FitResult {
+        FitResult {
+            names: self.names,
+            params: self.outs.params,
+            chi2: self.outs.chi2,
+            r2: self.outs.r2,
+            iterations: self.outs.iterations,
+            status: self.outs.status,
+            at_bound: self.outs.at_bound,
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Fit benchmark: a 3-parameter extended Tofts fit of synthetic noisy data, by the hand-written
+//! fused fitter (`hand.rs`) and by the library's generated fitter (`generated_fit`).
+//!
+//! ```text
+//! cargo run --release -p osipy --example fit_bench -- --voxels 300000 --samples 80 \
+//!     [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N]
+//! ```
+//!
+//! The last line printed is `voxels_per_second <N>`, the generated fit's throughput (the
+//! hand-written fit's while the generated fit is not wired in).
+
+mod data;
+mod hand;
+mod model;
+mod report;
+
+use data::Synthetic;
+use std::process::exit;
+
+/// Start of every fit: (Ktrans /min, ve, vp).
+const INIT: [f64; 3] = [0.1, 0.3, 0.05];
+/// Lower bounds.
+const LO: [f64; 3] = [1e-5, 1e-3, 0.0];
+/// Upper bounds.
+const HI: [f64; 3] = [5.0, 1.0, 1.0];
+
+const USAGE: &str = "\
+usage: fit_bench [--voxels N] [--samples N] [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N]
+
+  --voxels N    voxels to fit (default 300000)
+  --samples N   samples per curve, 4 s apart, 5 of baseline (default 80, at least 2)
+  --device D    device of the generated fitter: cpu, emulator or cuda (default cpu)
+  --seed N      seed of the synthetic data (default 1)
+  --threads N   rayon threads (default: rayon's default)
+  --reps N      timed repetitions; the median is reported (default 3)
+  --help        this text";
+
+struct Args {
+    voxels: usize,
+    samples: usize,
+    device: String,
+    seed: u64,
+    threads: Option<usize>,
+    reps: usize,
+}
+
+fn usage_error(msg: &str) -> ! {
+    eprintln!("fit_bench: {msg}\n\n{USAGE}");
+    exit(2)
+}
+
+fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
+    let mut args = Args {
+        voxels: 300_000,
+        samples: 80,
+        device: "cpu".to_string(),
+        seed: 1,
+        threads: None,
+        reps: 3,
+    };
+    while let Some(flag) = it.next() {
+        if flag == "--help" || flag == "-h" {
+            println!("{USAGE}");
+            exit(0);
+        }
+        let mut value = || {
+            it.next()
+                .unwrap_or_else(|| usage_error(&format!("{flag} needs a value")))
+        };
+        let number = |v: String, min: u64| -> u64 {
+            match v.parse::<u64>() {
+                Ok(n) if n >= min => n,
+                _ => usage_error(&format!("{flag} expects an integer >= {min}, got '{v}'")),
+            }
+        };
+        let count = |v: String, min: u64| -> usize {
+            usize::try_from(number(v, min)).unwrap_or_else(|_| usage_error(&format!("{flag} is too large")))
+        };
+        match flag.as_str() {
+            "--voxels" => args.voxels = count(value(), 1),
+            "--samples" => args.samples = count(value(), 2),
+            "--seed" => args.seed = number(value(), 0),
+            "--threads" => args.threads = Some(count(value(), 1)),
+            "--reps" => args.reps = count(value(), 1),
+            "--device" => {
+                let d = value();
+                if !["cpu", "emulator", "cuda"].contains(&d.as_str()) {
+                    usage_error(&format!("--device expects cpu, emulator or cuda, got '{d}'"));
+                }
+                args.device = d;
+            }
+            _ => usage_error(&format!("unknown argument '{flag}'")),
+        }
+    }
+    if args.voxels.checked_mul(args.samples).is_none() {
+        usage_error("--voxels x --samples is too large");
+    }
+    args
+}
+
+/// Median seconds over the repetitions, fitted parameters and statuses.
+type Timed = (f64, Vec<[f64; 3]>, Vec<u32>);
+
+/// The library's generated fitter on `device`: (median seconds over `reps`, params, status).
+// ======================================================================================
+// GENERATED FIT: filled in with the library's generated fitter (same settings as the
+// hand-written fit: hand::Settings::default(), INIT, LO, HI; data.t, data.cp, data.y).
+// ======================================================================================
+fn generated_fit(data: &Synthetic, device: &str, reps: usize) -> Result<Timed, String> {
+    use ndarray::{Array1, Array2};
+    use osipy_kernels::fit::LevenbergMarquardt;
+    use osipy_kernels::{Device, XpArray};
+    let dev = match device {
+        "cpu" => Device::Cpu,
+        "emulator" => Device::Emulator,
+        _ => Device::Cuda(0),
+    };
+    let s = hand::Settings::default();
+    let lm = LevenbergMarquardt::new()
+        .max_iterations(s.max_iter)
+        .ftol(s.ftol)
+        .xtol(s.xtol)
+        .gtol(s.gtol)
+        .lambda0(s.lambda0)
+        .lambda_up(s.up)
+        .lambda_down(s.down);
+    let err = |e: osipy_kernels::Error| e.to_string();
+    let voxels = data.y.len() / data.samples;
+    let y = Array2::from_shape_vec((voxels, data.samples), data.y.clone()).map_err(|e| e.to_string())?;
+    let to = |a: XpArray<f64>| -> Result<XpArray<f64>, String> {
+        if dev == Device::Cpu {
+            Ok(a)
+        } else {
+            a.to_device(&dev).map_err(err)
+        }
+    };
+    let y = to(XpArray::from_host(y.into_dyn()))?;
+    let t = to(XpArray::from_host(Array1::from(data.t.clone()).into_dyn()))?;
+    let cp = to(XpArray::from_host(Array1::from(data.cp.clone()).into_dyn()))?;
+    let fitter = model::ext_tofts::fitter(&t, &cp)
+        .settings(lm)
+        .init(INIT)
+        .lower(LO)
+        .upper(HI);
+    let (secs, res) = report::time_median(reps, || fitter.fit(&y));
+    let res = res.map_err(err)?;
+    let p = res.params.to_host().map_err(err)?;
+    let params = p
+        .as_slice()
+        .unwrap_or(&[])
+        .chunks(3)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    let status: Vec<u32> = res.status.to_host().map_err(err)?.iter().copied().collect();
+    let iters = res.iterations.to_host().map_err(err)?;
+    let mean_iters = iters.iter().map(|&i| f64::from(i)).sum::<f64>() / iters.len().max(1) as f64;
+    let mut counts = [0usize; 10];
+    for &c in &status {
+        counts[(c as usize).min(9)] += 1;
+    }
+    let counts: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .map(|(s, c)| format!("{s}: {c}"))
+        .collect();
+    println!(
+        "generated fit: mean iterations {mean_iters:.2}; status counts {{{}}}",
+        counts.join(", ")
+    );
+    Ok((secs, params, status))
+}
+
+fn main() {
+    let args = parse_args(std::env::args_os().skip(1).map(|a| {
+        a.into_string()
+            .unwrap_or_else(|a| usage_error(&format!("argument {a:?} is not valid UTF-8")))
+    }));
+    if let Ok(dir) = std::env::var("FIT_BENCH_DUMP_PTX") {
+        let files = [
+            ("fit.ptx", model::ext_tofts::fit::PTX),
+            ("fit_weighted.ptx", model::ext_tofts::fit_weighted::PTX),
+            ("jacobian.ptx", model::ext_tofts::jacobian::PTX),
+        ];
+        for (name, text) in files {
+            if let Err(e) = std::fs::write(std::path::Path::new(&dir).join(name), text) {
+                eprintln!("fit_bench: cannot write {name} into {dir}: {e}");
+                exit(1);
+            }
+        }
+    }
+    if let Some(n) = args.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
+            eprintln!("fit_bench: cannot build a thread pool of {n}: {e}");
+            exit(1);
+        }
+    }
+    println!(
+        "fit_bench: {} voxels x {} samples, seed {}, {} threads, device {}, {} reps",
+        args.voxels,
+        args.samples,
+        args.seed,
+        rayon::current_num_threads(),
+        args.device,
+        args.reps
+    );
+
+    let (gen_s, data) = report::time_median(1, || data::make(args.voxels, args.samples, args.seed));
+    println!("data: generated in {gen_s:.3} s");
+
+    let settings = hand::Settings::default();
+    // The twin evaluates the model per voxel as `model.rs` does; the tuned version also
+    // precomputes the grid (steps, runs of equal dt, sum cp^2) once for all voxels.
+    let mut hand_vps = [0.0f64; 2];
+    for (k, (tuned, label)) in [(false, "hand-written twin"), (true, "hand-written, tuned")]
+        .iter()
+        .enumerate()
+    {
+        let (hand_s, hand_fit) = report::time_median(args.reps, || {
+            hand::fit(
+                &data.t,
+                &data.cp,
+                &data.y,
+                data.samples,
+                INIT,
+                LO,
+                HI,
+                &settings,
+                *tuned,
+            )
+        });
+        hand_vps[k] = args.voxels as f64 / hand_s;
+        let mean_iters = hand_fit.iters.iter().map(|&i| i as f64).sum::<f64>() / args.voxels as f64;
+        let mut counts = [0usize; 10];
+        for &s in &hand_fit.status {
+            counts[(s as usize).min(9)] += 1;
+        }
+        let counts: Vec<String> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(s, c)| format!("{s}: {c}"))
+            .collect();
+        let (mut r2, mut chi2) = (hand_fit.r2.clone(), hand_fit.chi2.clone());
+        println!(
+            "{label} fit: median {hand_s:.4} s over {} reps = {:.0} voxels/s; mean iterations {mean_iters:.2}",
+            args.reps, hand_vps[k],
+        );
+        println!(
+            "  median chi2 {:.4e} (noise alone: {:.4e}), median r2 {:.4}",
+            report::median(&mut chi2),
+            data::NOISE_SD * data::NOISE_SD * data.samples as f64,
+            report::median(&mut r2)
+        );
+        println!("  status counts {{{}}}", counts.join(", "));
+        println!(
+            "{}",
+            report::accuracy(&data.truth, &hand_fit.params, &hand_fit.status)
+        );
+    }
+
+    let last = match generated_fit(&data, &args.device, args.reps) {
+        Ok((gen_fit_s, params, status)) => {
+            let vps = args.voxels as f64 / gen_fit_s;
+            println!(
+                "generated fit ({}): median {gen_fit_s:.4} s over {} reps = {vps:.0} voxels/s",
+                args.device, args.reps
+            );
+            println!("{}", report::accuracy(&data.truth, &params, &status));
+            println!(
+                "generated / hand-written twin (voxels/s): {:.3}",
+                vps / hand_vps[0]
+            );
+            println!(
+                "generated / hand-written, tuned (voxels/s): {:.3}",
+                vps / hand_vps[1]
+            );
+            vps
+        }
+        Err(e) => {
+            eprintln!("fit_bench: the generated fit on {} failed: {e}", args.device);
+            exit(1);
+        }
+    };
+    println!("voxels_per_second {}", last.round() as u64);
+}
