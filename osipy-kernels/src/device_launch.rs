@@ -304,7 +304,8 @@ fn launch_cuda(
         params.push(KernelParam::U64(b.device_ptr()));
         rets.push(b);
     }
-    crate::cuda::launch(ordinal, kernel.ptx, kernel.entry, n as u64, &params)?;
+    let timing = crate::cuda::launch(ordinal, kernel.ptx, kernel.entry, n as u64, &params)?;
+    LAST_KERNEL_SECONDS.with(|c| c.set(Some(timing.kernel_seconds)));
     let rec = frec.to_vec()?;
     check_fault(kernel, &rec)?;
     Ok(rets.into_iter().map(|b| DeviceMem::Cuda(Arc::new(b))).collect())
@@ -355,4 +356,15 @@ fn check_fault(kernel: &KernelInfo, rec: &[u8]) -> Result<()> {
         index: word(3) as usize,
         len: word(4) as usize,
     })
+}
+
+thread_local! {
+    static LAST_KERNEL_SECONDS: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The GPU time of the last kernel this thread launched on a CUDA device (CUDA events around
+/// the launch: the kernel alone, without transfers or the first-use JIT), or `None` if it has
+/// launched none. Launches on the CPU or the Emulator do not change it.
+pub fn last_cuda_kernel_seconds() -> Option<f64> {
+    LAST_KERNEL_SECONDS.with(std::cell::Cell::get)
 }

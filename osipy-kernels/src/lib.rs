@@ -50,6 +50,7 @@ pub use args::{HostIn, HostOut, IntoXpMut, IntoXpRef, XpMut, XpRef};
 pub use array::{DeviceData, DeviceMem, XpArray};
 pub use cpu::{force_cpu_fma, Fault, Site};
 pub use device::{is_gpu_available, select_device, Device, Placed};
+pub use device_launch::last_cuda_kernel_seconds;
 pub use element::{Element, ScalarKind};
 pub use error::{Error, Result};
 pub use plan::{plan, ArgInfo, Plan, Role};

@@ -78,6 +78,21 @@ pub fn gauss4(
     }
 }
 
+/// A line with a third parameter that has no influence: its fit is singular.
+#[xp_kernel(model)]
+pub fn line_unused(
+    #[uniform] t: &[f64],
+    #[param(init = 1.0)] m: f64,
+    #[param(init = 0.0)] q: f64,
+    #[param(init = 1.0, lower = 0.0, upper = 2.0)] unused: f64,
+    pred: &mut [f64],
+) {
+    let _ = unused;
+    for i in 0..pred.len() {
+        pred[i] = m * t[i] + q;
+    }
+}
+
 /// Adds `w * x` to `acc` and returns the product.
 #[xp_kernel]
 pub fn accumulate(x: f64, w: f64, acc: &mut f64) -> f64 {

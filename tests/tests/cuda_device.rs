@@ -75,3 +75,121 @@ fn cuda_elementwise_10m_against_the_bandwidth_floor() {
     let dev = k::axpy::launch(&a, &x, 1.0).unwrap().to_host().unwrap();
     assert_bits_eq(host.iter(), dev.iter(), "axpy 10M");
 }
+
+/// Fit models: the generated Jacobian and fit kernels give the same bits on the GPU as on the
+/// CPU (data made here, no files read).
+#[test]
+fn cuda_fits_match_the_cpu_bit_for_bit() {
+    use ndarray::Array2;
+    use osipy_kernels::fit::LevenbergMarquardt;
+    use osipy_tests::fit_models::{cases, Inputs};
+    let Some(g) = gpu() else { return };
+    for case in cases() {
+        let n = 60;
+        let t: Vec<f64> = (0..n).map(|i| 4.0 * i as f64).collect();
+        let cp: Vec<f64> = t
+            .iter()
+            .map(|s| {
+                if *s < 20.0 {
+                    0.0
+                } else {
+                    5.0 * (-(s - 20.0) / 90.0).exp()
+                }
+            })
+            .collect();
+        let items = 3000;
+        let inp = Inputs {
+            t: if case.name == "mixed" {
+                t.iter().map(|s| s / 60.0 - 0.2).collect()
+            } else {
+                t.iter()
+                    .map(|s| if case.name == "etofts" { *s } else { s / 24.0 })
+                    .collect()
+            },
+            cp,
+            scale: (0..items).map(|i| 0.5 + 0.001 * (i % 100) as f64).collect(),
+        };
+        let mut r = rng(41);
+        let truth = Array2::from_shape_fn((items, case.p), |(_, a)| {
+            let (lo, hi) = (case.lower[a].max(-1.0), case.upper[a].min(3.0));
+            lo + (hi - lo) * (0.3 + 0.4 * rand::Rng::gen::<f64>(&mut r))
+        });
+        let (pc, jc) = (case.jacobian)(&inp, &truth, n, &Device::Cpu).unwrap();
+        let (pg, jg) = (case.jacobian)(&inp, &truth, n, &g).unwrap();
+        assert_bits_eq(pg.iter(), pc.iter(), case.name);
+        assert_bits_eq(jg.iter(), jc.iter(), case.name);
+        let mut y = pc.clone();
+        y.mapv_inplace(|v| v + 0.01 * (rand::Rng::gen::<f64>(&mut r) - 0.5));
+        y[[5, 3]] = f64::NAN;
+        let yc = XpArray::from_host(y.into_dyn());
+        let yg = yc.to_device(&g).unwrap();
+        let lm = LevenbergMarquardt::default();
+        let fc = (case.fit)(&inp, &yc, &lm, case.init).unwrap();
+        let fg = (case.fit)(&inp, &yg, &lm, case.init).unwrap();
+        let h = |a: &XpArray<f64>| a.to_host().unwrap().iter().copied().collect::<Vec<f64>>();
+        let hu = |a: &XpArray<u32>| a.to_host().unwrap().iter().copied().collect::<Vec<u32>>();
+        assert_bits_eq(h(&fg.params).iter(), h(&fc.params).iter(), case.name);
+        assert_bits_eq(h(&fg.chi2).iter(), h(&fc.chi2).iter(), case.name);
+        assert_eq!(hu(&fg.status), hu(&fc.status), "{}", case.name);
+        assert_eq!(hu(&fg.iterations), hu(&fc.iterations), "{}", case.name);
+        println!("{}: {items} voxels, GPU fit = CPU fit bit for bit", case.name);
+    }
+}
+
+/// Throughput of the fused fit on the GPU: 1M voxels x 80 samples of extended Tofts (the
+/// corpus model, with a called kernel), kernel time from CUDA events and the whole call.
+#[test]
+fn cuda_fit_throughput_1m_voxels() {
+    use osipy_tests::fit_models::etofts;
+    let Some(g) = gpu() else { return };
+    let (items, n) = (1_000_000usize, 80usize);
+    let t: Vec<f64> = (0..n).map(|i| 4.0 * i as f64).collect();
+    let cp: Vec<f64> = t
+        .iter()
+        .map(|s| {
+            if *s < 20.0 {
+                0.0
+            } else {
+                5.0 * (-(s - 20.0) / 90.0).exp()
+            }
+        })
+        .collect();
+    let mut r = rng(43);
+    let kt: Vec<f64> = (0..items)
+        .map(|_| 0.01 + 0.49 * rand::Rng::gen::<f64>(&mut r))
+        .collect();
+    let ve: Vec<f64> = (0..items)
+        .map(|_| 0.05 + 0.55 * rand::Rng::gen::<f64>(&mut r))
+        .collect();
+    let vp: Vec<f64> = (0..items)
+        .map(|_| 0.005 + 0.095 * rand::Rng::gen::<f64>(&mut r))
+        .collect();
+    let mut y = ndarray::Array2::<f64>::zeros((items, n));
+    etofts::launch(&t, &cp, &kt, &ve, &vp, &mut y).unwrap();
+    y.mapv_inplace(|v| v + 0.01 * (rand::Rng::gen::<f64>(&mut r) - 0.5));
+    let td = on(g, &ndarray::Array1::from(t).into_dyn());
+    let cd = on(g, &ndarray::Array1::from(cp).into_dyn());
+    let yd = on(g, &y.into_dyn());
+    let fitter = etofts::fitter(&td, &cd);
+    let t0 = std::time::Instant::now();
+    let _first = fitter.fit(&yd).unwrap();
+    let first = t0.elapsed().as_secs_f64();
+    let mut calls = Vec::new();
+    let mut kernels = Vec::new();
+    for _ in 0..5 {
+        let t0 = std::time::Instant::now();
+        let res = fitter.fit(&yd).unwrap();
+        calls.push(t0.elapsed().as_secs_f64());
+        kernels.push(osipy_kernels::last_cuda_kernel_seconds().unwrap());
+        drop(res);
+    }
+    calls.sort_by(f64::total_cmp);
+    kernels.sort_by(f64::total_cmp);
+    let (call, kernel) = (calls[2], kernels[2]);
+    println!(
+        "etofts fit, {items} voxels x {n} samples on {g}: first call (JIT) {first:.3} s; median call {call:.4} s \
+         ({:.0} voxels/s); median kernel {kernel:.4} s ({:.0} voxels/s of kernel time)",
+        items as f64 / call,
+        items as f64 / kernel
+    );
+}

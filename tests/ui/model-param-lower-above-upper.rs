@@ -1,0 +1,15 @@
+//! `#[param(lower = 2.0, upper = 1.0)]` is rejected at the attribute: the bounds are crossed.
+use osipy_kernels::xp_kernel;
+
+#[xp_kernel(model)]
+pub fn decay(
+    #[uniform] t: &[f64],
+    #[param(lower = 2.0, upper = 1.0)] k: f64,
+    pred: &mut [f64],
+) {
+    for i in 0..pred.len() {
+        pred[i] = (-k * t[i]).exp();
+    }
+}
+
+fn main() {}
