@@ -78,9 +78,12 @@ pub fn xp_kernel(attr: TokenStream, item: TokenStream) -> TokenStream {
         if model {
             model::check_sig(&mut cx, &f, s);
         } else {
-            for p in s.params.iter().filter(|p| p.fit.is_some()) {
-                let span = p.fit.as_ref().map_or(p.span, |f| f.span);
-                cx.error(span, "`#[param]` marks a fitted parameter of a fit model: write `#[xp_kernel(model)]` on the function");
+            let attrs = f.sig.inputs.iter().filter_map(|a| match a {
+                syn::FnArg::Typed(pt) => pt.attrs.iter().find(|a| a.path().is_ident("param")),
+                syn::FnArg::Receiver(_) => None,
+            });
+            for a in attrs {
+                cx.spanned(a, "`#[param]` marks a fitted parameter of a fit model: write `#[xp_kernel(model)]` on the function, or remove `#[param]`");
             }
         }
         lower::precheck(&mut cx, &f, s);

@@ -21,22 +21,45 @@ fn private() -> TokenStream {
 /// The most fitted parameters a model may have (the fit holds `P (P + 1) / 2` sums per voxel).
 pub const MAX_PARAMS: usize = 16;
 
-/// Checks the signature of a fit model.
+/// Checks the signature of a fit model, with errors at the attribute, type or argument
+/// concerned.
 pub fn check_sig(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
+    let args: Vec<&syn::PatType> = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let attr = |pt: &syn::PatType, name: &str| pt.attrs.iter().find(|a| a.path().is_ident(name)).cloned();
     let mut n = 0;
-    for p in &sig.params {
-        if let Some(spec) = &p.fit {
-            n += 1;
-            if p.kind != ParamKind::Scalar || p.elem != Scalar::F64 {
-                cx.error(
-                    p.span,
-                    "a fitted parameter (`#[param]`) is an `f64` value: write `name: f64`",
-                );
-            } else if p.uniform {
-                cx.error(
-                    spec.span,
+    for (p, pt) in sig.params.iter().zip(&args) {
+        if p.fit.is_none() {
+            continue;
+        }
+        n += 1;
+        if p.kind != ParamKind::Scalar || p.elem != Scalar::F64 {
+            let ty = &pt.ty;
+            cx.spanned(
+                ty,
+                format!(
+                    "a fitted parameter (`#[param]`) is an `f64` value, found `{}`: write `{}: f64`, or remove `#[param]` if this argument is an input",
+                    quote!(#ty).to_string().replace(" ", ""),
+                    p.name
+                ),
+            );
+        } else if p.uniform {
+            match attr(pt, "uniform") {
+                Some(u) => cx.spanned(
+                    &u,
                     "a fitted parameter has a value per voxel: remove `#[uniform]`",
-                );
+                ),
+                None => cx.error(
+                    p.span,
+                    "a fitted parameter has a value per voxel: remove `#[uniform]`",
+                ),
             }
         }
     }
@@ -52,25 +75,140 @@ pub fn check_sig(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
             format!("a fit model has at most {MAX_PARAMS} fitted parameters, found {n}"),
         );
     }
-    let outs: Vec<_> = sig.params.iter().filter(|p| p.is_output()).collect();
-    let rows: Vec<_> = outs.iter().filter(|p| p.kind == ParamKind::OutRow).collect();
-    if rows.len() != 1 || outs.len() != 1 {
+    let outs: Vec<usize> = (0..sig.params.len())
+        .filter(|i| sig.params[*i].is_output())
+        .collect();
+    let rows = outs
+        .iter()
+        .filter(|i| sig.params[**i].kind == ParamKind::OutRow)
+        .count();
+    if outs.is_empty() {
         cx.spanned(
             &f.sig.inputs,
-            format!(
-                "a fit model has exactly one output, the prediction row (`pred: &mut [f64]`); found {} output row(s) and {} output value(s)",
-                rows.len(),
-                outs.len() - rows.len()
-            ),
+            "a fit model has one output, the prediction row: add `pred: &mut [f64]`",
         );
-    } else if rows[0].elem != Scalar::F64 {
-        cx.error(rows[0].span, "the prediction row of a fit model is `&mut [f64]`");
+    } else if rows != 1 || outs.len() != 1 {
+        for i in &outs {
+            let msg = format!(
+                "a fit model has exactly one output, the prediction row (`pred: &mut [f64]`); found {} output row(s) and {} output value(s): compute the other results with a separate kernel",
+                rows,
+                outs.len() - rows
+            );
+            match args.get(*i) {
+                Some(pt) => cx.spanned(pt, msg),
+                None => cx.error(sig.params[*i].span, msg),
+            }
+        }
+    } else if sig.params[outs[0]].elem != Scalar::F64 {
+        match args.get(outs[0]) {
+            Some(pt) => cx.spanned(&pt.ty, "the prediction row of a fit model is `&mut [f64]`"),
+            None => cx.error(
+                sig.params[outs[0]].span,
+                "the prediction row of a fit model is `&mut [f64]`",
+            ),
+        }
     }
     if !sig.ret.is_empty() {
         cx.spanned(
             &f.sig.output,
             "a fit model returns nothing: it writes its prediction into the output row",
         );
+    }
+    if let (Some(i), false) = (pred_index(sig), cx.has_errors()) {
+        check_write_only_syn(cx, f, &sig.params[i].name.to_string());
+    }
+}
+
+fn write_only_msg(name: &str, what: &str) -> String {
+    let advice = if what.contains("passed") {
+        format!("write into a local array, pass that to the kernel, and copy it into `{name}`")
+    } else {
+        format!("carry the value in a local and write it once (`let v = ..; {name}[k] = v;`)")
+    };
+    format!(
+        "the prediction row `{name}` of a fit model is write-only ({what}): the fit never stores the predicted curve; {advice}"
+    )
+}
+
+/// The write-only rule on the source, for errors that cover the whole offending expression.
+/// (`check_write_only` repeats it on the IR after inlining.)
+fn check_write_only_syn(cx: &mut Ctxt, f: &syn::ItemFn, name: &str) {
+    use syn::visit::Visit;
+    struct V<'a> {
+        name: &'a str,
+        errs: Vec<(proc_macro2::TokenStream, &'static str)>,
+    }
+    fn is_pred(e: &syn::Expr, name: &str) -> bool {
+        match e {
+            syn::Expr::Path(p) => p.path.is_ident(name),
+            syn::Expr::Paren(p) => is_pred(&p.expr, name),
+            syn::Expr::Reference(r) => is_pred(&r.expr, name),
+            _ => false,
+        }
+    }
+    impl<'ast> Visit<'ast> for V<'_> {
+        fn visit_expr(&mut self, e: &'ast syn::Expr) {
+            match e {
+                // `pred[k] = v`: the place is written, the index and value are visited.
+                syn::Expr::Assign(a) => {
+                    if let syn::Expr::Index(ix) = &*a.left {
+                        if is_pred(&ix.expr, self.name) {
+                            self.visit_expr(&ix.index);
+                            self.visit_expr(&a.right);
+                            return;
+                        }
+                    }
+                }
+                syn::Expr::Binary(b) if is_compound(&b.op) => {
+                    if let syn::Expr::Index(ix) = &*b.left {
+                        if is_pred(&ix.expr, self.name) {
+                            self.errs.push((quote!(#b), "a compound assignment reads it"));
+                            return;
+                        }
+                    }
+                }
+                syn::Expr::Index(ix) if is_pred(&ix.expr, self.name) => {
+                    self.errs.push((quote!(#ix), "it is read here"));
+                    return;
+                }
+                syn::Expr::Call(c) => {
+                    for a in &c.args {
+                        if is_pred(a, self.name) {
+                            self.errs.push((quote!(#a), "it is passed to another kernel"));
+                        } else {
+                            self.visit_expr(a);
+                        }
+                    }
+                    return;
+                }
+                _ => {}
+            }
+            syn::visit::visit_expr(self, e);
+        }
+    }
+    fn is_compound(op: &syn::BinOp) -> bool {
+        use syn::BinOp::*;
+        matches!(
+            op,
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitXorAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | ShlAssign(_)
+                | ShrAssign(_)
+        )
+    }
+    let mut v = V {
+        name,
+        errs: Vec::new(),
+    };
+    v.visit_block(&f.block);
+    for (tokens, what) in v.errs {
+        cx.spanned(&tokens, write_only_msg(name, what));
     }
 }
 
@@ -82,11 +220,7 @@ pub fn pred_index(sig: &Sig) -> Option<usize> {
 /// The prediction row is write-only in a fit model (DESIGN point 7).
 pub fn check_write_only(cx: &mut Ctxt, root: &Func, pred: usize) {
     let name = root.sig.params[pred].name.to_string();
-    let msg = |what: &str| {
-        format!(
-            "the prediction row `{name}` of a fit model is write-only ({what}): the fit never stores the predicted curve; carry the value in a local and write it once (`let v = ..; {name}[k] = v;`)"
-        )
-    };
+    let msg = |what: &str| write_only_msg(&name, what);
     let mut v = WriteOnly {
         pred: ArrayRef::Param(pred),
         errs: Vec::new(),

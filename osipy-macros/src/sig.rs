@@ -237,7 +237,7 @@ fn parse_fit_spec(cx: &mut Ctxt, a: &syn::Attribute) -> FitSpec {
         cx.spanned(
             a,
             format!(
-                "`lower` ({}) must not exceed `upper` ({})",
+                "`lower` ({:?}) must not exceed `upper` ({:?}): swap them",
                 spec.lower, spec.upper
             ),
         );

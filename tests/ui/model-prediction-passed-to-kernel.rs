@@ -11,7 +11,7 @@ pub fn fill(out: &mut [f64]) {
 
 #[xp_kernel(model)]
 pub fn constant(#[param] c: f64, pred: &mut [f64]) {
-    fill(&mut pred);
+    fill(pred);
     for i in 0..pred.len() {
         pred[i] = c;
     }
