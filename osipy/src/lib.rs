@@ -14,4 +14,11 @@
 //! assert_eq!(v.as_host().unwrap().as_slice().unwrap(), &[1.0, 3.0]);
 //! ```
 
+pub mod aif;
+pub mod conc;
+pub mod dce;
+mod error;
 pub mod interp;
+pub mod t1;
+
+pub use error::{Error, Result};

@@ -6,6 +6,7 @@ use osipy_kernels::xp_kernel;
 pub mod corpus;
 pub mod fit_models;
 pub mod npy;
+pub mod osipi;
 
 /// Helpers in another module.
 pub mod helpers {
