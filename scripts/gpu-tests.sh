@@ -7,12 +7,14 @@
 #       with CUDA_LIBRARY_PATH pointing at the stub, keeps the test executables that hold
 #       device tests (the osipy-kernels lib tests, and test targets whose name contains
 #       `cuda`, `device` or `gpu`), strips them and packs them with run.sh into
-#       OUT/gpu-tests.tar.gz (OUT defaults to target/gpu-tests). Then runs the packed binaries
+#       OUT/gpu-tests.tar.gz (OUT defaults to target/gpu-tests), with the fit benchmark
+#       (`fit_bench`, release, cuda feature) in bench/. Then runs the packed test binaries
 #       here against the stub (they must pass, with every GPU part skipped).
 #   scripts/gpu-tests.sh run [ARCHIVE]    (on the GPU machine: NVIDIA driver, no Rust needed)
 #       Unpacks ARCHIVE (default target/gpu-tests/gpu-tests.tar.gz) into a temporary folder
 #       and runs each binary directly, not through cargo, with --test-threads=1 and
-#       OSIPY_REQUIRE_GPU=1 (a GPU part that finds no device fails instead of skipping).
+#       OSIPY_REQUIRE_GPU=1 (a GPU part that finds no device fails instead of skipping),
+#       then `bench/fit_bench --device cuda` on 1M voxels (kernel time and end to end).
 #       LD_LIBRARY_PATH is left alone, so the real libcuda.so.1 is used. Prints every output;
 #       exits non-zero if any binary failed. The archive alone also works:
 #       `tar xzf gpu-tests.tar.gz && gpu-tests/run.sh`.
@@ -95,6 +97,13 @@ EOF
     strip "$stage/bin/$name"
     echo "packed $name ($(du -h "$stage/bin/$name" | cut -f1), from $exe)"
   done <"$out/selected.tsv"
+  echo "== fit_bench (release, cuda feature, stub libcuda)"
+  (cd "$repo" && CUDA_LIBRARY_PATH="$stub" cargo build --release -p osipy --features cuda \
+    --example fit_bench)
+  mkdir -p "$stage/bench"
+  cp "$target/release/examples/fit_bench" "$stage/bench/fit_bench"
+  strip "$stage/bench/fit_bench"
+  echo "packed bench/fit_bench ($(du -h "$stage/bench/fit_bench" | cut -f1))"
   write_runner "$stage/run.sh"
   tar -C "$out/stage" -czf "$out/gpu-tests.tar.gz" gpu-tests
   local bytes
@@ -123,6 +132,8 @@ run() {
   fi
   local rc=0
   (cd "$dir" && OSIPY_REQUIRE_GPU=1 "$dir/gpu-tests/run.sh") || rc=$?
+  echo "=== fit_bench --device cuda (1M voxels x 80 samples)"
+  "$dir/gpu-tests/bench/fit_bench" --device cuda --voxels 1000000 --samples 80 --reps 3 || rc=$?
   rm -rf "$dir"
   return "$rc"
 }
