@@ -60,6 +60,8 @@ pub fn data_dir() -> PathBuf {
 pub fn read(path: &Path) -> Result<Vec<Row>, String> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+    // Some files start with a UTF-8 byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines().enumerate();
     let header: Vec<String> = match lines.next() {
         Some((_, h)) => h.split(',').map(|c| c.trim().to_string()).collect(),
