@@ -42,6 +42,8 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
         ("tofts_segment", osipy_tests::fit_models::tofts_segment::PTX),
     ];
     v.extend(fit_modules());
+    v.extend(science_modules());
+    v.extend(dce_modules());
     v.extend(
         osipy_tests::corpus::ALL
             .iter()
@@ -67,6 +69,85 @@ pub fn fit_modules() -> Vec<(&'static str, &'static str)> {
         ("mixed_fit_weighted", m::mixed::fit_weighted::PTX),
         ("mixed_jacobian", m::mixed::jacobian::PTX),
     ]
+}
+
+/// The kernels of the science crate (AIFs, signal to concentration, T1 mapping), with the
+/// fit and Jacobian kernels of its models.
+pub fn science_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy::{aif, conc, t1};
+    vec![
+        ("aif_parker_cb", aif::parker::parker_cb::PTX),
+        ("aif_georgiou_cb", aif::georgiou::georgiou_cb::PTX),
+        ("aif_mcgrath_cb", aif::mcgrath::mcgrath_cb::PTX),
+        ("aif_weinmann_cp", aif::biexp::weinmann_cp::PTX),
+        ("aif_fritz_hansen_cp", aif::biexp::fritz_hansen_cp::PTX),
+        ("aif_curve_features", aif::features::aif_curve_features::PTX),
+        ("conc_baseline_mean", conc::kernels::baseline_mean::PTX),
+        ("conc_spgr_signal_to_r1", conc::kernels::spgr_signal_to_r1::PTX),
+        (
+            "conc_spgr_signal_to_conc",
+            conc::kernels::spgr_signal_to_conc::PTX,
+        ),
+        ("conc_r1_to_conc", conc::kernels::r1_to_conc::PTX),
+        (
+            "conc_linear_signal_to_conc",
+            conc::kernels::linear_signal_to_conc::PTX,
+        ),
+        ("t1_vfa_linear", t1::vfa::vfa_linear::PTX),
+        ("t1_vfa_two_angle", t1::vfa::vfa_two_angle::PTX),
+        ("t1_vfa_start", t1::vfa::vfa_start::PTX),
+        ("t1_spgr_vfa_fit", t1::vfa::spgr_vfa::fit::PTX),
+        ("t1_spgr_vfa_jacobian", t1::vfa::spgr_vfa::jacobian::PTX),
+        ("t1_spgr_vfa_map_fit", t1::vfa::spgr_vfa_map::fit::PTX),
+        ("t1_look_locker_fit", t1::ll::look_locker_model::fit::PTX),
+        ("t1_look_locker_start", t1::ll::look_locker_start::PTX),
+    ]
+}
+
+/// Every PTX module of `osipy::dce`: each model's evaluation, fit, weighted fit and Jacobian,
+/// the initial-value kernels and the helpers.
+pub fn dce_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy::dce;
+    use osipy::dce::{convolution as c, init as i, models as m};
+    macro_rules! model {
+        ($($name:ident),*) => {
+            vec![$(
+                (stringify!($name), dce::$name::PTX),
+                (concat!(stringify!($name), "_fit"), dce::$name::fit::PTX),
+                (concat!(stringify!($name), "_fit_weighted"), dce::$name::fit_weighted::PTX),
+                (concat!(stringify!($name), "_jacobian"), dce::$name::jacobian::PTX),
+            )*]
+        };
+    }
+    let mut v = model!(
+        tofts,
+        tofts_delay,
+        extended_tofts,
+        extended_tofts_delay,
+        patlak,
+        patlak_delay,
+        two_cxm,
+        two_cxm_delay,
+        two_cum,
+        two_cum_delay
+    );
+    v.extend([
+        ("tofts_init", dce::tofts_init::PTX),
+        ("extended_tofts_init", dce::extended_tofts_init::PTX),
+        ("patlak_init", dce::patlak_init::PTX),
+        ("two_cxm_init", dce::two_cxm_init::PTX),
+        ("two_cum_init", dce::two_cum_init::PTX),
+        ("exp_conv_step", c::exp_conv_step::PTX),
+        ("interval_from", c::interval_from::PTX),
+        ("plasma_at", c::plasma_at::PTX),
+        ("two_cxm_rates", m::two_cxm_rates::PTX),
+        ("qr_add_row", i::qr_add_row::PTX),
+        ("qr_solve", i::qr_solve::PTX),
+        ("linear_form_fit", i::linear_form_fit::PTX),
+        ("clamp_or", i::clamp_or::PTX),
+        ("best_linear_form", i::best_linear_form::PTX),
+    ]);
+    v
 }
 
 fn ptxas() -> Option<PathBuf> {

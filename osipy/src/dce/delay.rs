@@ -1,0 +1,188 @@
+//! The pharmacokinetic models with a fitted arterial delay.
+//!
+//! Each model is its namesake of [`models`](super::models) applied to the delayed plasma curve
+//! `cp_d(t_i) = cp(t_i - delay)`: `cp` interpolated linearly on its own grid at the shifted
+//! times, 0 before `t[0]` and held at its last value after the end (a negative delay shifts
+//! the curve left). The convolutions then treat `cp_d` as linear between the samples `t_i`,
+//! exactly as the undelayed models treat `cp`, so `delay = 0` gives the undelayed model bit for
+//! bit. The derivative with respect to `delay` flows through the interpolation weights (the
+//! macro differentiates them); it jumps where a shifted sample crosses a grid point, the
+//! one-sided slope of the interval to the right being used there.
+//!
+//! `delay` (s): start 0, bounds [-10, 10]; the other parameters as in the undelayed models.
+
+use osipy_kernels::xp_kernel;
+
+/// [`tofts`](fn@super::tofts) with the plasma curve delayed by `delay` (s, start 0, bounds
+/// [-10, 10]). `cp` is **plasma** (mM); `ktrans` /min, `ve` fraction, `ct` mM.
+#[xp_kernel(model)]
+pub fn tofts_delay(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
+    #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
+    ct: &mut [f64],
+) {
+    let n = ct.len();
+    if n == 0 {
+        return;
+    }
+    let kep = ktrans / ve;
+    let mut f = 0.0;
+    let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
+    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    ct[0] = 0.0;
+    for i in 1..n {
+        let x = t[i] - delay;
+        j = super::convolution::interval_from(t, n, x, j);
+        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        let (seg, e) = super::convolution::exp_conv_step(prev, cur, kep, dt);
+        f = e * f + seg;
+        ct[i] = ktrans * f;
+        prev = cur;
+    }
+}
+
+/// [`extended_tofts`](fn@super::extended_tofts) with the plasma curve delayed by `delay` (s,
+/// start 0, bounds [-10, 10]). `cp` is **plasma** (mM); `ktrans` /min, `ve`, `vp` fractions,
+/// `ct` mM.
+#[xp_kernel(model)]
+pub fn extended_tofts_delay(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
+    #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
+    #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
+    ct: &mut [f64],
+) {
+    let n = ct.len();
+    if n == 0 {
+        return;
+    }
+    let kep = ktrans / ve;
+    let mut f = 0.0;
+    let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
+    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    ct[0] = vp * prev;
+    for i in 1..n {
+        let x = t[i] - delay;
+        j = super::convolution::interval_from(t, n, x, j);
+        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        let (seg, e) = super::convolution::exp_conv_step(prev, cur, kep, dt);
+        f = e * f + seg;
+        ct[i] = vp * cur + ktrans * f;
+        prev = cur;
+    }
+}
+
+/// [`patlak`](fn@super::patlak) with the plasma curve delayed by `delay` (s, start 0, bounds
+/// [-10, 10]). `cp` is **plasma** (mM); `ps` /min, `vp` fraction, `ct` mM.
+#[xp_kernel(model)]
+pub fn patlak_delay(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
+    #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
+    ct: &mut [f64],
+) {
+    let n = ct.len();
+    if n == 0 {
+        return;
+    }
+    let mut area = 0.0;
+    let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
+    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    ct[0] = vp * prev;
+    for i in 1..n {
+        let x = t[i] - delay;
+        j = super::convolution::interval_from(t, n, x, j);
+        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        area += 0.5 * dt * (prev + cur);
+        ct[i] = vp * cur + ps * area;
+        prev = cur;
+    }
+}
+
+/// [`two_cxm`](fn@super::two_cxm) with the plasma curve delayed by `delay` (s, start 0, bounds
+/// [-10, 10]). `cp` is **plasma** (mM); `fp` ml/100ml/min, `ps` /min, `ve`, `vp` fractions,
+/// `ct` mM.
+#[xp_kernel(model)]
+#[allow(clippy::too_many_arguments)] // the model's inputs, four parameters, delay, prediction
+pub fn two_cxm_delay(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
+    #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
+    #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
+    #[param(init = 0.01, lower = 1e-4, upper = 1.0)] vp: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
+    ct: &mut [f64],
+) {
+    let n = ct.len();
+    if n == 0 {
+        return;
+    }
+    let f = fp / 100.0;
+    let (kp, km, ap, am) = super::models::two_cxm_rates(f, ps, ve, vp);
+    let mut fpl = 0.0;
+    let mut fmi = 0.0;
+    let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
+    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    ct[0] = 0.0;
+    for i in 1..n {
+        let x = t[i] - delay;
+        j = super::convolution::interval_from(t, n, x, j);
+        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        let (sp, ep) = super::convolution::exp_conv_step(prev, cur, kp, dt);
+        let (sm, em) = super::convolution::exp_conv_step(prev, cur, km, dt);
+        fpl = ep * fpl + sp;
+        fmi = em * fmi + sm;
+        ct[i] = f * (ap * fpl + am * fmi);
+        prev = cur;
+    }
+}
+
+/// [`two_cum`](fn@super::two_cum) with the plasma curve delayed by `delay` (s, start 0, bounds
+/// [-10, 10]). `cp` is **plasma** (mM); `fp` ml/100ml/min, `ps` /min, `vp` fraction, `ct` mM.
+#[xp_kernel(model)]
+pub fn two_cum_delay(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
+    #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
+    #[param(init = 0.01, lower = 1e-4, upper = 1.0)] vp: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
+    ct: &mut [f64],
+) {
+    let n = ct.len();
+    if n == 0 {
+        return;
+    }
+    let f = fp / 100.0;
+    let k = (f + ps) / vp;
+    let wexp = f * f / (f + ps);
+    let wint = f * ps / (f + ps);
+    let mut conv = 0.0;
+    let mut area = 0.0;
+    let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
+    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    ct[0] = 0.0;
+    for i in 1..n {
+        let x = t[i] - delay;
+        j = super::convolution::interval_from(t, n, x, j);
+        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        let (seg, e) = super::convolution::exp_conv_step(prev, cur, k, dt);
+        conv = e * conv + seg;
+        area += 0.5 * dt * (prev + cur);
+        ct[i] = wexp * conv + wint * area;
+        prev = cur;
+    }
+}
