@@ -1338,6 +1338,13 @@ impl<'s, 'a> Tx<'s, 'a> {
         match &e.kind {
             ExprKind::Tuple(xs) => xs.iter().map(|x| self.expr(x, out)).collect(),
             ExprKind::Call(..) => self.call(e, out),
+            ExprKind::If(..) | ExprKind::Block(_) if matches!(e.ty, Ty::Tuple(_)) => {
+                self.err(
+                    e.span,
+                    "a tuple-valued `if` or block is not supported in a fit model or a kernel it calls: compute each value with its own `let` and return the tuple at the end",
+                );
+                vec![(e.clone(), self.none())]
+            }
             _ => vec![self.expr(e, out)],
         }
     }

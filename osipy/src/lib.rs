@@ -19,6 +19,7 @@ pub mod conc;
 pub mod dce;
 mod error;
 pub mod interp;
+pub mod npy;
 pub mod t1;
 
 pub use error::{Error, Result};

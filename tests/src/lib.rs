@@ -5,7 +5,7 @@ use osipy_kernels::xp_kernel;
 
 pub mod corpus;
 pub mod fit_models;
-pub mod npy;
+pub use osipy::npy;
 pub mod osipi;
 
 /// Helpers in another module.

@@ -34,6 +34,31 @@ pub fn exp_conv_step(a: f64, b: f64, k: f64, dt: f64) -> (f64, f64) {
     (i, e)
 }
 
+/// The coefficients of [`exp_conv_step`](fn@exp_conv_step) that depend only on the rate and
+/// the interval: `(e, c1, c2)` with `e = exp(-k dt)` and the step's integral
+/// `i = c1 a + c2 (b - a)` for a plasma segment from `a` to `b`:
+/// `c1 = (1 - e) / k`, `c2 = 1 / k - (1 - e) / (k^2 dt)` for `x = k dt > 1e-3`, and the third-order
+/// series `c1 = dt sum_m (-x)^m / (m! (m+1))`, `c2 = dt sum_m (-x)^m / (m! (m+1) (m+2))` below.
+/// The models compute them once per run of equal intervals (one `exp` per evaluation on a
+/// uniform grid) and stay exact on any grid.
+#[xp_kernel]
+pub fn exp_conv_coeffs(k: f64, dt: f64) -> (f64, f64, f64) {
+    let x = k * dt;
+    let e = (-x).exp();
+    let closed = x > 1e-3;
+    let c1 = if closed {
+        (1.0 - e) / k
+    } else {
+        dt * (1.0 + x * (-0.5 + x * (1.0 / 6.0 - x / 24.0)))
+    };
+    let c2 = if closed {
+        1.0 / k - c1 / (k * dt)
+    } else {
+        dt * (0.5 + x * (-1.0 / 6.0 + x * (1.0 / 24.0 - x / 120.0)))
+    };
+    (e, c1, c2)
+}
+
 /// Index `j` of the grid interval `[t[j], t[j + 1])` that holds `x`, searched forward from
 /// `from` (so a sweep over increasing `x` costs O(n) in all). Stays at `from` for `x` before
 /// `t[from + 1]`; never goes past `n - 2` (`n = len`, the number of grid points used).

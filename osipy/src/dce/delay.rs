@@ -33,12 +33,24 @@ pub fn tofts_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
     ct[0] = 0.0;
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(prev, cur, kep, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * prev + c2 * (cur - prev);
+        let e = e_c;
         f = e * f + seg;
         ct[i] = ktrans * f;
         prev = cur;
@@ -67,12 +79,24 @@ pub fn extended_tofts_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
     ct[0] = vp * prev;
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(prev, cur, kep, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * prev + c2 * (cur - prev);
+        let e = e_c;
         f = e * f + seg;
         ct[i] = vp * cur + ktrans * f;
         prev = cur;
@@ -135,13 +159,37 @@ pub fn two_cxm_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
     ct[0] = 0.0;
+    let mut dt_prev_0 = -1.0;
+    let mut e_0_c = 0.0;
+    let mut c1_0 = 0.0;
+    let mut c2_0 = 0.0;
+    let mut dt_prev_1 = -1.0;
+    let mut e_1_c = 0.0;
+    let mut c1_1 = 0.0;
+    let mut c2_1 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_step(prev, cur, kp, dt);
-        let (sm, em) = super::convolution::exp_conv_step(prev, cur, km, dt);
+        if dt != dt_prev_0 {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kp, dt);
+            e_0_c = ce;
+            c1_0 = cc1;
+            c2_0 = cc2;
+            dt_prev_0 = dt;
+        }
+        let sp = c1_0 * prev + c2_0 * (cur - prev);
+        let ep = e_0_c;
+        if dt != dt_prev_1 {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(km, dt);
+            e_1_c = ce;
+            c1_1 = cc1;
+            c2_1 = cc2;
+            dt_prev_1 = dt;
+        }
+        let sm = c1_1 * prev + c2_1 * (cur - prev);
+        let em = e_1_c;
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -174,12 +222,24 @@ pub fn two_cum_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
     ct[0] = 0.0;
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(prev, cur, k, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(k, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * prev + c2 * (cur - prev);
+        let e = e_c;
         conv = e * conv + seg;
         area += 0.5 * dt * (prev + cur);
         ct[i] = wexp * conv + wint * area;

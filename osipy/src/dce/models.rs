@@ -27,9 +27,21 @@ pub fn tofts(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(cp[i - 1], cp[i], kep, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
+        let e = e_c;
         f = e * f + seg;
         ct[i] = ktrans * f;
     }
@@ -56,9 +68,21 @@ pub fn extended_tofts(
     if !ct.is_empty() {
         ct[0] = vp * cp[0];
     }
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(cp[i - 1], cp[i], kep, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
+        let e = e_c;
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
     }
@@ -152,10 +176,34 @@ pub fn two_cxm(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
+    let mut dt_prev_0 = -1.0;
+    let mut e_0_c = 0.0;
+    let mut c1_0 = 0.0;
+    let mut c2_0 = 0.0;
+    let mut dt_prev_1 = -1.0;
+    let mut e_1_c = 0.0;
+    let mut c1_1 = 0.0;
+    let mut c2_1 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_step(cp[i - 1], cp[i], kp, dt);
-        let (sm, em) = super::convolution::exp_conv_step(cp[i - 1], cp[i], km, dt);
+        if dt != dt_prev_0 {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kp, dt);
+            e_0_c = ce;
+            c1_0 = cc1;
+            c2_0 = cc2;
+            dt_prev_0 = dt;
+        }
+        let sp = c1_0 * cp[i - 1] + c2_0 * (cp[i] - cp[i - 1]);
+        let ep = e_0_c;
+        if dt != dt_prev_1 {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(km, dt);
+            e_1_c = ce;
+            c1_1 = cc1;
+            c2_1 = cc2;
+            dt_prev_1 = dt;
+        }
+        let sm = c1_1 * cp[i - 1] + c2_1 * (cp[i] - cp[i - 1]);
+        let em = e_1_c;
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -190,9 +238,21 @@ pub fn two_cum(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
+    let mut dt_prev = -1.0;
+    let mut e_c = 0.0;
+    let mut c1 = 0.0;
+    let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_step(cp[i - 1], cp[i], k, dt);
+        if dt != dt_prev {
+            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(k, dt);
+            e_c = ce;
+            c1 = cc1;
+            c2 = cc2;
+            dt_prev = dt;
+        }
+        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
+        let e = e_c;
         conv = e * conv + seg;
         area += 0.5 * dt * (cp[i - 1] + cp[i]);
         ct[i] = wexp * conv + wint * area;

@@ -1,5 +1,5 @@
-//! A small, dependency-free reader for NumPy `.npy` files, for golden data written by Python
-//! scripts (such as `tests/data/fit-golden/make_golden.py`).
+//! A small, dependency-free reader for NumPy `.npy` files: data written by Python (golden
+//! data such as `tests/data/fit-golden`, the peer benchmark's arrays).
 //!
 //! Supported: format versions 1.0 and 2.0, C order, and the dtypes `'<f8'` ([`read_f64`]),
 //! `'<u4'` ([`read_u32`]) and `'|b1'` ([`read_bool`]). Anything else (another magic string,
@@ -724,7 +724,7 @@ mod tests {
 
     #[test]
     fn reads_the_fit_golden_data() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fit-golden/expdecay3");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/fit-golden/expdecay3");
         let (shape, t) = read_f64(&dir.join("t.npy")).unwrap();
         assert_eq!(shape, vec![50]);
         for (i, ti) in t.iter().enumerate() {
