@@ -101,6 +101,12 @@ pub fn accumulate(x: f64, w: f64, acc: &mut f64) -> f64 {
     p
 }
 
+/// `k < n` as a kernel: a `while` condition with a call in it.
+#[xp_kernel]
+pub fn before(k: usize, n: usize) -> bool {
+    k < n
+}
+
 /// Weighted sum of a row (a local array is passed here).
 #[xp_kernel]
 pub fn row_dot(x: &[f64], w: &[f64]) -> f64 {
@@ -122,7 +128,7 @@ pub fn powers(base: f64, out: &mut [f64]) {
 }
 
 /// A model that exercises every construct the differentiation supports: branches (also as
-/// expressions), `while` and `for` loops, `continue`, local arrays (written in a loop, passed
+/// expressions), `while` (with a call in its condition) and `for` loops, `continue`, local arrays (written in a loop, passed
 /// to a kernel as a row and as a `&mut` row), calls with tuple returns and `&mut` outputs,
 /// compound assignment, integer-to-float casts, and the intrinsics `exp ln sqrt powf powi
 /// abs min max mul_add recip exp2 log2 log10`.
@@ -137,7 +143,7 @@ pub fn mixed(
 ) {
     let mut w = [0.0; 4];
     let mut k = 0;
-    while k < 4 {
+    while before(k, 4) {
         w[k] = (a * (k as f64 + 1.0)).sqrt() + b.powi(k as i32);
         k += 1;
     }
