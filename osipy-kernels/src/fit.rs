@@ -406,6 +406,14 @@ impl FitPrep {
         }
         let n = shape[shape.len() - 1];
         let items = &shape[..shape.len() - 1];
+        if n == 0 {
+            return Err(Error::Shape {
+                kernel,
+                arg: "data",
+                expected: "at least one sample per voxel (the last axis)".into(),
+                found: format!("shape {shape:?}"),
+            });
+        }
         let device = data.placement();
         if let Some(m) = mask {
             if m.shape() != items {

@@ -333,6 +333,8 @@ fn wrong_shapes_and_values_of_the_options_are_errors_naming_them() {
     assert_eq!(arg(expdecay3::fitter(&t).fit_masked(&y, &mask)), "mask");
     let zero_d = ArrayD::<f64>::zeros(IxDyn(&[]));
     assert_eq!(arg(expdecay3::fitter(&t).fit(&zero_d)), "data");
+    let no_samples = Array2::<f64>::zeros((4, 0));
+    assert_eq!(arg(expdecay3::fitter(&t).fit(&no_samples)), "data");
     // A data row shorter than the time axis is fine; a longer one faults in the model.
     let long = Array2::<f64>::zeros((2, 60));
     match expdecay3::fitter(&t).fit(&long) {
