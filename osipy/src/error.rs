@@ -9,6 +9,9 @@ pub enum Error {
     /// An error of the kernel runtime.
     #[error(transparent)]
     Kernel(#[from] osipy_kernels::Error),
+    /// A file could not be read or written (the message names the file and what was expected).
+    #[error("{0}")]
+    File(String),
     /// An input value or shape is not valid for the computation.
     #[error("`{function}`: argument `{arg}`: expected {expected}, found {found}")]
     Invalid {
@@ -25,3 +28,9 @@ pub enum Error {
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::io::nifti::NiftiError> for Error {
+    fn from(e: crate::io::nifti::NiftiError) -> Self {
+        Error::File(e.to_string())
+    }
+}

@@ -1,17 +1,36 @@
 //! MRI perfusion analysis on `#[xp_kernel]` kernels.
 //!
-//! This crate holds the science; every per-voxel computation is an `#[xp_kernel]` function
-//! that runs on the CPU (and, with the PTX backend, on a GPU) from the one body.
+//! Every per-voxel computation of this crate is an `#[xp_kernel]` function, so it runs on the
+//! CPU, on the PTX emulator and on CUDA from one body; the models are fit models
+//! (`#[xp_kernel(model)]`) with a generated, fused Levenberg-Marquardt fit.
+//!
+//! - [`dce`]: Tofts, extended Tofts, Patlak, 2CXM, 2CUM (each also with a fitted arterial delay),
+//!   exact convolutions on any time grid, data-driven starts;
+//! - [`aif`]: population AIFs (Parker, Georgiou, McGrath, Weinmann, Fritz-Hansen) and automatic
+//!   AIF detection;
+//! - [`conc`]: signal to concentration; [`t1`]: T1 mapping (VFA, Look-Locker);
+//! - [`io`]: NIfTI files; [`npy`]: NumPy files; [`interp`].
 //!
 //! ```
-//! use ndarray::array;
+//! use ndarray::Array2;
+//! use osipy::{aif, dce};
 //!
-//! // Sample the curve (t, c) at shifted times, for two voxels at once.
-//! let t = [0.0, 1.0, 2.0, 3.0];
-//! let c = [0.0, 2.0, 4.0, 2.0];
-//! let at = array![0.5, 2.5];
-//! let v = osipy::interp::interp_linear::launch(&t, &c, &at).unwrap();
-//! assert_eq!(v.as_host().unwrap().as_slice().unwrap(), &[1.0, 3.0]);
+//! // 80 samples 4 s apart; the Parker AIF (blood) arriving after 20 s, as plasma.
+//! let t: Vec<f64> = (0..80).map(|i| 4.0 * i as f64).collect();
+//! let cp = dce::plasma_from_blood(&aif::parker(&t, 20.0)?, 0.42)?;
+//!
+//! // Two voxels made with the model itself, then fitted.
+//! let (ktrans, ve, vp) = ([0.25, 0.1], [0.3, 0.5], [0.05, 0.02]);
+//! let mut ct = Array2::<f64>::zeros((2, t.len()));
+//! dce::extended_tofts::launch(&t, &cp, &ktrans, &ve, &vp, &mut ct)?;
+//! let fit = dce::extended_tofts::fitter(&t, &cp).fit(&ct)?;
+//! let p = fit.params.to_host()?; // voxels x [ktrans, ve, vp]
+//! assert!((p[[0, 0]] - 0.25).abs() < 1e-6 && (p[[1, 1]] - 0.5).abs() < 1e-6);
+//!
+//! // Sample a curve at shifted times, for two voxels at once.
+//! let v = osipy::interp::interp_linear::launch(&[0.0, 1.0, 2.0], &[0.0, 2.0, 4.0], &[0.5, 1.5])?;
+//! assert_eq!(v.to_host()?.as_slice(), Some(&[1.0, 3.0][..]));
+//! # Ok::<(), osipy::Error>(())
 //! ```
 
 pub mod aif;
@@ -19,6 +38,7 @@ pub mod conc;
 pub mod dce;
 mod error;
 pub mod interp;
+pub mod io;
 pub mod npy;
 pub mod t1;
 
