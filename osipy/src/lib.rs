@@ -34,6 +34,7 @@
 //! ```
 
 pub mod aif;
+pub mod cli;
 pub mod conc;
 pub mod dce;
 mod error;

@@ -1,0 +1,412 @@
+//! `osipy demo`: a synthetic 4-D DCE phantom, fitted with the extended Tofts model, written
+//! with its truth, quality maps, figures, a provenance record and a report.
+//!
+//! The output folder is built in a hidden sibling folder and renamed into place at the end, so
+//! a failed run leaves no partial output; an existing non-empty folder is replaced only with
+//! `--force`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::{s, Array1, Array3, ArrayD, Axis, IxDyn};
+use osipy_kernels::fit::{FitStatus, LevenbergMarquardt};
+use osipy_kernels::{Device, XpArray};
+use serde_json::json;
+
+pub use super::demo_args::{parse, parse_device, DemoOptions, Size, HELP};
+use super::demo_figures::figures;
+use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::phantom::{self, Phantom, PhantomSettings};
+use super::report::{write_provenance, write_report};
+use super::sha256::sha256_hex;
+use super::CliError;
+use crate::dce;
+use crate::io::nifti::{self, Nifti, OutputType};
+
+/// Accuracy of one fitted parameter against the truth, over the voxels of the mask.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accuracy {
+    /// Parameter name.
+    pub name: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Median of `|fit - truth| / truth`.
+    pub median_rel_error: f64,
+    /// 90th percentile of `|fit - truth| / truth`.
+    pub p90_rel_error: f64,
+    /// Voxels with a finite fit.
+    pub finite: usize,
+}
+
+/// What `osipy demo` measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The output folder.
+    pub out: PathBuf,
+    /// Voxels in the mask.
+    pub voxels: usize,
+    /// Per-parameter accuracy.
+    pub accuracy: Vec<Accuracy>,
+    /// Fraction of the mask's voxels whose fit converged.
+    pub converged_fraction: f64,
+    /// Status counts over the mask.
+    pub status_counts: Vec<(FitStatus, usize)>,
+    /// Stage timings (s), in order, the last being the total.
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+impl Summary {
+    /// A plain-text summary for the terminal.
+    pub fn render(&self, device: Device) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "osipy demo: {} voxels fitted on {device}; output in {}",
+            self.voxels,
+            self.out.display()
+        );
+        let _ = writeln!(
+            s,
+            "accuracy against the truth (relative error |fit - true| / true, mask voxels):"
+        );
+        for a in &self.accuracy {
+            let _ = writeln!(
+                s,
+                "  {:<7} median {:>8.3}%  90th percentile {:>8.3}%  ({} finite)",
+                a.name,
+                100.0 * a.median_rel_error,
+                100.0 * a.p90_rel_error,
+                a.finite
+            );
+        }
+        let _ = writeln!(
+            s,
+            "converged: {:.2}% of the mask",
+            100.0 * self.converged_fraction
+        );
+        let _ = write!(s, "timings:");
+        for (name, t) in &self.timings {
+            let _ = write!(s, " {name} {t:.2} s;");
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// Stage and per-slice progress on stderr (nothing with `quiet`).
+struct Progress {
+    quiet: bool,
+    stages: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn stage(&mut self, what: &str) {
+        self.done += 1;
+        if !self.quiet {
+            eprintln!("[{}/{}] {what}", self.done, self.stages);
+        }
+    }
+
+    fn bar(&self, done: usize, total: usize, unit: &str) {
+        if self.quiet {
+            return;
+        }
+        let width = 30;
+        let filled = done * width / total.max(1);
+        eprint!(
+            "\r      [{}{}] {done}/{total} {unit}",
+            "#".repeat(filled),
+            " ".repeat(width - filled)
+        );
+        if done == total {
+            eprintln!();
+        }
+    }
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, f) = (pos.floor() as usize, pos - pos.floor());
+    if i + 1 < sorted.len() {
+        sorted[i] + f * (sorted[i + 1] - sorted[i])
+    } else {
+        sorted[i]
+    }
+}
+
+fn accuracy(
+    name: &'static str,
+    unit: &'static str,
+    fit: &Array3<f64>,
+    truth: &Array3<f64>,
+    mask: &Array3<bool>,
+) -> Accuracy {
+    let mut e: Vec<f64> = fit
+        .iter()
+        .zip(truth)
+        .zip(mask)
+        .filter(|((f, _), m)| **m && f.is_finite())
+        .map(|((f, t), _)| ((f - t) / t).abs())
+        .collect();
+    e.sort_by(f64::total_cmp);
+    Accuracy {
+        name,
+        unit,
+        median_rel_error: quantile(&e, 0.5),
+        p90_rel_error: quantile(&e, 0.9),
+        finite: e.len(),
+    }
+}
+
+/// The fitted maps, `[x, y, z]` each (NaN outside the mask).
+pub(crate) struct Fitted {
+    /// Ktrans (/min), ve, vp.
+    pub(crate) params: [Array3<f64>; 3],
+    /// Coefficient of determination.
+    pub(crate) r2: Array3<f64>,
+    /// Sum of squared residuals (mM^2).
+    pub(crate) chi2: Array3<f64>,
+    /// Steps taken.
+    pub(crate) iterations: Array3<f64>,
+    /// `FitStatus` codes.
+    pub(crate) status: Array3<f64>,
+    /// Bit `a` set when parameter `a` ended on a bound.
+    pub(crate) at_bound: Array3<f64>,
+}
+
+fn on(dev: Device, a: ArrayD<f64>) -> Result<XpArray<f64>, CliError> {
+    Ok(XpArray::from_host(a).to_device(&dev)?)
+}
+
+/// Fits the phantom slice by slice on `dev` (data-driven starts, then the bounded
+/// Levenberg-Marquardt fit of the mask's voxels).
+fn fit(
+    p: &Phantom,
+    dev: Device,
+    settings: &LevenbergMarquardt,
+    progress: &Progress,
+) -> Result<Fitted, CliError> {
+    let (nx, ny, nz) = p.mask.dim();
+    let t = on(dev, Array1::from(p.t.clone()).into_dyn())?;
+    let cp = on(dev, Array1::from(p.cp.clone()).into_dyn())?;
+    let delays = on(dev, Array1::from(vec![0.0]).into_dyn())?;
+    let nan = Array3::<f64>::from_elem((nx, ny, nz), f64::NAN);
+    let mut f = Fitted {
+        params: [nan.clone(), nan.clone(), nan.clone()],
+        r2: nan.clone(),
+        chi2: nan.clone(),
+        iterations: nan.clone(),
+        status: nan.clone(),
+        at_bound: nan,
+    };
+    for z in 0..nz {
+        let data = on(dev, p.conc.slice(s![.., .., z, ..]).to_owned().into_dyn())?;
+        let mask = XpArray::from_host(p.mask.slice(s![.., .., z]).to_owned().into_dyn()).to_device(&dev)?;
+        let (k0, e0, v0, _delay, _rss) = dce::extended_tofts_init::launch(&t, &cp, &data, &delays)?;
+        let init = dce::stack_params(&[&k0, &e0, &v0])?;
+        let r = dce::extended_tofts::fitter(&t, &cp)
+            .settings(*settings)
+            .init(init)
+            .fit_masked(&data, &mask)?;
+        let params = r.params.to_host()?;
+        debug_assert_eq!(params.shape(), &[nx, ny, 3]);
+        for (k, map) in f.params.iter_mut().enumerate() {
+            map.slice_mut(s![.., .., z])
+                .assign(&params.index_axis(Axis(2), k));
+        }
+        let shape = IxDyn(&[nx, ny]);
+        let put = |map: &mut Array3<f64>, v: ArrayD<f64>| -> Result<(), CliError> {
+            let v = v
+                .into_shape_with_order(shape.clone())
+                .map_err(|e| CliError::Runtime(format!("fit result shape: {e}")))?;
+            map.slice_mut(s![.., .., z]).assign(&v);
+            Ok(())
+        };
+        put(&mut f.r2, r.r2.to_host()?)?;
+        put(&mut f.chi2, r.chi2.to_host()?)?;
+        put(&mut f.iterations, r.iterations.to_host()?.mapv(f64::from))?;
+        put(&mut f.status, r.status.to_host()?.mapv(f64::from))?;
+        put(&mut f.at_bound, r.at_bound.to_host()?.mapv(f64::from))?;
+        progress.bar(z + 1, nz, "slices");
+    }
+    Ok(f)
+}
+
+fn write_map(
+    dir: &Path,
+    name: &str,
+    map: &Array3<f64>,
+    like: &Nifti,
+    files: &mut Vec<String>,
+) -> Result<(), CliError> {
+    nifti::write(dir.join(name), map, Some(like), OutputType::Float32).map_err(crate::Error::from)?;
+    files.push(name.to_string());
+    Ok(())
+}
+
+/// Runs the demo: builds, fits and writes everything into `o.out` (see [`HELP`]);
+/// `command_line` is recorded in the provenance.
+pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
+    let t_total = Instant::now();
+    o.device.check_available()?;
+    check_out(&o.out, o.force)?;
+    let mut progress = Progress {
+        quiet: o.quiet,
+        stages: 6,
+        done: 0,
+    };
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+
+    progress.stage("building the phantom");
+    let t0 = Instant::now();
+    let dims = o.size.dims();
+    let settings = PhantomSettings {
+        dims,
+        frames: 80,
+        dt_s: 4.0,
+        voxel_mm: [1.5, 1.5, 4.0],
+        aif_delay_s: 20.0,
+        hct: 0.42,
+        noise_mm: o.noise_mm,
+        seed: o.seed,
+    };
+    let p = phantom::build(&settings)?;
+    timings.push(("phantom", t0.elapsed().as_secs_f64()));
+
+    progress.stage("writing the phantom");
+    let t0 = Instant::now();
+    let parent = o
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
+    let mut tmp = TempDir {
+        path: sibling(&o.out, "osipy-tmp"),
+        keep: false,
+    };
+    if tmp.path.exists() {
+        std::fs::remove_dir_all(&tmp.path)
+            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
+    }
+    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let dir = tmp.path.clone();
+    let geometry = phantom::geometry(dims, settings.frames, settings.voxel_mm, settings.dt_s);
+    let mut files = Vec::new();
+    nifti::write(
+        dir.join("phantom_conc.nii.gz"),
+        &p.conc,
+        Some(&geometry),
+        OutputType::Float32,
+    )
+    .map_err(crate::Error::from)?;
+    files.push("phantom_conc.nii.gz".to_string());
+    // Every output takes its geometry and header from the input as written.
+    let input = nifti::read(dir.join("phantom_conc.nii.gz")).map_err(crate::Error::from)?;
+    write_map(
+        &dir,
+        "mask.nii.gz",
+        &p.mask.mapv(|m| if m { 1.0 } else { 0.0 }),
+        &input,
+        &mut files,
+    )?;
+    write_map(
+        &dir,
+        "regions.nii.gz",
+        &p.region.mapv(f64::from),
+        &input,
+        &mut files,
+    )?;
+    write_map(&dir, "truth_ktrans.nii.gz", &p.ktrans, &input, &mut files)?;
+    write_map(&dir, "truth_ve.nii.gz", &p.ve, &input, &mut files)?;
+    write_map(&dir, "truth_vp.nii.gz", &p.vp, &input, &mut files)?;
+    let mut csv = String::from("time_s,blood_mM,plasma_mM\n");
+    for i in 0..p.t.len() {
+        let _ = writeln!(csv, "{},{},{}", p.t[i], p.cb[i], p.cp[i]);
+    }
+    let aif_path = dir.join("aif.csv");
+    std::fs::write(&aif_path, &csv).map_err(|e| io_err(&aif_path, "write", e))?;
+    files.push("aif.csv".into());
+    let mut hashes = serde_json::Map::new();
+    for name in ["phantom_conc.nii.gz", "mask.nii.gz", "aif.csv"] {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| io_err(&path, "read back", e))?;
+        hashes.insert(name.into(), json!(sha256_hex(&bytes)));
+    }
+    timings.push(("write phantom", t0.elapsed().as_secs_f64()));
+
+    progress.stage(&format!(
+        "fitting {} voxels (extended Tofts) on {}",
+        p.mask.iter().filter(|m| **m).count(),
+        o.device
+    ));
+    let t0 = Instant::now();
+    let lm = LevenbergMarquardt::default();
+    let f = fit(&p, o.device, &lm, &progress)?;
+    timings.push(("fit", t0.elapsed().as_secs_f64()));
+
+    progress.stage("writing the maps");
+    let t0 = Instant::now();
+    for (k, name) in ["ktrans", "ve", "vp"].iter().enumerate() {
+        write_map(&dir, &format!("{name}.nii.gz"), &f.params[k], &input, &mut files)?;
+    }
+    for (name, map) in [
+        ("r2", &f.r2),
+        ("chi2", &f.chi2),
+        ("iterations", &f.iterations),
+        ("status", &f.status),
+        ("at_bound", &f.at_bound),
+    ] {
+        write_map(&dir, &format!("{name}.nii.gz"), map, &input, &mut files)?;
+    }
+    timings.push(("write maps", t0.elapsed().as_secs_f64()));
+
+    progress.stage("drawing the figures");
+    let t0 = Instant::now();
+    figures(&dir, &p, &f, &mut files)?;
+    timings.push(("figures", t0.elapsed().as_secs_f64()));
+
+    progress.stage("writing the report and provenance");
+    let voxels = p.mask.iter().filter(|m| **m).count();
+    let acc = vec![
+        accuracy("ktrans", "/min", &f.params[0], &p.ktrans, &p.mask),
+        accuracy("ve", "", &f.params[1], &p.ve, &p.mask),
+        accuracy("vp", "", &f.params[2], &p.vp, &p.mask),
+    ];
+    let in_mask: Vec<Option<FitStatus>> = f
+        .status
+        .iter()
+        .zip(&p.mask)
+        .filter(|(_, m)| **m)
+        .map(|(s, _)| FitStatus::from_code(*s as u32))
+        .collect();
+    let status_counts: Vec<(FitStatus, usize)> = FitStatus::ALL
+        .iter()
+        .map(|s| (*s, in_mask.iter().filter(|x| **x == Some(*s)).count()))
+        .collect();
+    let converged = in_mask
+        .iter()
+        .filter(|s| s.is_some_and(FitStatus::is_converged))
+        .count();
+    let converged_fraction = converged as f64 / voxels.max(1) as f64;
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
+    let summary = Summary {
+        out: o.out.clone(),
+        voxels,
+        accuracy: acc,
+        converged_fraction,
+        status_counts,
+        timings,
+    };
+    write_provenance(&dir, o, command_line, &settings, &lm, hashes, &files, &summary)?;
+    write_report(&dir, o, command_line, &settings, &summary, &files)?;
+    commit(&mut tmp, &o.out)?;
+    Ok(summary)
+}
