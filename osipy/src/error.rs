@@ -34,3 +34,9 @@ impl From<crate::io::nifti::NiftiError> for Error {
         Error::File(e.to_string())
     }
 }
+
+impl From<crate::io::dicom::DicomError> for Error {
+    fn from(e: crate::io::dicom::DicomError) -> Self {
+        Error::File(e.to_string())
+    }
+}

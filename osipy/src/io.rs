@@ -7,4 +7,5 @@
 //!
 //! Every error names the file and says what was expected and what was found, on one line.
 
+pub mod dicom;
 pub mod nifti;

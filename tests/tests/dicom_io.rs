@@ -1,0 +1,872 @@
+//! DICOM input (`osipy::io::dicom`): single-frame series of 3 slices x 4 times with shuffled
+//! file names, per-file rescale slope and intercept, an oblique-free sagittal geometry and times
+//! that cross an hour boundary, in Implicit VR Little Endian, Explicit VR Little Endian and
+//! Explicit VR Big Endian; 8-, 16- (12 stored, signed) and 32-bit samples in both byte orders; an
+//! enhanced multi-frame file (2 slices x 3 times, frames shuffled, per-frame functional groups)
+//! and a legacy multi-frame file (FrameTime); every error once.
+//!
+//! The files are written byte by byte here from DICOM PS3.5 / PS3.10 (preamble, `DICM`, File
+//! Meta group in Explicit VR Little Endian, then the data set in the file's transfer syntax), so
+//! the reader (dicom-rs) is checked against an encoder that shares no code with it.
+
+use std::path::{Path, PathBuf};
+
+use osipy::io::dicom::{self, DicomError, ReadOptions, TimeSource};
+
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
+const MR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.4";
+const ENHANCED_MR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.4.1";
+
+/// A fresh, empty directory in the system temp dir, unique to this test and process.
+fn tmp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("osipy-dicom-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A value of a data element.
+#[derive(Clone)]
+enum V {
+    /// A string value (padded to even length with a space, or NUL for UI).
+    S(String),
+    /// US values.
+    Us(Vec<u16>),
+    /// OB bytes.
+    Ob(Vec<u8>),
+    /// OW words.
+    Ow(Vec<u16>),
+    /// A sequence of items.
+    Sq(Vec<Vec<El>>),
+}
+
+/// A data element: tag, VR, value.
+#[derive(Clone)]
+struct El(u16, u16, &'static str, V);
+
+fn s(g: u16, e: u16, vr: &'static str, v: impl Into<String>) -> El {
+    El(g, e, vr, V::S(v.into()))
+}
+
+fn us(g: u16, e: u16, v: u16) -> El {
+    El(g, e, "US", V::Us(vec![v]))
+}
+
+fn sq(g: u16, e: u16, items: Vec<Vec<El>>) -> El {
+    El(g, e, "SQ", V::Sq(items))
+}
+
+/// Encodes a data set (sorted by tag) in Explicit or Implicit VR, little or big endian.
+fn encode(els: &[El], explicit: bool, be: bool) -> Vec<u8> {
+    let u16b = |v: u16| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let u32b = |v: u32| if be { v.to_be_bytes() } else { v.to_le_bytes() };
+    let mut els = els.to_vec();
+    els.sort_by_key(|e| (e.0, e.1));
+    let mut out = Vec::new();
+    for El(g, e, vr, v) in &els {
+        let mut val: Vec<u8> = match v {
+            V::S(x) => {
+                let mut b = x.as_bytes().to_vec();
+                if b.len() % 2 == 1 {
+                    b.push(if *vr == "UI" { 0 } else { b' ' });
+                }
+                b
+            }
+            V::Us(x) | V::Ow(x) => x.iter().flat_map(|w| u16b(*w)).collect(),
+            V::Ob(x) => x.clone(),
+            V::Sq(items) => {
+                let mut b = Vec::new();
+                for it in items {
+                    let body = encode(it, explicit, be);
+                    b.extend_from_slice(&u16b(0xFFFE));
+                    b.extend_from_slice(&u16b(0xE000));
+                    b.extend_from_slice(&u32b(body.len() as u32));
+                    b.extend_from_slice(&body);
+                }
+                b
+            }
+        };
+        if val.len() % 2 == 1 {
+            val.push(0);
+        }
+        out.extend_from_slice(&u16b(*g));
+        out.extend_from_slice(&u16b(*e));
+        if explicit {
+            out.extend_from_slice(vr.as_bytes());
+            if ["OB", "OW", "SQ", "UN", "UT", "OF", "OD", "OL"].contains(vr) {
+                out.extend_from_slice(&[0, 0]);
+                out.extend_from_slice(&u32b(val.len() as u32));
+            } else {
+                out.extend_from_slice(&u16b(val.len() as u16));
+            }
+        } else {
+            out.extend_from_slice(&u32b(val.len() as u32));
+        }
+        out.extend_from_slice(&val);
+    }
+    out
+}
+
+/// A DICOM Part 10 file: preamble, `DICM`, File Meta group, data set in `ts`.
+fn part10(ts: &str, sop_class: &str, dataset: &[El]) -> Vec<u8> {
+    let meta = encode(
+        &[
+            El(0x0002, 0x0001, "OB", V::Ob(vec![0, 1])),
+            s(0x0002, 0x0002, "UI", sop_class),
+            s(0x0002, 0x0003, "UI", "1.2.3.4.5.6.7"),
+            s(0x0002, 0x0010, "UI", ts),
+            s(0x0002, 0x0012, "UI", "1.2.3.4"),
+        ],
+        true,
+        false,
+    );
+    let mut out = vec![0u8; 128];
+    out.extend_from_slice(b"DICM");
+    // (0002,0000) FileMetaInformationGroupLength, UL.
+    out.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+    out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&meta);
+    let (explicit, be) = match ts {
+        IMPLICIT_LE => (false, false),
+        EXPLICIT_BE => (true, true),
+        _ => (true, false),
+    };
+    out.extend_from_slice(&encode(dataset, explicit, be));
+    out
+}
+
+/// Pixel data element for 16-bit samples (OW).
+fn ow(words: Vec<u16>) -> El {
+    El(0x7FE0, 0x0010, "OW", V::Ow(words))
+}
+
+/// Image pixel module attributes.
+fn pixel_module(rows: u16, cols: u16, bits: u16, stored: u16, signed: bool) -> Vec<El> {
+    vec![
+        us(0x0028, 0x0002, 1),
+        s(0x0028, 0x0004, "CS", "MONOCHROME2"),
+        us(0x0028, 0x0010, rows),
+        us(0x0028, 0x0011, cols),
+        us(0x0028, 0x0100, bits),
+        us(0x0028, 0x0101, stored),
+        us(0x0028, 0x0102, stored - 1),
+        us(0x0028, 0x0103, signed as u16),
+    ]
+}
+
+const ROWS: usize = 3;
+const COLS: usize = 4;
+const NZ: usize = 3;
+const NT: usize = 4;
+
+/// The stored value of pixel (column c, row r) at physical slice p and time j.
+fn stored(c: usize, r: usize, p: usize, j: usize) -> u16 {
+    (1000 * j + 100 * p + 10 * r + c) as u16
+}
+
+fn slope(p: usize, j: usize) -> f64 {
+    0.5 + 0.25 * j as f64 + 0.125 * p as f64
+}
+
+fn intercept(p: usize, _j: usize) -> f64 {
+    -10.0 + p as f64
+}
+
+/// Seconds since midnight to a TM value `HHMMSS.FFFFFF`.
+fn tm(t: f64) -> String {
+    let h = (t / 3600.0).floor();
+    let m = ((t - 3600.0 * h) / 60.0).floor();
+    let sec = t - 3600.0 * h - 60.0 * m;
+    format!("{:02}{:02}{:09.6}", h as u32, m as u32, sec)
+}
+
+/// The data set of the single-frame file at physical slice p (x = 10 + 2.5 p mm, sagittal) and
+/// time j (AcquisitionTime 09:59:58 + 7.5 j + 0.5 p s).
+fn single_frame(p: usize, j: usize, series: &str) -> Vec<El> {
+    let mut ds = vec![
+        s(0x0008, 0x0016, "UI", MR_STORAGE),
+        s(0x0008, 0x0018, "UI", format!("1.2.3.9.{p}.{j}")),
+        s(0x0008, 0x0022, "DA", "20240131"),
+        s(
+            0x0008,
+            0x0032,
+            "TM",
+            tm(35998.0 + 7.5 * j as f64 + 0.5 * p as f64),
+        ),
+        s(0x0008, 0x0033, "TM", "120000"),
+        s(0x0008, 0x0060, "CS", "MR"),
+        s(0x0008, 0x103E, "LO", "dce"),
+        s(0x0018, 0x0080, "DS", "4.5"),
+        s(0x0018, 0x0081, "DS", "1.2"),
+        s(0x0018, 0x0087, "DS", "3"),
+        s(0x0018, 0x1314, "DS", "15"),
+        s(0x0020, 0x000E, "UI", series),
+        s(0x0020, 0x0011, "IS", "7"),
+        s(
+            0x0020,
+            0x0032,
+            "DS",
+            format!("{}\\-20\\30", 10.0 + 2.5 * p as f64),
+        ),
+        s(0x0020, 0x0037, "DS", "0\\1\\0\\0\\0\\-1"),
+        s(0x0020, 0x0100, "IS", format!("{}", j + 1)),
+        s(0x0028, 0x0030, "DS", "0.8\\0.6"),
+        s(0x0028, 0x1052, "DS", format!("{}", intercept(p, j))),
+        s(0x0028, 0x1053, "DS", format!("{}", slope(p, j))),
+    ];
+    ds.extend(pixel_module(ROWS as u16, COLS as u16, 16, 16, false));
+    let mut px = Vec::new();
+    for r in 0..ROWS {
+        for c in 0..COLS {
+            px.push(stored(c, r, p, j));
+        }
+    }
+    ds.push(ow(px));
+    ds
+}
+
+/// Writes the 3 x 4 series with file names in a shuffled order; returns the folder.
+fn write_series(test: &str, ts: &str) -> PathBuf {
+    let dir = tmp_dir(test);
+    for p in 0..NZ {
+        for j in 0..NT {
+            let name = format!("IM{:04}", ((p * NT + j) * 7) % (NZ * NT));
+            std::fs::write(
+                dir.join(name),
+                part10(ts, MR_STORAGE, &single_frame(p, j, "1.2.3.100")),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(dir.join("notes.txt"), "not DICOM").unwrap();
+    dir
+}
+
+/// Checks that an error message is one line, names the path and contains `parts`.
+fn assert_message(err: &DicomError, path: &Path, parts: &[&str]) {
+    let msg = err.to_string();
+    assert!(!msg.contains('\n'), "not one line: {msg}");
+    assert!(
+        msg.starts_with(&path.display().to_string()),
+        "does not name {}: {msg}",
+        path.display()
+    );
+    for p in parts {
+        assert!(msg.contains(p), "{msg:?} lacks {p:?}");
+    }
+}
+
+fn assert_affine(got: [[f64; 4]; 4], want: [[f64; 4]; 4]) {
+    for r in 0..4 {
+        for c in 0..4 {
+            assert!(
+                (got[r][c] - want[r][c]).abs() < 1e-9,
+                "affine {got:?} != {want:?}"
+            );
+        }
+    }
+}
+
+fn check_single_frame_series(ts: &str, test: &str) {
+    let dir = write_series(test, ts);
+    let ser = dicom::read_series(&dir).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, NZ, NT]);
+    // Slices sorted along the normal (-x): slice k is physical slice p = 2 - k.
+    for k in 0..NZ {
+        let p = NZ - 1 - k;
+        for j in 0..NT {
+            for r in 0..ROWS {
+                for c in 0..COLS {
+                    let want = stored(c, r, p, j) as f64 * slope(p, j) + intercept(p, j);
+                    assert_eq!(ser.data[[c, r, k, j]], want, "{ts} voxel ({c}, {r}, {k}, {j})");
+                }
+            }
+        }
+    }
+    assert!(ser.data.is_standard_layout());
+    assert_eq!(ser.time_source, TimeSource::Acquisition);
+    let want_t = [0.0, 7.5, 15.0, 22.5];
+    for (g, w) in ser.times_s.iter().zip(want_t) {
+        assert!((g - w).abs() < 1e-6, "{:?}", ser.times_s);
+    }
+    for k in 0..NZ {
+        for j in 0..NT {
+            let want = 7.5 * j as f64 + 0.5 * (NZ - 1 - k) as f64;
+            assert!(
+                (ser.slice_times_s[k][j] - want).abs() < 1e-6,
+                "{:?}",
+                ser.slice_times_s
+            );
+        }
+    }
+    // LPS: columns (0, 1, 0) * 0.6, (0, 0, -1) * 0.8, step (-2.5, 0, 0), origin (15, -20, 30).
+    assert_affine(
+        ser.affine,
+        [
+            [0.0, 0.0, 2.5, -15.0],
+            [-0.6, 0.0, 0.0, 20.0],
+            [0.0, -0.8, 0.0, 30.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ],
+    );
+    assert_affine(
+        ser.affine_lps(),
+        [
+            [0.0, 0.0, -2.5, 15.0],
+            [0.6, 0.0, 0.0, -20.0],
+            [0.0, -0.8, 0.0, 30.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ],
+    );
+    assert_eq!(ser.voxel_size_mm, [0.6, 0.8, 2.5]);
+    assert_eq!(ser.flip_angle_deg, Some(15.0));
+    assert_eq!(ser.repetition_time_s, Some(0.0045));
+    assert_eq!(ser.echo_time_s, Some(0.0012));
+    assert_eq!(ser.field_strength_t, Some(3.0));
+    assert_eq!(ser.series_uid, "1.2.3.100");
+    assert_eq!(ser.series_description, "dce");
+    assert_eq!(ser.series_number, Some(7));
+    assert_eq!(ser.files.len(), NZ * NT);
+    assert_eq!(ser.notes.len(), 1, "{:?}", ser.notes);
+    assert!(ser.notes[0].contains("notes.txt") && ser.notes[0].contains("not a DICOM"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn single_frame_series_explicit_little_endian() {
+    check_single_frame_series(EXPLICIT_LE, "ele");
+}
+
+#[test]
+fn single_frame_series_explicit_big_endian() {
+    check_single_frame_series(EXPLICIT_BE, "ebe");
+}
+
+#[test]
+fn single_frame_series_implicit_little_endian() {
+    check_single_frame_series(IMPLICIT_LE, "ile");
+}
+
+#[test]
+fn time_falls_back_to_temporal_position_when_acquisition_times_repeat() {
+    let dir = tmp_dir("tpos");
+    for p in 0..2 {
+        for j in 0..3 {
+            let mut ds = single_frame(p, j, "1.2.3.100");
+            ds.retain(|e| (e.0, e.1) != (0x0008, 0x0032));
+            ds.push(s(0x0008, 0x0032, "TM", "101010")); // the same for all
+            ds.push(s(0x0020, 0x0110, "DS", "2500")); // TemporalResolution, ms
+            std::fs::write(dir.join(format!("f{p}{j}")), part10(EXPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+        }
+    }
+    let ser = dicom::read_series(&dir).unwrap();
+    assert_eq!(
+        ser.time_source,
+        TimeSource::TemporalPosition {
+            resolution_s: Some(2.5)
+        }
+    );
+    assert_eq!(ser.times_s, vec![0.0, 2.5, 5.0]);
+    assert_eq!(
+        ser.data[[1, 2, 0, 2]],
+        stored(1, 2, 1, 2) as f64 * slope(1, 2) + intercept(1, 2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// One single-frame image, 1 x 1 slice x time, with the given pixel module and pixel element.
+fn one_image(dir: &Path, name: &str, ts: &str, pixels: Vec<El>, pixel: El) -> PathBuf {
+    let mut ds = single_frame(0, 0, "1.2.3.200");
+    ds.retain(|e| e.0 != 0x0028 || [0x0030, 0x1052, 0x1053].contains(&e.1));
+    ds.retain(|e| e.0 != 0x7FE0);
+    ds.extend(pixels);
+    ds.push(pixel);
+    let path = dir.join(name);
+    std::fs::write(&path, part10(ts, MR_STORAGE, &ds)).unwrap();
+    path
+}
+
+#[test]
+fn sample_formats_in_both_byte_orders() {
+    let dir = tmp_dir("formats");
+    let (slope0, inter0) = (slope(0, 0), intercept(0, 0));
+    for ts in [EXPLICIT_LE, EXPLICIT_BE, IMPLICIT_LE] {
+        let be = ts == EXPLICIT_BE;
+        // 8-bit unsigned, OB (an odd count of 3 samples, padded).
+        let p = one_image(
+            &dir,
+            "u8",
+            ts,
+            pixel_module(1, 3, 8, 8, false),
+            El(0x7FE0, 0x0010, "OB", V::Ob(vec![0, 7, 255])),
+        );
+        let ser = dicom::read_series(&p).unwrap();
+        let got: Vec<f64> = ser.data.iter().copied().collect();
+        assert_eq!(got, [0.0, 7.0, 255.0].map(|v| v * slope0 + inter0), "{ts}");
+
+        // 12 bits stored in 16, signed: sign extension of bit 11; the high nibble is ignored.
+        let words = vec![0x0FFF, 0x0800, 0x07FF, 0xF001];
+        let p = one_image(&dir, "s12", ts, pixel_module(2, 2, 16, 12, true), ow(words));
+        let ser = dicom::read_series(&p).unwrap();
+        assert_eq!(ser.data.shape(), &[2, 2, 1, 1]);
+        // data[[x, y]]: x = column, y = row.
+        let got = [
+            ser.data[[0, 0, 0, 0]],
+            ser.data[[1, 0, 0, 0]],
+            ser.data[[0, 1, 0, 0]],
+            ser.data[[1, 1, 0, 0]],
+        ];
+        assert_eq!(
+            got,
+            [-1.0, -2048.0, 2047.0, 1.0].map(|v| v * slope0 + inter0),
+            "{ts}"
+        );
+
+        // 32-bit signed, as OW words in the file's byte order.
+        let vals: [i32; 2] = [-100_000, 70_000];
+        let mut bytes = Vec::new();
+        for v in vals {
+            bytes.extend_from_slice(&if be { v.to_be_bytes() } else { v.to_le_bytes() });
+        }
+        let words: Vec<u16> = bytes
+            .chunks(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        let p = one_image(&dir, "s32", ts, pixel_module(1, 2, 32, 32, true), ow(words));
+        let ser = dicom::read_series(&p).unwrap();
+        let got: Vec<f64> = ser.data.iter().copied().collect();
+        assert_eq!(got, vals.map(|v| v as f64 * slope0 + inter0), "{ts}");
+        assert_eq!(ser.time_source, TimeSource::Single);
+        assert_eq!(ser.times_s, vec![0.0]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An enhanced MR file: 2 axial slices (z = -5, -2 mm) x 3 times, frames stored in a shuffled
+/// order, per-frame position, time, temporal index and rescale.
+/// With `temporal_index`, the frames carry TemporalPositionIndex (UL) instead of
+/// FrameAcquisitionDateTime.
+fn enhanced(ts: &str, temporal_index: bool) -> Vec<u8> {
+    let order = [(1, 2), (0, 0), (1, 0), (0, 2), (1, 1), (0, 1)]; // (slice, time) per frame
+    let mut per_frame = Vec::new();
+    let mut px = Vec::new();
+    for &(p, j) in &order {
+        let content = if temporal_index {
+            let v = j as u32 + 1;
+            let b = if ts == EXPLICIT_BE {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            El(0x0020, 0x9128, "UL", V::Ob(b.to_vec()))
+        } else {
+            let t = tm(43200.0 + 4.0 * j as f64 + 0.25 * p as f64);
+            s(0x0018, 0x9074, "DT", format!("20240131{t}"))
+        };
+        per_frame.push(vec![
+            sq(0x0020, 0x9111, vec![vec![content]]),
+            sq(
+                0x0020,
+                0x9113,
+                vec![vec![s(
+                    0x0020,
+                    0x0032,
+                    "DS",
+                    format!("-100\\-90\\{}", -5.0 + 3.0 * p as f64),
+                )]],
+            ),
+            sq(
+                0x0028,
+                0x9145,
+                vec![vec![
+                    s(0x0028, 0x1052, "DS", format!("{}", intercept(p, j))),
+                    s(0x0028, 0x1053, "DS", format!("{}", slope(p, j))),
+                    s(0x0028, 0x1054, "LO", "US"),
+                ]],
+            ),
+        ]);
+        for r in 0..ROWS {
+            for c in 0..COLS {
+                px.push(stored(c, r, p, j));
+            }
+        }
+    }
+    let shared = vec![
+        sq(
+            0x0018,
+            0x9112,
+            vec![vec![
+                s(0x0018, 0x0080, "DS", "3.2"),
+                s(0x0018, 0x1314, "DS", "12"),
+            ]],
+        ),
+        sq(
+            0x0018,
+            0x9114,
+            vec![vec![El(
+                0x0018,
+                0x9082,
+                "FD",
+                V::Ob(1.5f64.to_le_bytes().to_vec()),
+            )]],
+        ),
+        sq(
+            0x0020,
+            0x9116,
+            vec![vec![s(0x0020, 0x0037, "DS", "1\\0\\0\\0\\1\\0")]],
+        ),
+        sq(
+            0x0028,
+            0x9110,
+            vec![vec![
+                s(0x0028, 0x0030, "DS", "1.5\\1.25"),
+                s(0x0018, 0x0050, "DS", "3"),
+            ]],
+        ),
+    ];
+    let mut ds = vec![
+        s(0x0008, 0x0016, "UI", ENHANCED_MR_STORAGE),
+        s(0x0008, 0x0018, "UI", "1.2.3.300.1"),
+        s(0x0008, 0x0060, "CS", "MR"),
+        s(0x0018, 0x0087, "DS", "1.5"),
+        s(0x0020, 0x000E, "UI", "1.2.3.300"),
+        s(0x0028, 0x0008, "IS", "6"),
+        sq(0x5200, 0x9229, vec![shared]),
+        sq(0x5200, 0x9230, per_frame),
+    ];
+    // FD EffectiveEchoTime: in big endian the bytes must be big endian too.
+    if ts == EXPLICIT_BE {
+        if let El(_, _, _, V::Sq(items)) = &mut ds[6] {
+            if let El(_, _, _, V::Sq(echo)) = &mut items[0][1] {
+                echo[0][0] = El(0x0018, 0x9082, "FD", V::Ob(1.5f64.to_be_bytes().to_vec()));
+            }
+        }
+    }
+    ds.extend(pixel_module(ROWS as u16, COLS as u16, 16, 16, false));
+    ds.push(ow(px));
+    part10(ts, ENHANCED_MR_STORAGE, &ds)
+}
+
+#[test]
+fn enhanced_multi_frame_file() {
+    let dir = tmp_dir("enhanced");
+    for ts in [EXPLICIT_LE, EXPLICIT_BE, IMPLICIT_LE] {
+        let path = dir.join("enhanced.dcm");
+        std::fs::write(&path, enhanced(ts, false)).unwrap();
+        let ser = dicom::read_series(&dir).unwrap();
+        assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, 3], "{ts}");
+        for p in 0..2 {
+            for j in 0..3 {
+                for r in 0..ROWS {
+                    for c in 0..COLS {
+                        let want = stored(c, r, p, j) as f64 * slope(p, j) + intercept(p, j);
+                        assert_eq!(ser.data[[c, r, p, j]], want, "{ts} ({c}, {r}, {p}, {j})");
+                    }
+                }
+            }
+        }
+        assert_eq!(ser.time_source, TimeSource::Acquisition);
+        for (g, w) in ser.times_s.iter().zip([0.0, 4.0, 8.0]) {
+            assert!((g - w).abs() < 1e-6, "{ts} {:?}", ser.times_s);
+        }
+        assert!((ser.slice_times_s[1][2] - 8.25).abs() < 1e-6);
+        // LPS: (1.25, 0, 0), (0, 1.5, 0), (0, 0, 3), origin (-100, -90, -5); RAS negates x, y.
+        assert_affine(
+            ser.affine,
+            [
+                [-1.25, 0.0, 0.0, 100.0],
+                [0.0, -1.5, 0.0, 90.0],
+                [0.0, 0.0, 3.0, -5.0],
+                [0.0, 0.0, 0.0, 1.0],
+            ],
+        );
+        assert_eq!(ser.flip_angle_deg, Some(12.0));
+        assert_eq!(ser.repetition_time_s, Some(0.0032));
+        assert_eq!(ser.echo_time_s, Some(0.0015));
+        assert_eq!(ser.field_strength_t, Some(1.5));
+        assert!(ser.notes.is_empty(), "{:?}", ser.notes);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn legacy_multi_frame_file_is_a_time_series() {
+    let dir = tmp_dir("legacy");
+    let mut ds = single_frame(0, 0, "1.2.3.400");
+    ds.retain(|e| e.0 != 0x7FE0);
+    ds.push(s(0x0028, 0x0008, "IS", "3"));
+    ds.push(s(0x0018, 0x1063, "DS", "2000"));
+    ds.push(ow((0..3 * ROWS * COLS).map(|v| v as u16).collect()));
+    std::fs::write(dir.join("cine"), part10(EXPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+    let ser = dicom::read_series(&dir).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 1, 3]);
+    assert_eq!(ser.time_source, TimeSource::FrameTime);
+    assert_eq!(ser.times_s, vec![0.0, 2.0, 4.0]);
+    let want = (2 * ROWS * COLS + COLS + 3) as f64 * slope(0, 0) + intercept(0, 0);
+    assert_eq!(ser.data[[3, 1, 0, 2]], want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_missing_folder() {
+    let parent = tmp_dir("missing");
+    let dir = parent.join("nothing-here");
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert!(matches!(err, DicomError::Missing { .. }), "{err}");
+    assert_message(&err, &dir, &["not found", "expected a folder of DICOM files"]);
+    std::fs::remove_dir_all(&parent).unwrap();
+}
+
+#[test]
+fn error_no_dicom_files() {
+    let dir = tmp_dir("empty");
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(&err, &dir, &["no DICOM images", "found 0 files"]);
+    std::fs::write(dir.join("a.txt"), "hello").unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DicomError::NoDicom {
+                files: 1,
+                dicom: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_truncated_file() {
+    let dir = tmp_dir("truncated");
+    let bytes = part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 0, "1.2.3.100"));
+    let path = dir.join("cut.dcm");
+    std::fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert!(matches!(err, DicomError::Unreadable { .. }), "{err}");
+    assert_message(
+        &err,
+        &path,
+        &["unreadable DICOM", "expected a complete DICOM Part 10 file"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_missing_tag() {
+    let dir = tmp_dir("missingtag");
+    let mut ds = single_frame(0, 0, "1.2.3.100");
+    ds.retain(|e| (e.0, e.1) != (0x0020, 0x0032));
+    let path = dir.join("nopos.dcm");
+    std::fs::write(&path, part10(IMPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &["missing attribute ImagePositionPatient (0020,0032)", "expected"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_mixed_series_and_picking_one() {
+    let dir = tmp_dir("mixed");
+    for j in 0..2 {
+        std::fs::write(
+            dir.join(format!("a{j}")),
+            part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, j, "1.2.3.1")),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.join("b0"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 0, "1.2.3.2")),
+    )
+    .unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &dir,
+        &[
+            "more than one series",
+            "1.2.3.1 (#7 \"dce\", 2 files)",
+            "1.2.3.2 (#7 \"dce\", 1 file)",
+        ],
+    );
+
+    let pick = ReadOptions {
+        series_uid: Some("1.2.3.1".into()),
+    };
+    let ser = dicom::read_series_with(&dir, &pick).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 1, 2]);
+    assert_eq!(ser.times_s, vec![0.0, 7.5]);
+    assert!(
+        ser.notes.iter().any(|n| n.contains("1 other series ignored")),
+        "{:?}",
+        ser.notes
+    );
+
+    let none = ReadOptions {
+        series_uid: Some("9.9".into()),
+    };
+    let err = dicom::read_series_with(&dir, &none).unwrap_err();
+    assert_message(&err, &dir, &["series 9.9 not found", "1.2.3.2"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_unsupported_transfer_syntax() {
+    let dir = tmp_dir("jpeg");
+    let path = dir.join("jpeg.dcm");
+    std::fs::write(
+        &path,
+        part10(JPEG_BASELINE, MR_STORAGE, &single_frame(0, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &[
+            "unsupported transfer syntax 1.2.840.10008.1.2.4.50 (JPEG Baseline",
+            "expected",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_inconsistent_shapes() {
+    let dir = tmp_dir("shapes");
+    std::fs::write(
+        dir.join("a"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    let mut ds = single_frame(1, 0, "1.2.3.100");
+    ds.retain(|e| (e.0, e.1) != (0x0028, 0x0011) && e.0 != 0x7FE0);
+    ds.push(us(0x0028, 0x0011, 2));
+    ds.push(ow(vec![0; 2 * ROWS]));
+    let path = dir.join("b");
+    std::fs::write(&path, part10(EXPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &["inconsistent image size", "expected 3 x 4", "found 3 x 2"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_frames_that_cannot_be_arranged() {
+    let dir = tmp_dir("layout");
+    // Two files at the same slice and with the same times: no key orders them.
+    for name in ["a", "b"] {
+        let mut ds = single_frame(0, 0, "1.2.3.100");
+        ds.retain(|e| (e.0, e.1) != (0x0020, 0x0100));
+        std::fs::write(dir.join(name), part10(EXPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+    }
+    let err = dicom::read_series(&dir).unwrap_err();
+    let pair = format!("e.g. {} and {}", dir.join("a").display(), dir.join("b").display());
+    assert_message(
+        &err,
+        &dir,
+        &["cannot arrange frames", "distinct AcquisitionTime", &pair],
+    );
+    // A slice with fewer frames than the others.
+    std::fs::write(
+        dir.join("a"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 1, "1.2.3.100")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(1, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(&err, &dir, &["the same number of frames at every slice position"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_truncated_pixel_data() {
+    let dir = tmp_dir("shortpixels");
+    let mut ds = single_frame(0, 0, "1.2.3.100");
+    ds.retain(|e| e.0 != 0x7FE0);
+    ds.push(ow(vec![1; 5]));
+    let path = dir.join("short.dcm");
+    std::fs::write(&path, part10(EXPLICIT_BE, MR_STORAGE, &ds)).unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &["truncated Pixel Data", "expected at least 24 bytes, found 10"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn dicom_files_without_pixel_data_are_skipped_with_a_note() {
+    let dir = tmp_dir("nopixels");
+    std::fs::write(
+        dir.join("img"),
+        part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    let sr = "1.2.840.10008.5.1.4.1.1.88.11";
+    let report = vec![s(0x0008, 0x0016, "UI", sr), s(0x0020, 0x000E, "UI", "1.2.3.555")];
+    std::fs::write(dir.join("sr"), part10(EXPLICIT_LE, sr, &report)).unwrap();
+    let ser = dicom::read_series(&dir).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 1, 1]);
+    assert_eq!(ser.notes.len(), 1);
+    assert!(
+        ser.notes[0].contains("sr: skipped: DICOM without Pixel Data"),
+        "{:?}",
+        ser.notes
+    );
+
+    std::fs::remove_file(dir.join("img")).unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(&err, &dir, &["no DICOM images", "found 1 files, 1 of them DICOM"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn enhanced_multi_frame_file_ordered_by_temporal_position_index() {
+    let dir = tmp_dir("enhanced-tpi");
+    for ts in [EXPLICIT_LE, EXPLICIT_BE, IMPLICIT_LE] {
+        std::fs::write(dir.join("enhanced.dcm"), enhanced(ts, true)).unwrap();
+        let ser = dicom::read_series(&dir).unwrap();
+        assert_eq!(
+            ser.time_source,
+            TimeSource::TemporalPosition { resolution_s: None }
+        );
+        // Without TemporalResolution the times count frames.
+        assert_eq!(ser.times_s, vec![0.0, 1.0, 2.0], "{ts}");
+        for p in 0..2 {
+            for j in 0..3 {
+                let want = stored(3, 2, p, j) as f64 * slope(p, j) + intercept(p, j);
+                assert_eq!(ser.data[[3, 2, p, j]], want, "{ts} ({p}, {j})");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
