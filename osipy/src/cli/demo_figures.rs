@@ -81,7 +81,7 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
     figure::plot(
         &mut cv,
         (0, 0, 640, 400),
-        "PARKER AIF (MM)",
+        "PARKER AIF (MMOL/L)",
         "TIME (S)",
         &[
             Series {
@@ -118,7 +118,7 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
         }
         let fitted = curve.row(0).to_vec();
         let title = format!(
-            "{} ({},{},{}) MM",
+            "{}, VOXEL ({},{},{}), MMOL/L",
             REGIONS[*r as usize].to_uppercase(),
             v[0],
             v[1],
