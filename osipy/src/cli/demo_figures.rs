@@ -118,7 +118,7 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
         }
         let fitted = curve.row(0).to_vec();
         let title = format!(
-            "{}, VOXEL ({},{},{}), MMOL/L",
+            "{} ({},{},{}) MMOL/L",
             REGIONS[*r as usize].to_uppercase(),
             v[0],
             v[1],
