@@ -9,6 +9,9 @@
 //! | 2 | usage error: unknown command or argument, bad value |
 //! | 3 | the output folder exists and is not empty (pass `--force`) |
 
+mod dce_args;
+pub mod dce_cmd;
+mod dce_out;
 pub mod demo;
 mod demo_args;
 mod demo_figures;
@@ -36,6 +39,7 @@ osipy: MRI perfusion analysis
 Usage: osipy <command> [options]
 
 Commands:
+  dce         fit a pharmacokinetic model to a 4-D DCE series (osipy dce --help)
   demo        fit a synthetic 4-D DCE phantom and write maps, figures and a report
               (osipy demo --help for its options)
 
@@ -97,7 +101,9 @@ pub fn main(args: &[String]) -> i32 {
         .chain(args.iter().cloned())
         .collect();
     let result = match args.first().map(String::as_str) {
-        None => Err(CliError::Usage("expected a command (demo), found none".into())),
+        None => Err(CliError::Usage(
+            "expected a command (dce, demo), found none".into(),
+        )),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -106,6 +112,14 @@ pub fn main(args: &[String]) -> i32 {
             println!("osipy {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Some("dce") => match dce_cmd::parse(&args[1..]) {
+            Ok(None) => {
+                print!("{}", dce_cmd::HELP);
+                Ok(())
+            }
+            Ok(Some(o)) => dce_cmd::run(&o, &command_line),
+            Err(e) => Err(e),
+        },
         Some("demo") => match demo::parse(&args[1..]) {
             Ok(None) => {
                 print!("{}", demo::HELP);
@@ -119,7 +133,7 @@ pub fn main(args: &[String]) -> i32 {
             Err(e) => Err(e),
         },
         Some(other) => Err(CliError::Usage(format!(
-            "unknown command `{other}`; expected demo"
+            "unknown command `{other}`; expected dce or demo"
         ))),
     };
     match result {
@@ -127,7 +141,7 @@ pub fn main(args: &[String]) -> i32 {
         Err(e) => {
             eprintln!("osipy: {e}");
             if let CliError::Usage(_) = e {
-                eprintln!("Try `osipy --help` or `osipy demo --help`.");
+                eprintln!("Try `osipy --help`, `osipy dce --help` or `osipy demo --help`.");
             }
             e.code()
         }

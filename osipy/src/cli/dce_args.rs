@@ -1,0 +1,307 @@
+//! The command line of `osipy dce`: its help text, options and their parser.
+
+use std::path::PathBuf;
+
+use osipy_kernels::Device;
+
+use super::demo_args::parse_device;
+use super::CliError;
+
+/// Help text of `osipy dce`.
+pub const HELP: &str = "\
+osipy dce: fit a pharmacokinetic model to a 4-D DCE-MRI series
+
+Usage: osipy dce --input PATH --out DIR [options]
+
+Reads a 4-D series (NIfTI .nii/.nii.gz, a DICOM folder, or a .npy array [x, y, z, t]),
+converts signal to concentration when asked, builds the arterial input, fits the model to
+every voxel of the mask with data-driven starts, and writes one NIfTI map per parameter,
+quality maps (r2, chi2, iterations, status, at_bound), the mask, the AIF (aif.csv), PNG
+figures, provenance.json and report.md into DIR (built in a hidden sibling folder and renamed
+into place when everything is written: a failed run leaves no output).
+
+Input:
+  --input PATH       4-D .nii/.nii.gz, DICOM folder (or file) or .npy (float64, C order)
+  --kind KIND        concentration (mM; default) or signal (SPGR; needs T1, flip angle, TR,
+                     relaxivity)
+  --sidecar JSON     BIDS sidecar (default: the input's name with .json, when it exists)
+  --mask MASK        3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted
+                     (default: voxels whose curve is finite and not all zero)
+Time axis (first found wins):
+  --times T0,T1,..   frame start times in seconds
+  --dt S             frame spacing in seconds (frames at 0, S, 2S, ..)
+  sidecar            FrameTimesStart, else VolumeTiming (s)
+  DICOM              the series' frame times
+  NIfTI              pixdim[4] with the header's time unit
+  The axis is shifted to start at 0 s; it must be strictly increasing with one time per frame.
+Arterial input (plasma mM on the time axis):
+  --aif AIF          parker (default), georgiou, mcgrath, weinmann, fritz-hansen (population
+                     curves; blood curves become plasma with --hct); FILE.npy (1-D) or
+                     FILE.csv (one column, optional header), a blood curve (mM), one value
+                     per frame; a CSV whose header names a plasma_mM (or blood_mM) column
+                     gives that column as plasma (blood), e.g. aif.csv of a run; mask:MASK (the mean curve of the arterial voxels of a
+                     3-D mask, blood); auto (osipy::aif::detect_aif over the fit mask, blood)
+  --aif-delay S      bolus arrival time of a population AIF (s; default 0)
+  --hct H            haematocrit for blood -> plasma (default 0.42)
+Model:
+  --model MODEL      tofts, extended_tofts (default), patlak, 2cxm, 2cum
+  --delay            also fit an arterial delay (s, bounds [-10, 10]; starts from a 1-s grid)
+Signal to concentration (--kind signal; flags override the sidecar and DICOM tags):
+  --t1 T1            pre-contrast T1: seconds, or a 3-D NIfTI/.npy map (s)
+  --flip-angle DEG   flip angle (sidecar FlipAngle; DICOM FlipAngle)
+  --tr S             repetition time (sidecar RepetitionTimeExcitation, else RepetitionTime;
+                     DICOM RepetitionTime)
+  --relaxivity R1    longitudinal relaxivity (/s/mM; sidecar ContrastAgentRelaxivity)
+  --baseline N       number of pre-contrast frames (default 5)
+Run:
+  --out DIR          output folder (required)
+  --force            replace DIR if it exists and is not empty
+  --device DEV       cpu (default), emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
+  --quiet            no progress on stderr and no summary on stdout
+  -h, --help         this text
+
+Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
+empty (use --force).
+";
+
+/// What the input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Concentration (mM).
+    Concentration,
+    /// SPGR signal (arbitrary units).
+    Signal,
+}
+
+/// The pharmacokinetic model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// Standard Tofts (ktrans /min, ve).
+    Tofts,
+    /// Extended Tofts (ktrans /min, ve, vp).
+    ExtendedTofts,
+    /// Patlak (ps /min, vp).
+    Patlak,
+    /// Two-compartment exchange (fp ml/100ml/min, ps /min, ve, vp).
+    TwoCxm,
+    /// Two-compartment uptake (fp ml/100ml/min, ps /min, vp).
+    TwoCum,
+}
+
+impl Model {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Tofts => "tofts",
+            Model::ExtendedTofts => "extended_tofts",
+            Model::Patlak => "patlak",
+            Model::TwoCxm => "2cxm",
+            Model::TwoCum => "2cum",
+        }
+    }
+}
+
+/// A time axis given on the command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimesArg {
+    /// Explicit times (s).
+    List(Vec<f64>),
+    /// Uniform spacing (s).
+    Dt(f64),
+}
+
+/// Options of `osipy dce`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DceOptions {
+    /// The 4-D input.
+    pub input: PathBuf,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Replace an existing non-empty output folder.
+    pub force: bool,
+    /// No progress and no summary.
+    pub quiet: bool,
+    /// What the input holds.
+    pub kind: Kind,
+    /// Time axis from the command line.
+    pub times: Option<TimesArg>,
+    /// BIDS sidecar.
+    pub sidecar: Option<PathBuf>,
+    /// AIF specification (see [`HELP`]).
+    pub aif: String,
+    /// Population AIF bolus arrival (s).
+    pub aif_delay_s: f64,
+    /// Haematocrit.
+    pub hct: f64,
+    /// Fit mask file.
+    pub mask: Option<PathBuf>,
+    /// Model.
+    pub model: Model,
+    /// Fit an arterial delay.
+    pub fit_delay: bool,
+    /// Pre-contrast T1: seconds or a map file.
+    pub t1: Option<String>,
+    /// Flip angle (degrees).
+    pub flip_angle_deg: Option<f64>,
+    /// Repetition time (s).
+    pub tr_s: Option<f64>,
+    /// Relaxivity (/s/mM).
+    pub relaxivity: Option<f64>,
+    /// Pre-contrast frames.
+    pub baseline: usize,
+    /// Device, `None` for auto.
+    pub device: Option<Device>,
+}
+
+fn number(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, CliError> {
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && ok(x) => Ok(x),
+        _ => Err(CliError::Usage(format!("{flag}: expected {what}, found `{v}`"))),
+    }
+}
+
+/// Parses the arguments after `dce`; `Ok(None)` when help was asked for.
+pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
+    let mut input = None;
+    let mut out = None;
+    let mut o = DceOptions {
+        input: PathBuf::new(),
+        out: PathBuf::new(),
+        force: false,
+        quiet: false,
+        kind: Kind::Concentration,
+        times: None,
+        sidecar: None,
+        aif: "parker".into(),
+        aif_delay_s: 0.0,
+        hct: 0.42,
+        mask: None,
+        model: Model::ExtendedTofts,
+        fit_delay: false,
+        t1: None,
+        flip_angle_deg: None,
+        tr_s: None,
+        relaxivity: None,
+        baseline: 5,
+        device: Some(Device::Cpu),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, CliError> {
+            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{name}: expected a value, found the end of the arguments"
+                ))
+            })
+        };
+        match flag {
+            "-h" | "--help" => return Ok(None),
+            "--force" => o.force = true,
+            "--quiet" | "-q" => o.quiet = true,
+            "--delay" => o.fit_delay = true,
+            "--input" => input = Some(PathBuf::from(value("--input")?)),
+            "--out" => {
+                let v = value("--out")?;
+                let p = PathBuf::from(&v);
+                if v.is_empty() || p.file_name().is_none() {
+                    return Err(CliError::Usage(format!(
+                        "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
+                    )));
+                }
+                out = Some(p);
+            }
+            "--kind" => {
+                o.kind = match value("--kind")?.as_str() {
+                    "concentration" => Kind::Concentration,
+                    "signal" => Kind::Signal,
+                    v => {
+                        return Err(CliError::Usage(format!(
+                            "--kind: expected concentration or signal, found `{v}`"
+                        )))
+                    }
+                }
+            }
+            "--times" => {
+                let v = value("--times")?;
+                let t = v
+                    .split(',')
+                    .map(|x| number("--times", x, "comma-separated times in seconds", |_| true))
+                    .collect::<Result<Vec<_>, _>>()?;
+                o.times = Some(TimesArg::List(t));
+            }
+            "--dt" => {
+                let v = value("--dt")?;
+                o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
+            }
+            "--sidecar" => o.sidecar = Some(PathBuf::from(value("--sidecar")?)),
+            "--aif" => o.aif = value("--aif")?,
+            "--aif-delay" => {
+                let v = value("--aif-delay")?;
+                o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
+            }
+            "--hct" => {
+                let v = value("--hct")?;
+                o.hct = number("--hct", &v, "a haematocrit in [0, 1)", |x| {
+                    (0.0..1.0).contains(&x)
+                })?;
+            }
+            "--mask" => o.mask = Some(PathBuf::from(value("--mask")?)),
+            "--model" => {
+                o.model = match value("--model")?.as_str() {
+                    "tofts" => Model::Tofts,
+                    "extended_tofts" | "extended-tofts" | "etofts" => Model::ExtendedTofts,
+                    "patlak" => Model::Patlak,
+                    "2cxm" => Model::TwoCxm,
+                    "2cum" => Model::TwoCum,
+                    v => {
+                        return Err(CliError::Usage(format!(
+                            "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
+                        )))
+                    }
+                }
+            }
+            "--t1" => o.t1 = Some(value("--t1")?),
+            "--flip-angle" => {
+                let v = value("--flip-angle")?;
+                o.flip_angle_deg = Some(number("--flip-angle", &v, "degrees in (0, 180)", |x| {
+                    x > 0.0 && x < 180.0
+                })?);
+            }
+            "--tr" => {
+                let v = value("--tr")?;
+                o.tr_s = Some(number("--tr", &v, "a repetition time > 0 s", |x| x > 0.0)?);
+            }
+            "--relaxivity" => {
+                let v = value("--relaxivity")?;
+                o.relaxivity = Some(number("--relaxivity", &v, "a relaxivity > 0 /s/mM", |x| x > 0.0)?);
+            }
+            "--baseline" => {
+                let v = value("--baseline")?;
+                o.baseline = match v.parse::<usize>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => {
+                        return Err(CliError::Usage(format!(
+                            "--baseline: expected a number of frames >= 1, found `{v}`"
+                        )))
+                    }
+                };
+            }
+            "--device" => {
+                let v = value("--device")?;
+                o.device = if v == "auto" {
+                    None
+                } else {
+                    Some(parse_device(&v)?)
+                };
+            }
+            _ => return Err(CliError::Usage(format!("dce: unknown argument `{a}`"))),
+        }
+    }
+    o.input = input.ok_or_else(|| CliError::Usage("dce: --input is required".into()))?;
+    o.out = out.ok_or_else(|| CliError::Usage("dce: --out is required".into()))?;
+    Ok(Some(o))
+}

@@ -1,0 +1,924 @@
+//! `osipy dce`: fits a pharmacokinetic model to a 4-D DCE-MRI series read from NIfTI, DICOM
+//! or `.npy`, and writes the parameter maps, quality maps, figures, a provenance record and a
+//! report (see [`HELP`]).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::{Array1, Array3, Array4, ArrayD, Axis, Ix3, Ix4};
+use osipy_kernels::fit::{FitResult, LevenbergMarquardt};
+use osipy_kernels::{Device, XpArray};
+use serde_json::{json, Value};
+
+pub use super::dce_args::{parse, DceOptions, Kind, Model, TimesArg, HELP};
+use super::dce_out::{figures, write_provenance, write_report, Curves};
+use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::phantom::geometry;
+use super::sha256::sha256_hex;
+use super::CliError;
+use crate::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
+use crate::conc::{Baseline, SignalToConc, Spgr};
+use crate::dce;
+use crate::io::dicom;
+use crate::io::nifti::{self, Nifti, OutputType};
+
+fn rt(m: String) -> CliError {
+    CliError::Runtime(m)
+}
+
+/// The series as read, with where its geometry, times and settings came from.
+pub(crate) struct Input {
+    pub(crate) data: Array4<f64>,
+    /// Header-bearing image giving the outputs their geometry.
+    pub(crate) like: Nifti,
+    pub(crate) format: &'static str,
+    pub(crate) file_times: Option<(Vec<f64>, &'static str)>,
+    pub(crate) flip_angle_deg: Option<f64>,
+    pub(crate) tr_s: Option<f64>,
+    pub(crate) hashes: serde_json::Map<String, Value>,
+}
+
+fn hash_file(path: &Path, hashes: &mut serde_json::Map<String, Value>) -> Result<(), CliError> {
+    let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
+    hashes.insert(path.display().to_string(), json!(sha256_hex(&bytes)));
+    Ok(())
+}
+
+fn is_npy(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+fn is_nifti(p: &Path) -> bool {
+    let n = p.to_string_lossy().to_ascii_lowercase();
+    n.ends_with(".nii") || n.ends_with(".nii.gz")
+}
+
+fn to4(flag: &str, path: &Path, a: ArrayD<f64>) -> Result<Array4<f64>, CliError> {
+    let shape = a.shape().to_vec();
+    a.into_dimensionality::<Ix4>().map_err(|_| {
+        rt(format!(
+            "{flag} {}: expected a 4-D series [x, y, z, t], found shape {shape:?}",
+            path.display()
+        ))
+    })
+}
+
+fn read_input(path: &Path) -> Result<Input, CliError> {
+    if !path.exists() {
+        return Err(rt(format!("--input {}: no such file or folder", path.display())));
+    }
+    let mut hashes = serde_json::Map::new();
+    if path.is_dir() || !(is_npy(path) || is_nifti(path)) {
+        let s = dicom::read_series(path).map_err(|e| {
+            let what = if path.is_dir() {
+                ""
+            } else {
+                "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
+            };
+            rt(format!(
+                "--input {}: {what}{}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            ))
+        })?;
+        for f in &s.files {
+            hash_file(f, &mut hashes)?;
+        }
+        let (nx, ny, nz, nt) = s.data.dim();
+        let dt = if s.times_s.len() > 1 {
+            s.times_s[1] - s.times_s[0]
+        } else {
+            1.0
+        };
+        let mut like = geometry([nx, ny, nz], nt, s.voxel_size_mm, dt);
+        like.header.srow = [s.affine[0], s.affine[1], s.affine[2]];
+        like.header.qform_code = 0;
+        like.header.sform_code = 1;
+        like.affine = s.affine;
+        if nt < 2 {
+            return Err(rt(format!(
+                "--input {}: expected a 4-D series with more than one time point, found one",
+                path.display()
+            )));
+        }
+        let times = match s.time_source {
+            dicom::TimeSource::TemporalPosition { resolution_s: None } | dicom::TimeSource::Single => None,
+            _ => Some((s.times_s.clone(), "DICOM frame times")),
+        };
+        return Ok(Input {
+            data: s.data,
+            like,
+            format: "DICOM",
+            file_times: times,
+            flip_angle_deg: s.flip_angle_deg,
+            tr_s: s.repetition_time_s,
+            hashes,
+        });
+    }
+    hash_file(path, &mut hashes)?;
+    if is_npy(path) {
+        let (shape, v) =
+            crate::npy::read_f64(path).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
+        let a =
+            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
+        let data = to4("--input", path, a)?;
+        let (nx, ny, nz, nt) = data.dim();
+        return Ok(Input {
+            data,
+            like: geometry([nx, ny, nz], nt, [1.0, 1.0, 1.0], 1.0),
+            format: ".npy (no geometry: 1-mm voxels centred on the origin)",
+            file_times: None,
+            flip_angle_deg: None,
+            tr_s: None,
+            hashes,
+        });
+    }
+    let img = nifti::read(path).map_err(|e| {
+        rt(format!(
+            "--input {}: {}",
+            path.display(),
+            e.to_string().replace('\n', " ")
+        ))
+    })?;
+    let data = to4("--input", path, img.data.clone())?;
+    let times = img.time_step_s().filter(|d| d.is_finite() && *d > 0.0).map(|d| {
+        (
+            (0..data.dim().3).map(|i| i as f64 * d).collect(),
+            "NIfTI pixdim[4]",
+        )
+    });
+    Ok(Input {
+        data,
+        like: img,
+        format: "NIfTI",
+        file_times: times,
+        flip_angle_deg: None,
+        tr_s: None,
+        hashes,
+    })
+}
+
+fn default_sidecar(input: &Path) -> Option<PathBuf> {
+    let name = input.file_name()?.to_string_lossy().into_owned();
+    let stem = name
+        .strip_suffix(".nii.gz")
+        .or_else(|| name.strip_suffix(".nii"))
+        .or_else(|| name.strip_suffix(".npy"))?;
+    let p = input.with_file_name(format!("{stem}.json"));
+    p.is_file().then_some(p)
+}
+
+fn sidecar_number(sc: &Value, key: &str, file: &Path) -> Result<Option<f64>, CliError> {
+    match sc.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_f64().filter(|x| x.is_finite()).map(Some).ok_or_else(|| {
+            rt(format!(
+                "--sidecar {}: key {key}: expected a number, found {v}",
+                file.display()
+            ))
+        }),
+    }
+}
+
+fn sidecar_times(sc: &Value, file: &Path) -> Result<Option<(Vec<f64>, String)>, CliError> {
+    for key in ["FrameTimesStart", "VolumeTiming"] {
+        if let Some(v) = sc.get(key) {
+            let t = v
+                .as_array()
+                .and_then(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
+                .ok_or_else(|| {
+                    rt(format!(
+                        "--sidecar {}: key {key}: expected an array of seconds, found {v}",
+                        file.display()
+                    ))
+                })?;
+            return Ok(Some((t, format!("sidecar {} {key}", file.display()))));
+        }
+    }
+    Ok(None)
+}
+
+fn check_times(t: &[f64], nt: usize, source: &str) -> Result<Vec<f64>, CliError> {
+    if t.len() != nt {
+        return Err(rt(format!(
+            "time axis from {source}: expected {nt} times (one per frame), found {}",
+            t.len()
+        )));
+    }
+    if let Some(i) = (1..t.len())
+        .find(|&i| t[i].partial_cmp(&t[i - 1]) != Some(std::cmp::Ordering::Greater) || !t[i].is_finite())
+    {
+        return Err(rt(format!(
+            "time axis from {source}: expected strictly increasing finite times, found {} then {} at frames {} and {i}",
+            t[i - 1],
+            t[i],
+            i - 1
+        )));
+    }
+    Ok(t.iter().map(|x| x - t[0]).collect())
+}
+
+fn read_map3(
+    flag: &str,
+    path: &Path,
+    xyz: [usize; 3],
+    hashes: &mut serde_json::Map<String, Value>,
+) -> Result<Array3<f64>, CliError> {
+    if !path.is_file() {
+        return Err(rt(format!("{flag} {}: no such file", path.display())));
+    }
+    hash_file(path, hashes)?;
+    let a = if is_npy(path) {
+        let (shape, v) =
+            crate::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+        ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?
+    } else {
+        nifti::read(path)
+            .map_err(|e| {
+                rt(format!(
+                    "{flag} {}: {}",
+                    path.display(),
+                    e.to_string().replace('\n', " ")
+                ))
+            })?
+            .data
+    };
+    let mut shape = a.shape().to_vec();
+    while shape.len() > 3 && shape.last() == Some(&1) {
+        shape.pop();
+    }
+    if shape != xyz {
+        return Err(rt(format!(
+            "{flag} {}: expected the input's spatial shape {xyz:?}, found {:?}",
+            path.display(),
+            a.shape()
+        )));
+    }
+    a.into_shape_with_order(ndarray::IxDyn(&xyz))
+        .ok()
+        .and_then(|a| a.into_dimensionality::<Ix3>().ok())
+        .ok_or_else(|| rt(format!("{flag} {}: cannot reshape to {xyz:?}", path.display())))
+}
+
+fn read_curve(
+    path: &Path,
+    nt: usize,
+    hashes: &mut serde_json::Map<String, Value>,
+) -> Result<(Vec<f64>, bool), CliError> {
+    if !path.is_file() {
+        return Err(rt(format!("--aif {}: no such file", path.display())));
+    }
+    hash_file(path, hashes)?;
+    let mut plasma = false;
+    let v = if is_npy(path) {
+        let (shape, v) =
+            crate::npy::read_f64(path).map_err(|e| rt(format!("--aif {}: {e}", path.display())))?;
+        if shape.iter().filter(|n| **n > 1).count() > 1 {
+            return Err(rt(format!(
+                "--aif {}: expected a 1-D array, found shape {shape:?}",
+                path.display()
+            )));
+        }
+        v
+    } else {
+        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, "read", e))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i, l.trim()))
+            .filter(|(_, l)| !l.is_empty())
+            .peekable();
+        // A header line (any non-numeric cell) names the columns.
+        let mut col = 0;
+        if let Some((_, first)) = lines.peek() {
+            let cells: Vec<&str> = first.split(',').map(str::trim).collect();
+            if cells.iter().any(|c| c.parse::<f64>().is_err()) {
+                let find = |names: &[&str]| {
+                    cells
+                        .iter()
+                        .position(|c| names.contains(&c.to_ascii_lowercase().as_str()))
+                };
+                if cells.len() == 1 {
+                    col = 0;
+                } else if let Some(k) = find(&["plasma_mm", "plasma"]) {
+                    col = k;
+                    plasma = true;
+                } else if let Some(k) = find(&["blood_mm", "blood"]) {
+                    col = k;
+                } else {
+                    return Err(rt(format!(
+                        "--aif {}: expected one column, or a header naming a plasma_mM or blood_mM column, found `{first}`",
+                        path.display()
+                    )));
+                }
+                lines.next();
+            } else if cells.len() != 1 {
+                return Err(rt(format!(
+                    "--aif {}: expected one column (or a header naming a plasma_mM or blood_mM column), found {} columns",
+                    path.display(),
+                    cells.len()
+                )));
+            }
+        }
+        let mut v = Vec::new();
+        for (i, line) in lines {
+            let cell = line.split(',').nth(col).unwrap_or("").trim();
+            v.push(cell.parse::<f64>().map_err(|_| {
+                rt(format!(
+                    "--aif {} line {}: expected a number in column {}, found `{cell}`",
+                    path.display(),
+                    i + 1,
+                    col + 1
+                ))
+            })?);
+        }
+        v
+    };
+    if v.len() != nt || v.iter().any(|x| !x.is_finite()) {
+        return Err(rt(format!(
+            "--aif {}: expected {nt} finite values (one per frame), found {} values",
+            path.display(),
+            v.len()
+        )));
+    }
+    Ok((v, plasma))
+}
+
+/// The fitted maps, `[x, y, z]` each (NaN outside the mask).
+pub(crate) struct DceFit {
+    pub(crate) names: Vec<&'static str>,
+    pub(crate) params: Vec<Array3<f64>>,
+    pub(crate) quality: Vec<(&'static str, Array3<f64>)>,
+}
+
+fn on(dev: Device, a: ArrayD<f64>) -> Result<XpArray<f64>, CliError> {
+    Ok(XpArray::from_host(a).to_device(&dev)?)
+}
+
+macro_rules! fit_model {
+    ($t:expr, $cp:expr, $data:expr, $mask:expr, $delays:expr, $delay:expr, $lm:expr,
+     $m:ident, $md:ident, $init:ident, ($($p:ident),+)) => {{
+        let ($($p,)+ d0, _rss) = dce::$init::launch($t, $cp, $data, $delays)?;
+        if $delay {
+            let init = dce::stack_params(&[$(&$p,)+ &d0])?;
+            let r = dce::$md::fitter($t, $cp).settings($lm).init(init).fit_masked($data, $mask)?;
+            (r, dce::$md::PARAMS.to_vec())
+        } else {
+            let init = dce::stack_params(&[$(&$p),+])?;
+            let r = dce::$m::fitter($t, $cp).settings($lm).init(init).fit_masked($data, $mask)?;
+            (r, dce::$m::PARAMS.to_vec())
+        }
+    }};
+}
+
+macro_rules! curve_model {
+    ($t:expr, $cp:expr, $q:expr, $out:expr, $delay:expr, $m:ident, $md:ident, ($($i:literal),+)) => {{
+        let n = $q.len();
+        if $delay {
+            dce::$md::launch($t, $cp, $(&[$q[$i]],)+ &[$q[n - 1]], $out)?;
+        } else {
+            dce::$m::launch($t, $cp, $(&[$q[$i]]),+, $out)?;
+        }
+    }};
+}
+
+/// The model curve (mM) of parameters `q` (in `PARAMS` order) on `t`.
+pub(crate) fn model_curve(
+    model: Model,
+    delay: bool,
+    t: &[f64],
+    cp: &[f64],
+    q: &[f64],
+) -> Result<Vec<f64>, CliError> {
+    let mut out = ndarray::Array2::<f64>::zeros((1, t.len()));
+    match model {
+        Model::Tofts => curve_model!(t, cp, q, &mut out, delay, tofts, tofts_delay, (0, 1)),
+        Model::ExtendedTofts => curve_model!(
+            t,
+            cp,
+            q,
+            &mut out,
+            delay,
+            extended_tofts,
+            extended_tofts_delay,
+            (0, 1, 2)
+        ),
+        Model::Patlak => curve_model!(t, cp, q, &mut out, delay, patlak, patlak_delay, (0, 1)),
+        Model::TwoCxm => curve_model!(t, cp, q, &mut out, delay, two_cxm, two_cxm_delay, (0, 1, 2, 3)),
+        Model::TwoCum => curve_model!(t, cp, q, &mut out, delay, two_cum, two_cum_delay, (0, 1, 2)),
+    }
+    Ok(out.row(0).to_vec())
+}
+
+fn fit(
+    o: &DceOptions,
+    dev: Device,
+    t: &[f64],
+    cp: &[f64],
+    conc: &Array4<f64>,
+    mask: &Array3<bool>,
+    lm: LevenbergMarquardt,
+) -> Result<DceFit, CliError> {
+    let (nx, ny, nz, _) = conc.dim();
+    let td = on(dev, Array1::from(t.to_vec()).into_dyn())?;
+    let cpd = on(dev, Array1::from(cp.to_vec()).into_dyn())?;
+    let delays: Vec<f64> = if o.fit_delay {
+        (-10..=10).map(f64::from).collect()
+    } else {
+        vec![0.0]
+    };
+    let dd = on(dev, Array1::from(delays).into_dyn())?;
+    let data = on(dev, conc.clone().into_dyn())?;
+    let m = XpArray::from_host(mask.clone().into_dyn()).to_device(&dev)?;
+    let (t, cp, delays, data, mask) = (&td, &cpd, &dd, &data, &m);
+    let (r, names): (FitResult, Vec<&'static str>) = match o.model {
+        Model::Tofts => fit_model!(
+            t,
+            cp,
+            data,
+            mask,
+            delays,
+            o.fit_delay,
+            lm,
+            tofts,
+            tofts_delay,
+            tofts_init,
+            (a, b)
+        ),
+        Model::ExtendedTofts => fit_model!(
+            t,
+            cp,
+            data,
+            mask,
+            delays,
+            o.fit_delay,
+            lm,
+            extended_tofts,
+            extended_tofts_delay,
+            extended_tofts_init,
+            (a, b, c)
+        ),
+        Model::Patlak => fit_model!(
+            t,
+            cp,
+            data,
+            mask,
+            delays,
+            o.fit_delay,
+            lm,
+            patlak,
+            patlak_delay,
+            patlak_init,
+            (a, b)
+        ),
+        Model::TwoCxm => fit_model!(
+            t,
+            cp,
+            data,
+            mask,
+            delays,
+            o.fit_delay,
+            lm,
+            two_cxm,
+            two_cxm_delay,
+            two_cxm_init,
+            (a, b, c, e)
+        ),
+        Model::TwoCum => fit_model!(
+            t,
+            cp,
+            data,
+            mask,
+            delays,
+            o.fit_delay,
+            lm,
+            two_cum,
+            two_cum_delay,
+            two_cum_init,
+            (a, b, c)
+        ),
+    };
+    let shape3 = |v: ArrayD<f64>| -> Result<Array3<f64>, CliError> {
+        v.into_shape_with_order((nx, ny, nz))
+            .map_err(|e| rt(format!("fit result shape: {e}")))
+    };
+    let p = r.params.to_host()?;
+    let params = (0..names.len())
+        .map(|k| shape3(p.index_axis(Axis(p.ndim() - 1), k).to_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let quality = vec![
+        ("r2", shape3(r.r2.to_host()?)?),
+        ("chi2", shape3(r.chi2.to_host()?)?),
+        ("iterations", shape3(r.iterations.to_host()?.mapv(f64::from))?),
+        ("status", shape3(r.status.to_host()?.mapv(f64::from))?),
+        ("at_bound", shape3(r.at_bound.to_host()?.mapv(f64::from))?),
+    ];
+    Ok(DceFit {
+        names,
+        params,
+        quality,
+    })
+}
+
+/// What `osipy dce` did, for the terminal, the report and the provenance.
+pub(crate) struct Summary {
+    pub(crate) device: Device,
+    pub(crate) input_format: &'static str,
+    pub(crate) shape: [usize; 4],
+    pub(crate) times_source: String,
+    pub(crate) aif_source: String,
+    pub(crate) voxels: usize,
+    pub(crate) converged: usize,
+    pub(crate) medians: Vec<(String, f64)>,
+    pub(crate) settings: Value,
+    pub(crate) timings: Vec<(&'static str, f64)>,
+}
+
+fn stage(o: &DceOptions, what: &str) {
+    if !o.quiet {
+        eprintln!("osipy dce: {what}");
+    }
+}
+
+/// Runs `osipy dce` (see [`HELP`]); `command_line` is recorded in the provenance. Prints the
+/// summary unless `--quiet`.
+pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
+    let t_total = Instant::now();
+    let device = match o.device {
+        Some(d) => {
+            d.check_available()?;
+            d
+        }
+        None if Device::Cuda(0).check_available().is_ok() => Device::Cuda(0),
+        None => Device::Cpu,
+    };
+    check_out(&o.out, o.force)?;
+    let mut timings = Vec::new();
+
+    stage(o, &format!("reading {}", o.input.display()));
+    let t0 = Instant::now();
+    let mut inp = read_input(&o.input)?;
+    let (nx, ny, nz, nt) = inp.data.dim();
+    if nt < 3 {
+        return Err(rt(format!(
+            "--input {}: expected at least 3 time points, found {nt}",
+            o.input.display()
+        )));
+    }
+    if !inp.data.iter().any(|v| v.is_finite()) {
+        return Err(rt(format!(
+            "--input {}: every value is NaN or infinite",
+            o.input.display()
+        )));
+    }
+    let sidecar_path = o.sidecar.clone().or_else(|| default_sidecar(&o.input));
+    let sidecar = match &sidecar_path {
+        None => Value::Null,
+        Some(p) => {
+            if !p.is_file() {
+                return Err(rt(format!("--sidecar {}: no such file", p.display())));
+            }
+            hash_file(p, &mut inp.hashes)?;
+            let text = std::fs::read_to_string(p).map_err(|e| io_err(p, "read", e))?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| rt(format!("--sidecar {}: expected a JSON object: {e}", p.display())))?;
+            if !v.is_object() {
+                return Err(rt(format!("--sidecar {}: expected a JSON object", p.display())));
+            }
+            v
+        }
+    };
+    let sc_file = sidecar_path.clone().unwrap_or_default();
+
+    // Time axis.
+    let sc_times = sidecar_times(&sidecar, &sc_file)?;
+    let (t, times_source) = match (&o.times, sc_times, &inp.file_times) {
+        (Some(TimesArg::List(v)), _, _) => (check_times(v, nt, "--times")?, "--times".to_string()),
+        (Some(TimesArg::Dt(d)), _, _) => ((0..nt).map(|i| i as f64 * d).collect(), format!("--dt {d}")),
+        (None, Some((v, src)), _) => (check_times(&v, nt, &src)?, src),
+        (None, None, Some((v, src))) => (check_times(v, nt, src)?, (*src).to_string()),
+        (None, None, None) => {
+            return Err(rt(format!(
+                "--input {}: no time axis: expected --times, --dt, a sidecar with FrameTimesStart or VolumeTiming, DICOM frame times or a NIfTI time step",
+                o.input.display()
+            )))
+        }
+    };
+
+    // Mask.
+    let xyz = [nx, ny, nz];
+    let mask: Array3<bool> = match &o.mask {
+        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
+        None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+            let c = inp.data.slice(ndarray::s![x, y, z, ..]);
+            c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
+        }),
+    };
+    let voxels = mask.iter().filter(|m| **m).count();
+    if voxels == 0 {
+        return Err(rt(format!(
+            "{}: the mask selects no voxel",
+            o.mask.as_ref().map_or_else(
+                || "--input (default mask: finite, not all-zero curves)".to_string(),
+                |p| format!("--mask {}", p.display())
+            )
+        )));
+    }
+
+    // Signal to concentration.
+    let flip = o
+        .flip_angle_deg
+        .map(Ok)
+        .or_else(|| sidecar_number(&sidecar, "FlipAngle", &sc_file).transpose())
+        .transpose()?
+        .or(inp.flip_angle_deg);
+    let tr = match o.tr_s {
+        Some(v) => Some(v),
+        None => match sidecar_number(&sidecar, "RepetitionTimeExcitation", &sc_file)? {
+            Some(v) => Some(v),
+            None => sidecar_number(&sidecar, "RepetitionTime", &sc_file)?.or(inp.tr_s),
+        },
+    };
+    let relax = match o.relaxivity {
+        Some(v) => Some(v),
+        None => sidecar_number(&sidecar, "ContrastAgentRelaxivity", &sc_file)?,
+    };
+    let conc: Array4<f64> = match o.kind {
+        Kind::Concentration => inp.data.clone(),
+        Kind::Signal => {
+            let mut missing = Vec::new();
+            if flip.is_none() {
+                missing.push("--flip-angle (or sidecar FlipAngle, DICOM FlipAngle)");
+            }
+            if tr.is_none() {
+                missing
+                    .push("--tr (or sidecar RepetitionTimeExcitation/RepetitionTime, DICOM RepetitionTime)");
+            }
+            if relax.is_none() {
+                missing.push("--relaxivity (or sidecar ContrastAgentRelaxivity)");
+            }
+            if o.t1.is_none() {
+                missing.push("--t1");
+            }
+            if !missing.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "--kind signal: missing {}",
+                    missing.join(", ")
+                )));
+            }
+            if o.baseline >= nt {
+                return Err(CliError::Usage(format!(
+                    "--baseline: expected fewer than {nt} frames, found {}",
+                    o.baseline
+                )));
+            }
+            let acq = Spgr {
+                flip_angle: flip.unwrap_or(f64::NAN),
+                tr: tr.unwrap_or(f64::NAN),
+            };
+            let t1s = o.t1.clone().unwrap_or_default();
+            let t1map = match t1s.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => None,
+                Ok(_) => {
+                    return Err(CliError::Usage(format!(
+                        "--t1: expected a T1 > 0 s or a map file, found `{t1s}`"
+                    )))
+                }
+                Err(_) => Some(read_map3("--t1", Path::new(&t1s), xyz, &mut inp.hashes)?),
+            };
+            let conv = match &t1map {
+                None => SignalToConc::spgr(
+                    acq,
+                    t1s.trim().parse::<f64>().unwrap_or(f64::NAN),
+                    relax.unwrap_or(f64::NAN),
+                    Baseline::first(o.baseline),
+                ),
+                Some(m) => SignalToConc::spgr(acq, m, relax.unwrap_or(f64::NAN), Baseline::first(o.baseline)),
+            };
+            conv.concentration(&inp.data)?
+                .into_host()?
+                .into_dimensionality::<Ix4>()
+                .map_err(|e| rt(format!("concentration shape: {e}")))?
+        }
+    };
+    timings.push(("read", t0.elapsed().as_secs_f64()));
+
+    // Arterial input.
+    let t0 = Instant::now();
+    let aif_delay = o.aif_delay_s;
+    let (cb_or_cp, plasma_given, aif_source): (Vec<f64>, bool, String) = if let Ok(m) =
+        o.aif.parse::<PopulationAif>()
+    {
+        let c = m.evaluate(&t, aif_delay)?;
+        (
+            c,
+            m.compartment() == AifCompartment::Plasma,
+            format!(
+                "population {} ({}), delay {aif_delay} s; {}",
+                m.name(),
+                if m.compartment() == AifCompartment::Plasma {
+                    "plasma"
+                } else {
+                    "blood"
+                },
+                m.reference()
+            ),
+        )
+    } else if o.aif == "auto" {
+        let d = detect_aif(&t, &conc, &mask, &AifDetectOptions::default())?;
+        (
+            d.aif,
+            false,
+            format!(
+                "auto: detect_aif, mean of {} voxels of {} candidates (blood)",
+                d.voxels.len(),
+                d.candidates
+            ),
+        )
+    } else if let Some(p) = o.aif.strip_prefix("mask:") {
+        let am = read_map3("--aif mask:", Path::new(p), xyz, &mut inp.hashes)?;
+        let sel: Vec<[usize; 3]> = am
+            .indexed_iter()
+            .filter(|(_, v)| **v != 0.0 && v.is_finite())
+            .map(|((x, y, z), _)| [x, y, z])
+            .collect();
+        if sel.is_empty() {
+            return Err(rt(format!("--aif mask:{p}: the mask selects no voxel")));
+        }
+        let c: Vec<f64> = (0..nt)
+            .map(|k| sel.iter().map(|v| conc[[v[0], v[1], v[2], k]]).sum::<f64>() / sel.len() as f64)
+            .collect();
+        if c.iter().any(|v| !v.is_finite()) {
+            return Err(rt(format!(
+                "--aif mask:{p}: the mean curve of the arterial voxels is not finite"
+            )));
+        }
+        (c, false, format!("mean of {} voxels of {p} (blood)", sel.len()))
+    } else {
+        let p = Path::new(&o.aif);
+        let is_file_spec = is_npy(p) || p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !is_file_spec {
+            return Err(CliError::Usage(format!(
+                "--aif: expected parker, georgiou, mcgrath, weinmann, fritz-hansen, auto, mask:FILE, FILE.csv or FILE.npy, found `{}`",
+                o.aif
+            )));
+        }
+        let (v, plasma) = read_curve(p, nt, &mut inp.hashes)?;
+        let what = if plasma { "plasma" } else { "blood" };
+        (v, plasma, format!("file {} ({what})", p.display()))
+    };
+    let cp = if plasma_given {
+        cb_or_cp.clone()
+    } else {
+        dce::plasma_from_blood(&cb_or_cp, o.hct)?
+    };
+    timings.push(("aif", t0.elapsed().as_secs_f64()));
+
+    // Fit.
+    stage(
+        o,
+        &format!(
+            "fitting {voxels} voxels ({}{}) on {device}",
+            o.model.name(),
+            if o.fit_delay { " with delay" } else { "" }
+        ),
+    );
+    let t0 = Instant::now();
+    let lm = LevenbergMarquardt::default();
+    let f = fit(o, device, &t, &cp, &conc, &mask, lm)?;
+    timings.push(("fit", t0.elapsed().as_secs_f64()));
+
+    // Outputs.
+    stage(o, "writing the maps, figures, provenance and report");
+    let t0 = Instant::now();
+    let parent = o
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
+    let mut tmp = TempDir {
+        path: sibling(&o.out, "osipy-tmp"),
+        keep: false,
+    };
+    if tmp.path.exists() {
+        std::fs::remove_dir_all(&tmp.path)
+            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
+    }
+    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let dir = tmp.path.clone();
+    let mut files = Vec::new();
+    let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
+        nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
+            .map_err(crate::Error::from)?;
+        files.push(name);
+        Ok(())
+    };
+    for (name, map) in f.names.iter().zip(&f.params) {
+        write_map(format!("{name}.nii.gz"), map)?;
+    }
+    for (name, map) in &f.quality {
+        write_map(format!("{name}.nii.gz"), map)?;
+    }
+    write_map("mask.nii.gz".into(), &mask.mapv(|m| if m { 1.0 } else { 0.0 }))?;
+    let mut csv = String::from("time_s,aif_input_mM,plasma_mM\n");
+    for i in 0..nt {
+        csv.push_str(&format!("{},{},{}\n", t[i], cb_or_cp[i], cp[i]));
+    }
+    let aif_path = dir.join("aif.csv");
+    std::fs::write(&aif_path, csv).map_err(|e| io_err(&aif_path, "write", e))?;
+    files.push("aif.csv".into());
+    let curves = Curves {
+        t: &t,
+        cp: &cp,
+        conc: &conc,
+        mask: &mask,
+    };
+    figures(&dir, o, &curves, &f, &mut files)?;
+    timings.push(("write", t0.elapsed().as_secs_f64()));
+
+    let status = &f.quality[3].1;
+    let converged = status
+        .iter()
+        .zip(&mask)
+        .filter(|(s, m)| {
+            **m && osipy_kernels::fit::FitStatus::from_code(**s as u32)
+                .is_some_and(osipy_kernels::fit::FitStatus::is_converged)
+        })
+        .count();
+    let medians = f
+        .names
+        .iter()
+        .zip(&f.params)
+        .map(|(n, p)| {
+            let mut v: Vec<f64> = p
+                .iter()
+                .zip(&mask)
+                .filter(|(x, m)| **m && x.is_finite())
+                .map(|(x, _)| *x)
+                .collect();
+            v.sort_by(f64::total_cmp);
+            ((*n).to_string(), v.get(v.len() / 2).copied().unwrap_or(f64::NAN))
+        })
+        .collect();
+    let settings = json!({
+        "input": o.input.display().to_string(),
+        "input_format": inp.format,
+        "kind": match o.kind { Kind::Concentration => "concentration", Kind::Signal => "signal" },
+        "sidecar": sidecar_path.as_ref().map(|p| p.display().to_string()),
+        "times_s": t, "times_source": times_source,
+        "aif": o.aif, "aif_source": aif_source, "aif_delay_s": aif_delay, "hematocrit": o.hct,
+        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero curves".to_string(), |p| p.display().to_string()),
+        "model": o.model.name(), "fit_delay": o.fit_delay,
+        "t1": o.t1, "flip_angle_deg": flip, "tr_s": tr, "relaxivity_per_s_per_mM": relax, "baseline_frames": o.baseline,
+        "fit": {
+            "initial_values": "the model's *_init kernel (linear form), clamped into the bounds",
+            "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
+            "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
+        },
+        "out": o.out.display().to_string(), "force": o.force,
+    });
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
+    let summary = Summary {
+        device,
+        input_format: inp.format,
+        shape: [nx, ny, nz, nt],
+        times_source,
+        aif_source,
+        voxels,
+        converged,
+        medians,
+        settings,
+        timings,
+    };
+    write_provenance(&dir, command_line, inp.hashes.clone(), &files, &summary)?;
+    write_report(&dir, o, command_line, &summary, &f, &files)?;
+    commit(&mut tmp, &o.out)?;
+    if !o.quiet {
+        print!("{}", summary.render(&o.out));
+    }
+    Ok(())
+}
+
+impl Summary {
+    fn render(&self, out: &Path) -> String {
+        let mut s = format!(
+            "osipy dce: {} voxels fitted on {}; {:.1}% converged; output in {}\nmedians:",
+            self.voxels,
+            self.device,
+            100.0 * self.converged as f64 / self.voxels.max(1) as f64,
+            out.display()
+        );
+        for (n, v) in &self.medians {
+            s.push_str(&format!(" {n} {v:.4};"));
+        }
+        s.push_str("\ntimings:");
+        for (n, v) in &self.timings {
+            s.push_str(&format!(" {n} {v:.2} s;"));
+        }
+        s.push('\n');
+        s
+    }
+}

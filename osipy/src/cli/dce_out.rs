@@ -1,0 +1,234 @@
+//! Figures, provenance record and report of `osipy dce`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use ndarray::{s, Array3, Array4};
+use serde_json::json;
+
+use super::dce_cmd::{model_curve, DceFit, DceOptions, Summary};
+use super::figure::{self, Canvas, Series, PALETTE};
+use super::outdir::io_err;
+use super::CliError;
+
+/// The curves the figures draw.
+pub(crate) struct Curves<'a> {
+    pub(crate) t: &'a [f64],
+    pub(crate) cp: &'a [f64],
+    pub(crate) conc: &'a Array4<f64>,
+    pub(crate) mask: &'a Array3<bool>,
+}
+
+/// The slice with the most mask voxels (the lowest on ties).
+fn best_slice(mask: &Array3<bool>) -> usize {
+    let nz = mask.dim().2;
+    (0..nz)
+        .max_by_key(|&z| {
+            (
+                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0)
+}
+
+pub(crate) fn figures(
+    dir: &Path,
+    o: &DceOptions,
+    c: &Curves,
+    f: &DceFit,
+    files: &mut Vec<String>,
+) -> Result<(), CliError> {
+    let z = best_slice(c.mask);
+    for (name, map) in f.names.iter().zip(&f.params) {
+        let sl = map.slice(s![.., .., z]).to_owned();
+        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        // The 98th percentile, so that a few voxels at a bound do not wash out the map.
+        let hi = v
+            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(1.0);
+        let hi = if hi > 0.0 { hi } else { 1.0 };
+        let title = format!("{} SLICE {z}", name.to_uppercase());
+        let cv = figure::map_figure(&title, &[("FIT", &sl)], 0.0, hi);
+        let file = format!("fig_{name}.png");
+        cv.save_png(&dir.join(&file))?;
+        files.push(file);
+    }
+    let r2 = f.quality[0].1.slice(s![.., .., z]).to_owned();
+    let lo = r2
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, |a, &b| a.min(b))
+        .max(-1.0);
+    let cv = figure::map_figure(&format!("R2 SLICE {z}"), &[("FIT", &r2)], lo.min(0.999), 1.0);
+    cv.save_png(&dir.join("fig_r2.png"))?;
+    files.push("fig_r2.png".into());
+
+    let mut cv = Canvas::new(640, 400);
+    figure::plot(
+        &mut cv,
+        (0, 0, 640, 400),
+        "AIF PLASMA (MMOL/L)",
+        "TIME (S)",
+        &[Series {
+            x: c.t,
+            y: c.cp,
+            colour: PALETTE[1],
+            points: false,
+            name: "PLASMA",
+        }],
+    );
+    cv.save_png(&dir.join("fig_aif.png"))?;
+    files.push("fig_aif.png".into());
+
+    // Four voxels of the mask: the ones at the 10th, 50th, 90th percentile and maximum of
+    // the first parameter among converged fits (by index order on ties).
+    let mut vox: Vec<((usize, usize, usize), f64)> = f.params[0]
+        .indexed_iter()
+        .filter(|(i, v)| c.mask[*i] && v.is_finite())
+        .map(|(i, v)| (i, *v))
+        .collect();
+    vox.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut pick: Vec<(usize, usize, usize)> = Vec::new();
+    if !vox.is_empty() {
+        for q in [10, 50, 90, 100] {
+            let i = (vox.len() - 1) * q / 100;
+            if !pick.contains(&vox[i].0) {
+                pick.push(vox[i].0);
+            }
+        }
+    }
+    let (pw, ph) = (480i64, 320i64);
+    let mut cv = Canvas::new(2 * pw as usize, ph as usize * pick.len().div_ceil(2).max(1));
+    for (i, v) in pick.iter().enumerate() {
+        let data: Vec<f64> = c.conc.slice(s![v.0, v.1, v.2, ..]).to_vec();
+        let q: Vec<f64> = f.params.iter().map(|p| p[*v]).collect();
+        let fitted = model_curve(o.model, o.fit_delay, c.t, c.cp, &q)?;
+        let title = format!("VOXEL ({},{},{}) MMOL/L", v.0, v.1, v.2);
+        let rect = ((i as i64 % 2) * pw, (i as i64 / 2) * ph, pw, ph);
+        figure::plot(
+            &mut cv,
+            rect,
+            &title,
+            "TIME (S)",
+            &[
+                Series {
+                    x: c.t,
+                    y: &data,
+                    colour: PALETTE[0],
+                    points: true,
+                    name: "DATA",
+                },
+                Series {
+                    x: c.t,
+                    y: &fitted,
+                    colour: PALETTE[1],
+                    points: false,
+                    name: "FIT",
+                },
+            ],
+        );
+    }
+    cv.save_png(&dir.join("fig_voxel_fits.png"))?;
+    files.push("fig_voxel_fits.png".into());
+    Ok(())
+}
+
+pub(crate) fn write_provenance(
+    dir: &Path,
+    command_line: &[String],
+    hashes: serde_json::Map<String, serde_json::Value>,
+    files: &[String],
+    s: &Summary,
+) -> Result<(), CliError> {
+    let record = json!({
+        "tool": "osipy dce",
+        "osipy_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "device": s.device.to_string(),
+        "input_shape_xyzt": s.shape,
+        "settings": s.settings,
+        "inputs_sha256": hashes,
+        "outputs": files,
+        "mask_voxels": s.voxels,
+        "converged_voxels": s.converged,
+        "medians": s.medians.iter().map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "timings_s": s.timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+    });
+    let path = dir.join("provenance.json");
+    let text = serde_json::to_string_pretty(&record)
+        .map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?;
+    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))
+}
+
+pub(crate) fn write_report(
+    dir: &Path,
+    o: &DceOptions,
+    command_line: &[String],
+    s: &Summary,
+    f: &DceFit,
+    files: &[String],
+) -> Result<(), CliError> {
+    let mut r = String::new();
+    let _ = writeln!(r, "# osipy dce: {} fit\n", o.model.name());
+    let _ = writeln!(
+        r,
+        "osipy {} · command: `{}` · device: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        command_line.join(" "),
+        s.device
+    );
+    let _ = writeln!(
+        r,
+        "Input `{}` ({}), {}x{}x{} voxels x {} frames; time axis from {}; AIF: {}; {} voxels fitted, {} converged ({:.1}%).\n",
+        o.input.display(),
+        s.input_format,
+        s.shape[0],
+        s.shape[1],
+        s.shape[2],
+        s.shape[3],
+        s.times_source,
+        s.aif_source,
+        s.voxels,
+        s.converged,
+        100.0 * s.converged as f64 / s.voxels.max(1) as f64
+    );
+    let _ = writeln!(
+        r,
+        "## Parameters (median over the mask)\n\n| parameter | median |\n|---|---|"
+    );
+    for (n, v) in &s.medians {
+        let _ = writeln!(r, "| {n} | {v:.5} |");
+    }
+    let _ = writeln!(r, "\n## Fit statuses\n\n| status | voxels |\n|---|---|");
+    let status = &f.quality[3].1;
+    for st in osipy_kernels::fit::FitStatus::ALL {
+        let n = status
+            .iter()
+            .filter(|v| osipy_kernels::fit::FitStatus::from_code(**v as u32) == Some(st))
+            .count();
+        if n > 0 {
+            let _ = writeln!(r, "| {} | {n} |", super::report::status_name(st));
+        }
+    }
+    let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
+    for (k, v) in &s.timings {
+        let _ = writeln!(r, "| {k} | {v:.3} |");
+    }
+    let _ = writeln!(r, "\n## Figures\n");
+    for name in &f.names {
+        let _ = writeln!(r, "![{name}](fig_{name}.png)\n");
+    }
+    let _ = writeln!(
+        r,
+        "![R²](fig_r2.png)\n\n![AIF](fig_aif.png)\n\n![Voxel fits](fig_voxel_fits.png)\n"
+    );
+    let _ = writeln!(r, "## Files\n");
+    for f in files {
+        let _ = writeln!(r, "- `{f}`");
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))
+}
