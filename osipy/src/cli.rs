@@ -20,6 +20,8 @@ mod outdir;
 pub mod phantom;
 mod report;
 pub mod sha256;
+mod t1_args;
+pub mod t1_cmd;
 
 use std::fmt;
 
@@ -40,6 +42,7 @@ Usage: osipy <command> [options]
 
 Commands:
   dce         fit a pharmacokinetic model to a 4-D DCE series (osipy dce --help)
+  t1          T1 maps from variable flip angle or Look-Locker volumes (osipy t1 --help)
   demo        fit a synthetic 4-D DCE phantom and write maps, figures and a report
               (osipy demo --help for its options)
 
@@ -102,7 +105,7 @@ pub fn main(args: &[String]) -> i32 {
         .collect();
     let result = match args.first().map(String::as_str) {
         None => Err(CliError::Usage(
-            "expected a command (dce, demo), found none".into(),
+            "expected a command (dce, t1, demo), found none".into(),
         )),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -120,6 +123,14 @@ pub fn main(args: &[String]) -> i32 {
             Ok(Some(o)) => dce_cmd::run(&o, &command_line),
             Err(e) => Err(e),
         },
+        Some("t1") => match t1_cmd::parse(&args[1..]) {
+            Ok(None) => {
+                print!("{}", t1_cmd::HELP);
+                Ok(())
+            }
+            Ok(Some(o)) => t1_cmd::run(&o, &command_line),
+            Err(e) => Err(e),
+        },
         Some("demo") => match demo::parse(&args[1..]) {
             Ok(None) => {
                 print!("{}", demo::HELP);
@@ -133,7 +144,7 @@ pub fn main(args: &[String]) -> i32 {
             Err(e) => Err(e),
         },
         Some(other) => Err(CliError::Usage(format!(
-            "unknown command `{other}`; expected dce or demo"
+            "unknown command `{other}`; expected dce, t1 or demo"
         ))),
     };
     match result {
@@ -141,7 +152,9 @@ pub fn main(args: &[String]) -> i32 {
         Err(e) => {
             eprintln!("osipy: {e}");
             if let CliError::Usage(_) = e {
-                eprintln!("Try `osipy --help`, `osipy dce --help` or `osipy demo --help`.");
+                eprintln!(
+                    "Try `osipy --help`, `osipy dce --help`, `osipy t1 --help` or `osipy demo --help`."
+                );
             }
             e.code()
         }

@@ -1,0 +1,741 @@
+//! `osipy t1`: T1 maps from variable-flip-angle SPGR volumes (nonlinear, linear DESPOT1 or
+//! two-angle, with an optional B1 map) or from a Look-Locker inversion-recovery series, read
+//! from NIfTI or `.npy`; writes the maps, fit quality maps, a figure, a provenance record and
+//! a report (see [`HELP`]).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ndarray::{s, Array1, Array2, Array3, Array4, ArrayD, Axis, Ix3, Ix4, IxDyn};
+use osipy_kernels::{Device, XpArray};
+use serde_json::{json, Value};
+
+use super::figure;
+use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::phantom::geometry;
+use super::sha256::sha256_hex;
+pub use super::t1_args::{parse, Method, T1Options, HELP};
+use super::CliError;
+use crate::conc::VoxelValue;
+use crate::io::nifti::{self, Nifti, OutputType};
+use crate::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
+
+fn rt(m: String) -> CliError {
+    CliError::Runtime(m)
+}
+
+type Hashes = serde_json::Map<String, Value>;
+
+fn hash_file(path: &Path, hashes: &mut Hashes) -> Result<(), CliError> {
+    let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
+    hashes.insert(path.display().to_string(), json!(sha256_hex(&bytes)));
+    Ok(())
+}
+
+fn is_npy(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+}
+
+fn is_nifti(p: &Path) -> bool {
+    let n = p.to_string_lossy().to_ascii_lowercase();
+    n.ends_with(".nii") || n.ends_with(".nii.gz")
+}
+
+/// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
+/// too for NIfTI.
+fn read_any(flag: &str, path: &Path, hashes: &mut Hashes) -> Result<(ArrayD<f64>, Option<Nifti>), CliError> {
+    if !path.is_file() {
+        return Err(rt(format!("{flag} {}: no such file", path.display())));
+    }
+    hash_file(path, hashes)?;
+    if is_npy(path) {
+        let (shape, v) =
+            crate::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+        let a =
+            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+        Ok((a, None))
+    } else if is_nifti(path) {
+        let img = nifti::read(path).map_err(|e| {
+            rt(format!(
+                "{flag} {}: {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            ))
+        })?;
+        Ok((img.data.clone(), Some(img)))
+    } else {
+        Err(rt(format!(
+            "{flag} {}: expected a .nii, .nii.gz or .npy file",
+            path.display()
+        )))
+    }
+}
+
+/// The shape without trailing axes of length 1 beyond the third.
+fn squeezed(shape: &[usize]) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    while s.len() > 3 && s.last() == Some(&1) {
+        s.pop();
+    }
+    s
+}
+
+fn to3(flag: &str, path: &Path, a: ArrayD<f64>, xyz: Option<[usize; 3]>) -> Result<Array3<f64>, CliError> {
+    let shape = squeezed(a.shape());
+    let ok = shape.len() == 3 && xyz.is_none_or(|x| shape == x);
+    if !ok {
+        let want = match xyz {
+            Some(x) => format!("the input's spatial shape {x:?}"),
+            None => "a 3-D volume [x, y, z]".to_string(),
+        };
+        return Err(rt(format!(
+            "{flag} {}: expected {want}, found shape {:?}",
+            path.display(),
+            a.shape()
+        )));
+    }
+    a.into_shape_with_order(IxDyn(&shape))
+        .ok()
+        .and_then(|a| a.into_dimensionality::<Ix3>().ok())
+        .ok_or_else(|| rt(format!("{flag} {}: cannot reshape to {shape:?}", path.display())))
+}
+
+/// The volumes as read, with the image giving the outputs their geometry.
+struct Input {
+    data: Array4<f64>,
+    like: Nifti,
+    format: &'static str,
+    hashes: Hashes,
+}
+
+fn read_input(paths: &[PathBuf]) -> Result<Input, CliError> {
+    let mut hashes = Hashes::new();
+    if let [path] = paths {
+        let (a, img) = read_any("--input", path, &mut hashes)?;
+        let shape = a.shape().to_vec();
+        let data = a.into_dimensionality::<Ix4>().map_err(|_| {
+            rt(format!(
+                "--input {}: expected a 4-D image [x, y, z, volumes] (or several 3-D files, comma-separated), found shape {shape:?}",
+                path.display()
+            ))
+        })?;
+        let (nx, ny, nz, nv) = data.dim();
+        return Ok(match img {
+            Some(like) => Input {
+                data,
+                like,
+                format: "NIfTI (4-D)",
+                hashes,
+            },
+            None => Input {
+                data,
+                like: geometry([nx, ny, nz], nv, [1.0, 1.0, 1.0], 1.0),
+                format: ".npy (no geometry: 1-mm voxels centred on the origin)",
+                hashes,
+            },
+        });
+    }
+    let mut vols: Vec<Array3<f64>> = Vec::new();
+    let mut like = None;
+    let mut xyz = None;
+    for p in paths {
+        let (a, img) = read_any("--input", p, &mut hashes)?;
+        let v = to3("--input", p, a, xyz)?;
+        let d = v.dim();
+        xyz = Some([d.0, d.1, d.2]);
+        if like.is_none() {
+            like = img;
+        }
+        vols.push(v);
+    }
+    let [nx, ny, nz] = xyz.unwrap_or([0; 3]);
+    let views: Vec<_> = vols.iter().map(|v| v.view().insert_axis(Axis(3))).collect();
+    let data = ndarray::concatenate(Axis(3), &views).map_err(|e| rt(format!("--input: {e}")))?;
+    let format = if like.is_some() {
+        "NIfTI (3-D volumes)"
+    } else {
+        ".npy volumes (no geometry: 1-mm voxels centred on the origin)"
+    };
+    Ok(Input {
+        like: like.unwrap_or_else(|| geometry([nx, ny, nz], 1, [1.0, 1.0, 1.0], 1.0)),
+        data,
+        format,
+        hashes,
+    })
+}
+
+fn default_sidecar(inputs: &[PathBuf]) -> Option<PathBuf> {
+    let [input] = inputs else { return None };
+    let name = input.file_name()?.to_string_lossy().into_owned();
+    let stem = name
+        .strip_suffix(".nii.gz")
+        .or_else(|| name.strip_suffix(".nii"))
+        .or_else(|| name.strip_suffix(".npy"))?;
+    let p = input.with_file_name(format!("{stem}.json"));
+    p.is_file().then_some(p)
+}
+
+/// A number or a list of numbers under `key`.
+fn sidecar_list(sc: &Value, key: &str, file: &Path) -> Result<Option<Vec<f64>>, CliError> {
+    let bad = |v: &Value| {
+        rt(format!(
+            "--sidecar {}: key {key}: expected a finite number or a list of them, found {v}",
+            file.display()
+        ))
+    };
+    match sc.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_f64().filter(|y| y.is_finite()))
+            .collect::<Option<Vec<f64>>>()
+            .map(Some)
+            .ok_or_else(|| bad(v)),
+        Some(v) => v
+            .as_f64()
+            .filter(|y| y.is_finite())
+            .map(|y| Some(vec![y]))
+            .ok_or_else(|| bad(v)),
+    }
+}
+
+fn read_sidecar(o: &T1Options, hashes: &mut Hashes) -> Result<(Option<PathBuf>, Value), CliError> {
+    let path = o.sidecar.clone().or_else(|| default_sidecar(&o.inputs));
+    let Some(p) = path else {
+        return Ok((None, Value::Null));
+    };
+    if !p.is_file() {
+        return Err(rt(format!("--sidecar {}: no such file", p.display())));
+    }
+    hash_file(&p, hashes)?;
+    let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, "read", e))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| rt(format!("--sidecar {}: expected a JSON object: {e}", p.display())))?;
+    if !v.is_object() {
+        return Err(rt(format!("--sidecar {}: expected a JSON object", p.display())));
+    }
+    Ok((Some(p), v))
+}
+
+fn status_name(s: T1Status) -> &'static str {
+    match s {
+        T1Status::Ok => "ok",
+        T1Status::MaxIterations => "iteration limit",
+        T1Status::NoSolution => "no solution",
+        T1Status::NonFiniteData => "non-finite data",
+        T1Status::Degenerate => "degenerate",
+        T1Status::InvalidInput => "invalid input",
+        T1Status::Masked => "masked",
+    }
+}
+
+/// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
+struct Maps {
+    /// `(file stem, unit, map)`, in output order.
+    maps: Vec<(&'static str, &'static str, Array3<f64>)>,
+}
+
+/// Scatters per-voxel values (in mask order) into a map, `fill` outside the mask.
+fn scatter(idx: &[[usize; 3]], xyz: [usize; 3], v: &[f64], fill: f64) -> Array3<f64> {
+    let mut m = Array3::from_elem((xyz[0], xyz[1], xyz[2]), fill);
+    for (p, x) in idx.iter().zip(v) {
+        m[*p] = *x;
+    }
+    m
+}
+
+fn host(a: &XpArray<f64>) -> Result<Vec<f64>, CliError> {
+    Ok(a.to_host()?.iter().copied().collect())
+}
+
+fn host_u32(a: &XpArray<u32>) -> Result<Vec<f64>, CliError> {
+    Ok(a.to_host()?.iter().map(|v| f64::from(*v)).collect())
+}
+
+struct Acquisition {
+    flip_angles_deg: Option<Vec<f64>>,
+    tr_s: Option<f64>,
+    times_s: Option<Vec<f64>>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    o: &T1Options,
+    device: Device,
+    acq: &Acquisition,
+    sig: Array2<f64>,
+    b1: Option<Array1<f64>>,
+    idx: &[[usize; 3]],
+    xyz: [usize; 3],
+) -> Result<Maps, CliError> {
+    let sig = XpArray::from_host(sig.into_dyn()).to_device(&device)?;
+    let nan = f64::NAN;
+    let masked = f64::from(T1Status::Masked as u32);
+    let map = |v: &[f64]| scatter(idx, xyz, v, nan);
+    let mut maps = Vec::new();
+    if o.method == Method::LookLocker {
+        let times = acq.times_s.clone().unwrap_or_default();
+        let ll = LookLocker::new(times).magnitude(o.magnitude);
+        let r = t1::look_locker(&sig, &ll)?;
+        let (a, b) = (host(&r.a)?, host(&r.b)?);
+        let s0: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
+        maps.push(("t1", "s", map(&host(&r.t1)?)));
+        maps.push(("r1", "/s", map(&host(&r.r1)?)));
+        maps.push(("s0", "a.u.", map(&s0)));
+        maps.push(("status", "code", scatter(idx, xyz, &host_u32(&r.status)?, masked)));
+        maps.push(("t1_star", "s", map(&host(&r.t1_star)?)));
+        maps.push(("a", "a.u.", map(&a)));
+        maps.push(("b", "a.u.", map(&b)));
+        maps.push(("r2", "", map(&host(&r.fit.r2)?)));
+        maps.push(("chi2", "a.u.^2", map(&host(&r.fit.chi2)?)));
+        maps.push(("iterations", "", map(&host_u32(&r.fit.iterations)?)));
+        return Ok(Maps { maps });
+    }
+    let fa = acq.flip_angles_deg.clone().unwrap_or_default();
+    let tr = acq.tr_s.unwrap_or(f64::NAN);
+    let b1x = match b1 {
+        Some(b) => Some(XpArray::from_host(b.into_dyn()).to_device(&device)?),
+        None => None,
+    };
+    let mut vfa = Vfa::new(fa.clone(), tr);
+    if let Some(b) = &b1x {
+        vfa = vfa.b1(VoxelValue::from(b));
+    }
+    let r = match o.method {
+        Method::Linear => t1::vfa_linear(&sig, &vfa)?,
+        Method::TwoAngle => t1::vfa_two_angle(&sig, &vfa, 0, fa.len() - 1)?,
+        _ => t1::vfa_nonlinear(&sig, &vfa, &VfaFit::default())?,
+    };
+    maps.push(("t1", "s", map(&host(&r.t1)?)));
+    maps.push(("r1", "/s", map(&host(&r.r1)?)));
+    maps.push(("s0", "a.u.", map(&host(&r.s0)?)));
+    maps.push(("status", "code", scatter(idx, xyz, &host_u32(&r.status)?, masked)));
+    if let Some(f) = &r.fit {
+        maps.push(("r2", "", map(&host(&f.r2)?)));
+        maps.push(("chi2", "a.u.^2", map(&host(&f.chi2)?)));
+        maps.push(("iterations", "", map(&host_u32(&f.iterations)?)));
+    }
+    Ok(Maps { maps })
+}
+
+fn stage(o: &T1Options, what: &str) {
+    if !o.quiet {
+        eprintln!("osipy t1: {what}");
+    }
+}
+
+/// Resolves the acquisition from the flags and the sidecar, checked against `nv` volumes.
+fn acquisition(
+    o: &T1Options,
+    sc: &Value,
+    sc_file: &Path,
+    nv: usize,
+    input: &str,
+) -> Result<(Acquisition, Value), CliError> {
+    if o.method.is_vfa() {
+        let (fa, fa_src) = match &o.flip_angles_deg {
+            Some(v) => (v.clone(), "--flip-angles".to_string()),
+            None => match sidecar_list(sc, "FlipAngle", sc_file)? {
+                Some(v) => (v, format!("--sidecar {} FlipAngle", sc_file.display())),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "--flip-angles: required for --method {} (or a sidecar with a FlipAngle list)",
+                        o.method.name()
+                    )))
+                }
+            },
+        };
+        if fa.len() != nv {
+            return Err(rt(format!(
+                "{fa_src}: expected {nv} flip angles (one per volume of --input {input}), found {}",
+                fa.len()
+            )));
+        }
+        if let Some(a) = fa.iter().find(|a| !(**a > 0.0 && **a < 180.0)) {
+            return Err(rt(format!(
+                "{fa_src}: expected flip angles in (0, 180) degrees, found {a}"
+            )));
+        }
+        if nv < 2 {
+            return Err(rt(format!(
+                "--input {input}: expected at least 2 volumes (flip angles), found {nv}"
+            )));
+        }
+        let (tr, tr_src) = match o.tr_s {
+            Some(v) => (v, "--tr".to_string()),
+            None => {
+                let mut found = None;
+                for key in ["RepetitionTimeExcitation", "RepetitionTime"] {
+                    if let Some(v) = sidecar_list(sc, key, sc_file)? {
+                        found = Some((v, format!("--sidecar {} {key}", sc_file.display())));
+                        break;
+                    }
+                }
+                match found {
+                    Some((v, src)) if v.len() == 1 => (v[0], src),
+                    Some((v, src)) => {
+                        return Err(rt(format!("{src}: expected one repetition time, found {v:?}")))
+                    }
+                    None => {
+                        return Err(CliError::Usage(
+                            "--tr: required for the VFA methods (or a sidecar with RepetitionTime)".into(),
+                        ))
+                    }
+                }
+            }
+        };
+        if tr.is_nan() || tr <= 0.0 {
+            return Err(rt(format!(
+                "{tr_src}: expected a repetition time > 0 s, found {tr}"
+            )));
+        }
+        let rec =
+            json!({"flip_angles_deg": fa, "flip_angles_source": fa_src, "tr_s": tr, "tr_source": tr_src});
+        Ok((
+            Acquisition {
+                flip_angles_deg: Some(fa),
+                tr_s: Some(tr),
+                times_s: None,
+            },
+            rec,
+        ))
+    } else {
+        let (t, src) = match &o.times_s {
+            Some(v) => (v.clone(), "--times".to_string()),
+            None => match sidecar_list(sc, "InversionTime", sc_file)? {
+                Some(v) => (v, format!("--sidecar {} InversionTime", sc_file.display())),
+                None => return Err(CliError::Usage(
+                    "--times: required for --method look-locker (or a sidecar with an InversionTime list)"
+                        .into(),
+                )),
+            },
+        };
+        if t.len() != nv {
+            return Err(rt(format!(
+                "{src}: expected {nv} times (one per volume of --input {input}), found {}",
+                t.len()
+            )));
+        }
+        if nv < 3 {
+            return Err(rt(format!(
+                "--input {input}: expected at least 3 volumes for Look-Locker, found {nv}"
+            )));
+        }
+        if !(t.iter().all(|x| x.is_finite() && *x >= 0.0) && t.windows(2).all(|w| w[0] < w[1])) {
+            return Err(rt(format!(
+                "{src}: expected increasing times >= 0 s, found {t:?}"
+            )));
+        }
+        let rec = json!({"times_s": t, "times_source": src, "magnitude": o.magnitude});
+        Ok((
+            Acquisition {
+                flip_angles_deg: None,
+                tr_s: None,
+                times_s: Some(t),
+            },
+            rec,
+        ))
+    }
+}
+
+/// The slice with the most mask voxels (the lowest on ties).
+fn best_slice(mask: &Array3<bool>) -> usize {
+    (0..mask.dim().2)
+        .max_by_key(|&z| {
+            (
+                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs `osipy t1` (see [`HELP`]); `command_line` is recorded in the provenance. Prints the
+/// summary unless `--quiet`.
+pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
+    let t_total = Instant::now();
+    let device = match o.device {
+        Some(d) => {
+            d.check_available()?;
+            d
+        }
+        None if Device::Cuda(0).check_available().is_ok() => Device::Cuda(0),
+        None => Device::Cpu,
+    };
+    check_out(&o.out, o.force)?;
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+    let input_txt = o
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+
+    stage(o, &format!("reading {input_txt}"));
+    let t0 = Instant::now();
+    let mut inp = read_input(&o.inputs)?;
+    let (nx, ny, nz, nv) = inp.data.dim();
+    let xyz = [nx, ny, nz];
+    let (sc_path, sc) = read_sidecar(o, &mut inp.hashes)?;
+    let sc_file = sc_path.clone().unwrap_or_default();
+    let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt)?;
+
+    let mask: Array3<bool> = match &o.mask {
+        Some(p) => {
+            let (a, _) = read_any("--mask", p, &mut inp.hashes)?;
+            to3("--mask", p, a, Some(xyz))?.mapv(|v| v != 0.0 && v.is_finite())
+        }
+        None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+            let c = inp.data.slice(s![x, y, z, ..]);
+            c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
+        }),
+    };
+    let b1map = match &o.b1 {
+        Some(p) => {
+            let (a, _) = read_any("--b1", p, &mut inp.hashes)?;
+            Some(to3("--b1", p, a, Some(xyz))?)
+        }
+        None => None,
+    };
+    let idx: Vec<[usize; 3]> = mask
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((x, y, z), _)| [x, y, z])
+        .collect();
+    if idx.is_empty() {
+        return Err(rt(match &o.mask {
+            Some(p) => format!("--mask {}: the mask selects no voxel", p.display()),
+            None => {
+                format!("--input {input_txt}: no voxel has finite, not all-zero samples (the default mask)")
+            }
+        }));
+    }
+    let sig = Array2::from_shape_fn((idx.len(), nv), |(i, k)| {
+        let [x, y, z] = idx[i];
+        inp.data[[x, y, z, k]]
+    });
+    let b1 = b1map
+        .as_ref()
+        .map(|m| Array1::from_iter(idx.iter().map(|p| m[*p])));
+    timings.push(("read", t0.elapsed().as_secs_f64()));
+
+    stage(
+        o,
+        &format!("fitting {} voxels ({}) on {device}", idx.len(), o.method.name()),
+    );
+    let t0 = Instant::now();
+    let maps = fit(o, device, &acq, sig, b1, &idx, xyz)?;
+    timings.push(("fit", t0.elapsed().as_secs_f64()));
+
+    stage(o, "writing the maps, figures, provenance and report");
+    let t0 = Instant::now();
+    let parent = o
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
+    let mut tmp = TempDir {
+        path: sibling(&o.out, "osipy-tmp"),
+        keep: false,
+    };
+    if tmp.path.exists() {
+        std::fs::remove_dir_all(&tmp.path)
+            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
+    }
+    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let dir = tmp.path.clone();
+    let mut files: Vec<String> = Vec::new();
+    let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
+        nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
+            .map_err(crate::Error::from)?;
+        files.push(name);
+        Ok(())
+    };
+    for (name, _, map) in &maps.maps {
+        write_map(format!("{name}.nii.gz"), map)?;
+    }
+    write_map("mask.nii.gz".into(), &mask.mapv(|m| if m { 1.0 } else { 0.0 }))?;
+
+    // Figures: T1 and S0 on the slice with the most mask voxels.
+    let z = best_slice(&mask);
+    for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0")] {
+        let Some((_, _, m)) = maps.maps.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        let sl = m.slice(s![.., .., z]).to_owned();
+        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let hi = v
+            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .filter(|h| *h > 0.0)
+            .unwrap_or(1.0);
+        let cv = figure::map_figure(&format!("{title} ({unit}) SLICE {z}"), &[("FIT", &sl)], 0.0, hi);
+        let file = format!("fig_{name}.png");
+        cv.save_png(&dir.join(&file))?;
+        files.push(file);
+    }
+    timings.push(("write", t0.elapsed().as_secs_f64()));
+
+    // Summary.
+    let get = |n: &str| maps.maps.iter().find(|(m, _, _)| *m == n).map(|(_, _, a)| a);
+    let status = get("status")
+        .cloned()
+        .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let counts: Vec<(T1Status, usize)> = T1Status::ALL
+        .iter()
+        .map(|st| {
+            let c = f64::from(*st as u32);
+            (*st, idx.iter().filter(|p| status[**p] == c).count())
+        })
+        .collect();
+    let ok = counts
+        .iter()
+        .filter(|(s, _)| matches!(s, T1Status::Ok))
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    let medians: Vec<(&str, &str, f64)> = maps
+        .maps
+        .iter()
+        .filter(|(n, _, _)| *n != "status")
+        .map(|(n, u, a)| {
+            let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
+            (*n, *u, median(&mut v))
+        })
+        .collect();
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
+
+    let settings = json!({
+        "inputs": o.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "input_format": inp.format,
+        "shape": [nx, ny, nz, nv],
+        "sidecar": sc_path.as_ref().map(|p| p.display().to_string()),
+        "method": o.method.name(),
+        "acquisition": acq_rec,
+        "b1": o.b1.as_ref().map(|p| p.display().to_string()),
+        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero samples".to_string(), |p| p.display().to_string()),
+        "fit": match o.method {
+            Method::Nonlinear => {
+                let f = VfaFit::default();
+                json!({"model": "S = S0 sin(a) (1 - E) / (1 - cos(a) E), E = exp(-TR R1), a = B1 x nominal",
+                       "start": "DESPOT1 per voxel (fallback R1 1 /s)",
+                       "s0_bounds": [f.s0_bounds.0, f.s0_bounds.1.to_string()], "r1_bounds_per_s": [f.r1_bounds.0, f.r1_bounds.1],
+                       "max_iterations": f.settings.max_iterations, "ftol": f.settings.ftol, "xtol": f.settings.xtol, "gtol": f.settings.gtol})
+            }
+            Method::Linear => json!({"model": "DESPOT1: S / sin a = E S / tan a + S0 (1 - E), ordinary least squares"}),
+            Method::TwoAngle => json!({"model": "DESPOT1 line through the first and the last flip angle"}),
+            Method::LookLocker => {
+                let l = LookLocker::new(Vec::new());
+                json!({"model": "S(t) = a - b exp(-t / T1*); T1 = T1* (b / a - 1); S0 = b - a",
+                       "t1_star_bounds_s": [l.t1_star_bounds.0, l.t1_star_bounds.1],
+                       "max_iterations": l.settings.max_iterations, "ftol": l.settings.ftol, "xtol": l.settings.xtol, "gtol": l.settings.gtol})
+            }
+        },
+        "out": o.out.display().to_string(), "force": o.force,
+    });
+    let record = json!({
+        "tool": "osipy t1",
+        "osipy_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "device": device.to_string(),
+        "settings": settings,
+        "inputs_sha256": inp.hashes,
+        "affine": inp.like.affine,
+        "outputs": files,
+        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "mask_voxels": idx.len(),
+        "status_counts": counts.iter().map(|(s, n)| (status_name(*s).to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
+    });
+    let path = dir.join("provenance.json");
+    let text = serde_json::to_string_pretty(&record).map_err(|e| rt(format!("{}: {e}", path.display())))?;
+    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))?;
+
+    let mut r = String::new();
+    let _ = writeln!(r, "# osipy t1: {} T1 mapping\n", o.method.name());
+    let _ = writeln!(
+        r,
+        "osipy {} · command: `{}` · device: {device}\n",
+        env!("CARGO_PKG_VERSION"),
+        command_line.join(" ")
+    );
+    let _ = writeln!(
+        r,
+        "Input: {input_txt} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask ({}).\n",
+        inp.format,
+        idx.len(),
+        o.mask.as_ref().map_or_else(
+            || "finite, not all-zero samples".to_string(),
+            |p| p.display().to_string()
+        )
+    );
+    match (&acq.flip_angles_deg, acq.tr_s, &acq.times_s) {
+        (Some(fa), Some(tr), _) => {
+            let _ = writeln!(
+                r,
+                "Acquisition: flip angles {fa:?} degrees, TR {tr} s; B1 correction: {}.\n",
+                o.b1.as_ref()
+                    .map_or_else(|| "none".to_string(), |p| p.display().to_string())
+            );
+        }
+        (_, _, Some(t)) => {
+            let _ = writeln!(
+                r,
+                "Acquisition: Look-Locker readouts at {t:?} s after the inversion ({} data); T1 = T1* (b / a - 1), S0 = b - a.\n",
+                if o.magnitude { "magnitude" } else { "signed" }
+            );
+        }
+        _ => {}
+    }
+    let _ = writeln!(
+        r,
+        "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
+    );
+    for (n, u, v) in &medians {
+        let _ = writeln!(r, "| {n} | {u} | {} |", figure::label(*v));
+    }
+    let _ = writeln!(r, "\n| status | voxels |\n|---|---|");
+    for (st, n) in counts.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(r, "| {} ({}) | {n} |", status_name(*st), *st as u32);
+    }
+    let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
+    for (k, v) in &timings {
+        let _ = writeln!(r, "| {k} | {v:.3} |");
+    }
+    let _ = writeln!(r, "\n## Figures\n");
+    for (f, caption) in [("fig_t1.png", "T1 (s)"), ("fig_s0.png", "S0 (a.u.)")] {
+        let _ = writeln!(r, "### {caption}, slice {z}\n\n![{caption}]({f})\n");
+    }
+    let _ = writeln!(r, "## Files\n");
+    for f in &files {
+        let _ = writeln!(r, "- `{f}`");
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    commit(&mut tmp, &o.out)?;
+
+    if !o.quiet {
+        let mut s = format!(
+            "osipy t1: {} voxels ({}) on {device}; {:.1}% ok; output in {}\nmedians:",
+            idx.len(),
+            o.method.name(),
+            100.0 * ok as f64 / idx.len() as f64,
+            o.out.display()
+        );
+        for (n, u, v) in &medians {
+            let sep = if u.is_empty() { "" } else { " " };
+            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
+        }
+        println!("{s}");
+    }
+    Ok(())
+}
