@@ -22,16 +22,34 @@ use osipy_kernels::xp_kernel;
 /// truncation error below `1e-13` relative). `k = 0` gives the trapezoid `dt (a + b) / 2`.
 #[xp_kernel]
 pub fn exp_conv_step(a: f64, b: f64, k: f64, dt: f64) -> (f64, f64) {
-    let x = k * dt;
-    let e = (-x).exp();
-    let i = if x > 1e-3 {
-        (b - a * e) / k - (b - a) * (1.0 - e) / (k * k * dt)
-    } else {
-        let x2 = x * x;
-        let x3 = x2 * x;
-        dt * (a * (1.0 - x / 2.0 + x2 / 6.0 - x3 / 24.0) + (b - a) * (0.5 - x / 6.0 + x2 / 24.0 - x3 / 120.0))
-    };
-    (i, e)
+    let (e, c1, c2) = exp_conv_coeffs(k, dt);
+    (c1 * a + c2 * (b - a), e)
+}
+
+/// [`exp_conv_step`](fn@exp_conv_step) for a sweep over samples: the coefficients of the last
+/// interval are kept in `dt_prev`, `e`, `c1`, `c2` (start with `dt_prev = -1`) and recomputed
+/// only when `dt` changes, so a uniform grid costs one `exp` per model evaluation. Returns
+/// `(i, e)` as `exp_conv_step` does.
+#[xp_kernel]
+#[allow(clippy::too_many_arguments)]
+pub fn exp_conv_cached(
+    a: f64,
+    b: f64,
+    k: f64,
+    dt: f64,
+    dt_prev: &mut f64,
+    e: &mut f64,
+    c1: &mut f64,
+    c2: &mut f64,
+) -> (f64, f64) {
+    if dt != *dt_prev {
+        let (ce, cc1, cc2) = exp_conv_coeffs(k, dt);
+        *e = ce;
+        *c1 = cc1;
+        *c2 = cc2;
+        *dt_prev = dt;
+    }
+    (*c1 * a + *c2 * (b - a), *e)
 }
 
 /// The coefficients of [`exp_conv_step`](fn@exp_conv_step) that depend only on the rate and
@@ -39,8 +57,8 @@ pub fn exp_conv_step(a: f64, b: f64, k: f64, dt: f64) -> (f64, f64) {
 /// `i = c1 a + c2 (b - a)` for a plasma segment from `a` to `b`:
 /// `c1 = (1 - e) / k`, `c2 = 1 / k - (1 - e) / (k^2 dt)` for `x = k dt > 1e-3`, and the third-order
 /// series `c1 = dt sum_m (-x)^m / (m! (m+1))`, `c2 = dt sum_m (-x)^m / (m! (m+1) (m+2))` below.
-/// The models compute them once per run of equal intervals (one `exp` per evaluation on a
-/// uniform grid) and stay exact on any grid.
+/// The models compute them once per run of equal intervals
+/// ([`exp_conv_cached`](fn@exp_conv_cached)) and stay exact on any grid.
 #[xp_kernel]
 pub fn exp_conv_coeffs(k: f64, dt: f64) -> (f64, f64, f64) {
     let x = k * dt;

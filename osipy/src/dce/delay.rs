@@ -42,15 +42,8 @@ pub fn tofts_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * prev + c2 * (cur - prev);
-        let e = e_c;
+        let (seg, e) =
+            super::convolution::exp_conv_cached(prev, cur, kep, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
         f = e * f + seg;
         ct[i] = ktrans * f;
         prev = cur;
@@ -88,15 +81,8 @@ pub fn extended_tofts_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * prev + c2 * (cur - prev);
-        let e = e_c;
+        let (seg, e) =
+            super::convolution::exp_conv_cached(prev, cur, kep, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
         f = e * f + seg;
         ct[i] = vp * cur + ktrans * f;
         prev = cur;
@@ -172,24 +158,26 @@ pub fn two_cxm_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev_0 {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kp, dt);
-            e_0_c = ce;
-            c1_0 = cc1;
-            c2_0 = cc2;
-            dt_prev_0 = dt;
-        }
-        let sp = c1_0 * prev + c2_0 * (cur - prev);
-        let ep = e_0_c;
-        if dt != dt_prev_1 {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(km, dt);
-            e_1_c = ce;
-            c1_1 = cc1;
-            c2_1 = cc2;
-            dt_prev_1 = dt;
-        }
-        let sm = c1_1 * prev + c2_1 * (cur - prev);
-        let em = e_1_c;
+        let (sp, ep) = super::convolution::exp_conv_cached(
+            prev,
+            cur,
+            kp,
+            dt,
+            &mut dt_prev_0,
+            &mut e_0_c,
+            &mut c1_0,
+            &mut c2_0,
+        );
+        let (sm, em) = super::convolution::exp_conv_cached(
+            prev,
+            cur,
+            km,
+            dt,
+            &mut dt_prev_1,
+            &mut e_1_c,
+            &mut c1_1,
+            &mut c2_1,
+        );
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -231,15 +219,8 @@ pub fn two_cum_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let cur = super::convolution::plasma_at(t, cp, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(k, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * prev + c2 * (cur - prev);
-        let e = e_c;
+        let (seg, e) =
+            super::convolution::exp_conv_cached(prev, cur, k, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
         conv = e * conv + seg;
         area += 0.5 * dt * (prev + cur);
         ct[i] = wexp * conv + wint * area;

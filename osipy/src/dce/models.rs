@@ -33,15 +33,16 @@ pub fn tofts(
     let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
-        let e = e_c;
+        let (seg, e) = super::convolution::exp_conv_cached(
+            cp[i - 1],
+            cp[i],
+            kep,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+        );
         f = e * f + seg;
         ct[i] = ktrans * f;
     }
@@ -74,15 +75,16 @@ pub fn extended_tofts(
     let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kep, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
-        let e = e_c;
+        let (seg, e) = super::convolution::exp_conv_cached(
+            cp[i - 1],
+            cp[i],
+            kep,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+        );
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
     }
@@ -186,24 +188,26 @@ pub fn two_cxm(
     let mut c2_1 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev_0 {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(kp, dt);
-            e_0_c = ce;
-            c1_0 = cc1;
-            c2_0 = cc2;
-            dt_prev_0 = dt;
-        }
-        let sp = c1_0 * cp[i - 1] + c2_0 * (cp[i] - cp[i - 1]);
-        let ep = e_0_c;
-        if dt != dt_prev_1 {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(km, dt);
-            e_1_c = ce;
-            c1_1 = cc1;
-            c2_1 = cc2;
-            dt_prev_1 = dt;
-        }
-        let sm = c1_1 * cp[i - 1] + c2_1 * (cp[i] - cp[i - 1]);
-        let em = e_1_c;
+        let (sp, ep) = super::convolution::exp_conv_cached(
+            cp[i - 1],
+            cp[i],
+            kp,
+            dt,
+            &mut dt_prev_0,
+            &mut e_0_c,
+            &mut c1_0,
+            &mut c2_0,
+        );
+        let (sm, em) = super::convolution::exp_conv_cached(
+            cp[i - 1],
+            cp[i],
+            km,
+            dt,
+            &mut dt_prev_1,
+            &mut e_1_c,
+            &mut c1_1,
+            &mut c2_1,
+        );
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -244,15 +248,16 @@ pub fn two_cum(
     let mut c2 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        if dt != dt_prev {
-            let (ce, cc1, cc2) = super::convolution::exp_conv_coeffs(k, dt);
-            e_c = ce;
-            c1 = cc1;
-            c2 = cc2;
-            dt_prev = dt;
-        }
-        let seg = c1 * cp[i - 1] + c2 * (cp[i] - cp[i - 1]);
-        let e = e_c;
+        let (seg, e) = super::convolution::exp_conv_cached(
+            cp[i - 1],
+            cp[i],
+            k,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+        );
         conv = e * conv + seg;
         area += 0.5 * dt * (cp[i - 1] + cp[i]);
         ct[i] = wexp * conv + wint * area;
