@@ -160,3 +160,42 @@ pub fn main(args: &[String]) -> i32 {
         }
     }
 }
+
+/// The arguments of a command being read: `--flag value` and `--flag=value` alike. Shared by
+/// the commands' parsers.
+pub(crate) struct Flags<'a> {
+    it: std::slice::Iter<'a, String>,
+    inline: Option<&'a str>,
+}
+
+impl<'a> Flags<'a> {
+    pub(crate) fn new(args: &'a [String]) -> Self {
+        Flags {
+            it: args.iter(),
+            inline: None,
+        }
+    }
+
+    /// The next argument as written and its flag (`--x` of `--x=v`).
+    pub(crate) fn next_arg(&mut self) -> Option<(&'a str, &'a str)> {
+        let a = self.it.next()?;
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (a.as_str(), None),
+        };
+        self.inline = inline;
+        Some((a.as_str(), flag))
+    }
+
+    /// The value of the flag just read: after `=`, else the next argument.
+    pub(crate) fn value(&mut self, name: &str) -> Result<String, CliError> {
+        match self.inline.take() {
+            Some(v) => Ok(v.to_string()),
+            None => self.it.next().cloned().ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{name}: expected a value, found the end of the arguments"
+                ))
+            }),
+        }
+    }
+}

@@ -185,27 +185,16 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
         baseline: 5,
         device: Some(Device::Cpu),
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, CliError> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{name}: expected a value, found the end of the arguments"
-                ))
-            })
-        };
+    let mut flags = super::Flags::new(args);
+    while let Some((a, flag)) = flags.next_arg() {
         match flag {
             "-h" | "--help" => return Ok(None),
             "--force" => o.force = true,
             "--quiet" | "-q" => o.quiet = true,
             "--delay" => o.fit_delay = true,
-            "--input" => input = Some(PathBuf::from(value("--input")?)),
+            "--input" => input = Some(PathBuf::from(flags.value("--input")?)),
             "--out" => {
-                let v = value("--out")?;
+                let v = flags.value("--out")?;
                 let p = PathBuf::from(&v);
                 if v.is_empty() || p.file_name().is_none() {
                     return Err(CliError::Usage(format!(
@@ -215,7 +204,7 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
                 out = Some(p);
             }
             "--kind" => {
-                o.kind = match value("--kind")?.as_str() {
+                o.kind = match flags.value("--kind")?.as_str() {
                     "concentration" => Kind::Concentration,
                     "signal" => Kind::Signal,
                     v => {
@@ -226,7 +215,7 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
                 }
             }
             "--times" => {
-                let v = value("--times")?;
+                let v = flags.value("--times")?;
                 let t = v
                     .split(',')
                     .map(|x| number("--times", x, "comma-separated times in seconds", |_| true))
@@ -234,24 +223,24 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
                 o.times = Some(TimesArg::List(t));
             }
             "--dt" => {
-                let v = value("--dt")?;
+                let v = flags.value("--dt")?;
                 o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
             }
-            "--sidecar" => o.sidecar = Some(PathBuf::from(value("--sidecar")?)),
-            "--aif" => o.aif = value("--aif")?,
+            "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
+            "--aif" => o.aif = flags.value("--aif")?,
             "--aif-delay" => {
-                let v = value("--aif-delay")?;
+                let v = flags.value("--aif-delay")?;
                 o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
             }
             "--hct" => {
-                let v = value("--hct")?;
+                let v = flags.value("--hct")?;
                 o.hct = number("--hct", &v, "a haematocrit in [0, 1)", |x| {
                     (0.0..1.0).contains(&x)
                 })?;
             }
-            "--mask" => o.mask = Some(PathBuf::from(value("--mask")?)),
+            "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
             "--model" => {
-                o.model = match value("--model")?.as_str() {
+                o.model = match flags.value("--model")?.as_str() {
                     "tofts" => Model::Tofts,
                     "extended_tofts" | "extended-tofts" | "etofts" => Model::ExtendedTofts,
                     "patlak" => Model::Patlak,
@@ -264,23 +253,23 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
                     }
                 }
             }
-            "--t1" => o.t1 = Some(value("--t1")?),
+            "--t1" => o.t1 = Some(flags.value("--t1")?),
             "--flip-angle" => {
-                let v = value("--flip-angle")?;
+                let v = flags.value("--flip-angle")?;
                 o.flip_angle_deg = Some(number("--flip-angle", &v, "degrees in (0, 180)", |x| {
                     x > 0.0 && x < 180.0
                 })?);
             }
             "--tr" => {
-                let v = value("--tr")?;
+                let v = flags.value("--tr")?;
                 o.tr_s = Some(number("--tr", &v, "a repetition time > 0 s", |x| x > 0.0)?);
             }
             "--relaxivity" => {
-                let v = value("--relaxivity")?;
+                let v = flags.value("--relaxivity")?;
                 o.relaxivity = Some(number("--relaxivity", &v, "a relaxivity > 0 /s/mM", |x| x > 0.0)?);
             }
             "--baseline" => {
-                let v = value("--baseline")?;
+                let v = flags.value("--baseline")?;
                 o.baseline = match v.parse::<usize>() {
                     Ok(n) if n >= 1 => n,
                     _ => {
@@ -291,7 +280,7 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
                 };
             }
             "--device" => {
-                let v = value("--device")?;
+                let v = flags.value("--device")?;
                 o.device = if v == "auto" {
                     None
                 } else {

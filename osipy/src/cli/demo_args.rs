@@ -114,25 +114,14 @@ pub fn parse_device(s: &str) -> Result<Device, CliError> {
 /// Parses the arguments after `demo`; `Ok(None)` when help was asked for.
 pub fn parse(args: &[String]) -> Result<Option<DemoOptions>, CliError> {
     let mut o = DemoOptions::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, CliError> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{name}: expected a value, found the end of the arguments"
-                ))
-            })
-        };
+    let mut flags = super::Flags::new(args);
+    while let Some((a, flag)) = flags.next_arg() {
         match flag {
             "-h" | "--help" => return Ok(None),
             "--force" => o.force = true,
             "--quiet" | "-q" => o.quiet = true,
             "--out" => {
-                let v = value("--out")?;
+                let v = flags.value("--out")?;
                 if v.is_empty() {
                     return Err(CliError::Usage(
                         "--out: expected a folder path, found an empty string".into(),
@@ -146,7 +135,7 @@ pub fn parse(args: &[String]) -> Result<Option<DemoOptions>, CliError> {
                 }
             }
             "--size" => {
-                o.size = match value("--size")?.as_str() {
+                o.size = match flags.value("--size")?.as_str() {
                     "small" => Size::Small,
                     "full" => Size::Full,
                     v => {
@@ -157,13 +146,13 @@ pub fn parse(args: &[String]) -> Result<Option<DemoOptions>, CliError> {
                 }
             }
             "--seed" => {
-                let v = value("--seed")?;
+                let v = flags.value("--seed")?;
                 o.seed = v.parse().map_err(|_| {
                     CliError::Usage(format!("--seed: expected an integer 0 to 2^64-1, found `{v}`"))
                 })?;
             }
             "--noise" => {
-                let v = value("--noise")?;
+                let v = flags.value("--noise")?;
                 o.noise_mm = match v.parse::<f64>() {
                     Ok(x) if x.is_finite() && x >= 0.0 => x,
                     _ => {
@@ -173,7 +162,7 @@ pub fn parse(args: &[String]) -> Result<Option<DemoOptions>, CliError> {
                     }
                 };
             }
-            "--device" => o.device = parse_device(&value("--device")?)?,
+            "--device" => o.device = parse_device(&flags.value("--device")?)?,
             _ => return Err(CliError::Usage(format!("demo: unknown argument `{a}`"))),
         }
     }

@@ -143,26 +143,15 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
         sidecar: None,
         device: Some(Device::Cpu),
     };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = |name: &str| -> Result<String, CliError> {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{name}: expected a value, found the end of the arguments"
-                ))
-            })
-        };
+    let mut flags = super::Flags::new(args);
+    while let Some((a, flag)) = flags.next_arg() {
         match flag {
             "-h" | "--help" => return Ok(None),
             "--force" => o.force = true,
             "--quiet" | "-q" => o.quiet = true,
             "--magnitude" => o.magnitude = true,
             "--input" => {
-                let v = value("--input")?;
+                let v = flags.value("--input")?;
                 if v.split(',').any(|p| p.trim().is_empty()) {
                     return Err(CliError::Usage(format!(
                         "--input: expected one path or comma-separated paths, found `{v}`"
@@ -171,7 +160,7 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
                 input = Some(v.split(',').map(|p| PathBuf::from(p.trim())).collect());
             }
             "--out" => {
-                let v = value("--out")?;
+                let v = flags.value("--out")?;
                 let p = PathBuf::from(&v);
                 if v.is_empty() || p.file_name().is_none() {
                     return Err(CliError::Usage(format!(
@@ -181,7 +170,7 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
                 out = Some(p);
             }
             "--method" => {
-                o.method = match value("--method")?.as_str() {
+                o.method = match flags.value("--method")?.as_str() {
                     "nonlinear" => Method::Nonlinear,
                     "linear" | "despot1" => Method::Linear,
                     "two-angle" | "two_angle" => Method::TwoAngle,
@@ -194,7 +183,7 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
                 }
             }
             "--flip-angles" => {
-                let v = value("--flip-angles")?;
+                let v = flags.value("--flip-angles")?;
                 o.flip_angles_deg = Some(list(
                     "--flip-angles",
                     &v,
@@ -203,7 +192,7 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
                 )?);
             }
             "--tr" => {
-                let v = value("--tr")?;
+                let v = flags.value("--tr")?;
                 o.tr_s = Some(match v.trim().parse::<f64>() {
                     Ok(x) if x.is_finite() && x > 0.0 => x,
                     _ => {
@@ -214,14 +203,14 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
                 });
             }
             "--times" => {
-                let v = value("--times")?;
+                let v = flags.value("--times")?;
                 o.times_s = Some(list("--times", &v, "comma-separated times >= 0 s", |x| x >= 0.0)?);
             }
-            "--b1" => o.b1 = Some(PathBuf::from(value("--b1")?)),
-            "--mask" => o.mask = Some(PathBuf::from(value("--mask")?)),
-            "--sidecar" => o.sidecar = Some(PathBuf::from(value("--sidecar")?)),
+            "--b1" => o.b1 = Some(PathBuf::from(flags.value("--b1")?)),
+            "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
+            "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
             "--device" => {
-                let v = value("--device")?;
+                let v = flags.value("--device")?;
                 o.device = if v == "auto" {
                     None
                 } else {
