@@ -16,6 +16,7 @@ pub mod demo;
 mod demo_args;
 mod demo_figures;
 pub mod figure;
+mod inputs;
 mod outdir;
 pub mod phantom;
 mod report;

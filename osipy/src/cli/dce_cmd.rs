@@ -12,19 +12,15 @@ use serde_json::{json, Value};
 
 pub use super::dce_args::{parse, DceOptions, Kind, Model, TimesArg, HELP};
 use super::dce_out::{figures, write_provenance, write_report, Curves};
+use super::inputs::{hash_file, is_nifti, is_npy, rt};
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
-use super::sha256::sha256_hex;
 use super::CliError;
 use crate::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
 use crate::conc::{Baseline, SignalToConc, Spgr};
 use crate::dce;
 use crate::io::dicom;
 use crate::io::nifti::{self, Nifti, OutputType};
-
-fn rt(m: String) -> CliError {
-    CliError::Runtime(m)
-}
 
 /// The series as read, with where its geometry, times and settings came from.
 pub(crate) struct Input {
@@ -36,21 +32,6 @@ pub(crate) struct Input {
     pub(crate) flip_angle_deg: Option<f64>,
     pub(crate) tr_s: Option<f64>,
     pub(crate) hashes: serde_json::Map<String, Value>,
-}
-
-fn hash_file(path: &Path, hashes: &mut serde_json::Map<String, Value>) -> Result<(), CliError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
-    hashes.insert(path.display().to_string(), json!(sha256_hex(&bytes)));
-    Ok(())
-}
-
-fn is_npy(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-}
-
-fn is_nifti(p: &Path) -> bool {
-    let n = p.to_string_lossy().to_ascii_lowercase();
-    n.ends_with(".nii") || n.ends_with(".nii.gz")
 }
 
 fn to4(flag: &str, path: &Path, a: ArrayD<f64>) -> Result<Array4<f64>, CliError> {

@@ -12,35 +12,14 @@ use osipy_kernels::{Device, XpArray};
 use serde_json::{json, Value};
 
 use super::figure;
+use super::inputs::{hash_file, is_nifti, is_npy, rt, Hashes};
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
-use super::sha256::sha256_hex;
 pub use super::t1_args::{parse, Method, T1Options, HELP};
 use super::CliError;
 use crate::conc::VoxelValue;
 use crate::io::nifti::{self, Nifti, OutputType};
 use crate::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
-
-fn rt(m: String) -> CliError {
-    CliError::Runtime(m)
-}
-
-type Hashes = serde_json::Map<String, Value>;
-
-fn hash_file(path: &Path, hashes: &mut Hashes) -> Result<(), CliError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
-    hashes.insert(path.display().to_string(), json!(sha256_hex(&bytes)));
-    Ok(())
-}
-
-fn is_npy(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-}
-
-fn is_nifti(p: &Path) -> bool {
-    let n = p.to_string_lossy().to_ascii_lowercase();
-    n.ends_with(".nii") || n.ends_with(".nii.gz")
-}
 
 /// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
 /// too for NIfTI.
