@@ -9,6 +9,7 @@
 //! | 2 | usage error: unknown command or argument, bad value |
 //! | 3 | the output folder exists and is not empty (pass `--force`) |
 
+mod config;
 mod dce_args;
 pub mod dce_cmd;
 mod dce_out;
@@ -117,19 +118,27 @@ pub fn main(args: &[String]) -> i32 {
             Ok(())
         }
         Some("dce") => match dce_cmd::parse(&args[1..]) {
-            Ok(None) => {
+            Ok(Parsed::Help) => {
                 print!("{}", dce_cmd::HELP);
                 Ok(())
             }
-            Ok(Some(o)) => dce_cmd::run(&o, &command_line),
+            Ok(Parsed::DumpDefaults) => {
+                print!("{}", config::dump("dce", config::DCE_KEYS));
+                Ok(())
+            }
+            Ok(Parsed::Run(o)) => dce_cmd::run(&o, &command_line),
             Err(e) => Err(e),
         },
         Some("t1") => match t1_cmd::parse(&args[1..]) {
-            Ok(None) => {
+            Ok(Parsed::Help) => {
                 print!("{}", t1_cmd::HELP);
                 Ok(())
             }
-            Ok(Some(o)) => t1_cmd::run(&o, &command_line),
+            Ok(Parsed::DumpDefaults) => {
+                print!("{}", config::dump("t1", config::T1_KEYS));
+                Ok(())
+            }
+            Ok(Parsed::Run(o)) => t1_cmd::run(&o, &command_line),
             Err(e) => Err(e),
         },
         Some("demo") => match demo::parse(&args[1..]) {
@@ -162,34 +171,139 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-/// The arguments of a command being read: `--flag value` and `--flag=value` alike. Shared by
-/// the commands' parsers.
+/// What a command's parser found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed<T> {
+    /// `--help`: print the command's help.
+    Help,
+    /// `--dump-defaults`: print the command's configuration file of defaults.
+    DumpDefaults,
+    /// Run with these options.
+    Run(T),
+}
+
+/// What one argument did to a parser.
+pub(crate) enum Step {
+    /// Go on with the next argument.
+    Next,
+    /// `--help` was asked for.
+    Help,
+    /// `--dump-defaults` was asked for.
+    Dump,
+}
+
+/// Where the argument just read came from.
+enum Origin {
+    CommandLine,
+    Config(config::Item),
+}
+
+/// The arguments of a command being read: the settings of a `--config` file first (as the
+/// flags they stand for), then the command line, `--flag value` and `--flag=value` alike.
+/// Shared by the commands' parsers. Errors of a setting read from the file name the file and
+/// the key instead of the flag ([`Flags::locate`]).
 pub(crate) struct Flags<'a> {
+    config: std::vec::IntoIter<config::Item>,
     it: std::slice::Iter<'a, String>,
     inline: Option<&'a str>,
+    origin: Origin,
 }
 
 impl<'a> Flags<'a> {
+    /// The arguments `args` of command `cmd` alone (no configuration file).
     pub(crate) fn new(args: &'a [String]) -> Self {
         Flags {
+            config: Vec::new().into_iter(),
             it: args.iter(),
             inline: None,
+            origin: Origin::CommandLine,
         }
     }
 
-    /// The next argument as written and its flag (`--x` of `--x=v`).
-    pub(crate) fn next_arg(&mut self) -> Option<(&'a str, &'a str)> {
-        let a = self.it.next()?;
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-            _ => (a.as_str(), None),
+    /// The arguments `args` of command `cmd` whose settings are `keys`, after the settings of
+    /// the file of `--config FILE` when one is given (read here; the flag itself is not seen by
+    /// the parser). Arguments that are values of other flags are not taken for `--config`.
+    pub(crate) fn with_config(args: &'a [String], cmd: &str, keys: &[config::Key]) -> Result<Self, CliError> {
+        let mut path: Option<String> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            let value = if a == "--config" {
+                i += 1;
+                Some(args.get(i).cloned().ok_or_else(|| {
+                    CliError::Usage("--config: expected a YAML file, found the end of the arguments".into())
+                })?)
+            } else {
+                a.strip_prefix("--config=").map(str::to_string)
+            };
+            if let Some(v) = value {
+                if path.is_some() {
+                    return Err(CliError::Usage(format!(
+                        "--config: expected one configuration file, found a second one `{v}`"
+                    )));
+                }
+                path = Some(v);
+            } else if a.starts_with("--") && !a.contains('=') {
+                // Skip the value of a flag that takes one, so `--out --config` style values
+                // are never mistaken for flags.
+                let k = a[2..].replace('-', "_");
+                if keys
+                    .iter()
+                    .any(|s| s.name == k && s.takes != config::Takes::Switch)
+                {
+                    i += 1;
+                }
+            }
+            i += 1;
+        }
+        let items = match &path {
+            Some(p) => config::load(std::path::Path::new(p), cmd, keys)?,
+            None => Vec::new(),
         };
-        self.inline = inline;
-        Some((a.as_str(), flag))
+        Ok(Flags {
+            config: items.into_iter(),
+            it: args.iter(),
+            inline: None,
+            origin: Origin::CommandLine,
+        })
     }
 
-    /// The value of the flag just read: after `=`, else the next argument.
+    /// The next argument as written (for a setting of the file: `key `k` of FILE`) and its
+    /// flag (`--x` of `--x=v`).
+    pub(crate) fn next_arg(&mut self) -> Option<(String, String)> {
+        if let Some(item) = self.config.next() {
+            let written = format!("key `{}` of {}", item.key, item.file);
+            let flag = item.flag.clone();
+            self.origin = Origin::Config(item);
+            return Some((written, flag));
+        }
+        self.origin = Origin::CommandLine;
+        loop {
+            let a = self.it.next()?;
+            if a == "--config" {
+                self.it.next();
+                continue;
+            }
+            if a.starts_with("--config=") {
+                continue;
+            }
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+                _ => (a.as_str(), None),
+            };
+            self.inline = inline;
+            return Some((a.clone(), flag.to_string()));
+        }
+    }
+
+    /// The value of the flag just read: the file's value, after `=`, else the next argument.
     pub(crate) fn value(&mut self, name: &str) -> Result<String, CliError> {
+        if let Origin::Config(item) = &self.origin {
+            return item
+                .value
+                .clone()
+                .ok_or_else(|| CliError::Usage(format!("{name}: expected a value, found a switch")));
+        }
         match self.inline.take() {
             Some(v) => Ok(v.to_string()),
             None => self.it.next().cloned().ok_or_else(|| {
@@ -197,6 +311,33 @@ impl<'a> Flags<'a> {
                     "{name}: expected a value, found the end of the arguments"
                 ))
             }),
+        }
+    }
+
+    /// The value of `--out` just read, checked to name a folder.
+    pub(crate) fn out_dir(&mut self) -> Result<std::path::PathBuf, CliError> {
+        let v = self.value("--out")?;
+        let p = std::path::PathBuf::from(&v);
+        if v.is_empty() || p.file_name().is_none() {
+            return Err(CliError::Usage(format!(
+                "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
+            )));
+        }
+        Ok(p)
+    }
+
+    /// `e`, an error about the argument just read, located: an error of a setting of the
+    /// configuration file names the file and the key instead of the flag.
+    pub(crate) fn locate(&self, e: CliError) -> CliError {
+        match (&self.origin, e) {
+            (Origin::Config(item), CliError::Usage(m)) => {
+                let rest = m
+                    .strip_prefix(&format!("{}: ", item.flag))
+                    .unwrap_or(&m)
+                    .to_string();
+                CliError::Usage(format!("--config {}: key `{}`: {rest}", item.file, item.key))
+            }
+            (_, e) => e,
         }
     }
 }

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use osipy_kernels::Device;
 
+use super::config::DCE_KEYS;
 use super::demo_args::parse_device;
-use super::CliError;
+use super::{CliError, Flags, Parsed, Step};
 
 /// Help text of `osipy dce`.
 pub const HELP: &str = "\
@@ -58,6 +59,9 @@ Run:
   --force            replace DIR if it exists and is not empty
   --device DEV       cpu (default), emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
   --quiet            no progress on stderr and no summary on stdout
+  --config FILE      read the settings from a YAML file (keys are the flags without `--`,
+                     `_` for `-`); flags on the command line override it
+  --dump-defaults    print a YAML file of every setting with its default, and exit
   -h, --help         this text
 
 Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
@@ -160,10 +164,8 @@ fn number(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f
     }
 }
 
-/// Parses the arguments after `dce`; `Ok(None)` when help was asked for.
-pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
-    let mut input = None;
-    let mut out = None;
+/// Parses the arguments after `dce` (after the settings of `--config FILE`, when given).
+pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
     let mut o = DceOptions {
         input: PathBuf::new(),
         out: PathBuf::new(),
@@ -185,112 +187,126 @@ pub fn parse(args: &[String]) -> Result<Option<DceOptions>, CliError> {
         baseline: 5,
         device: Some(Device::Cpu),
     };
-    let mut flags = super::Flags::new(args);
+    let (mut input, mut out) = (None, None);
+    let mut flags = Flags::with_config(args, "dce", DCE_KEYS)?;
     while let Some((a, flag)) = flags.next_arg() {
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--force" => o.force = true,
-            "--quiet" | "-q" => o.quiet = true,
-            "--delay" => o.fit_delay = true,
-            "--input" => input = Some(PathBuf::from(flags.value("--input")?)),
-            "--out" => {
-                let v = flags.value("--out")?;
-                let p = PathBuf::from(&v);
-                if v.is_empty() || p.file_name().is_none() {
-                    return Err(CliError::Usage(format!(
-                        "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
-                    )));
-                }
-                out = Some(p);
-            }
-            "--kind" => {
-                o.kind = match flags.value("--kind")?.as_str() {
-                    "concentration" => Kind::Concentration,
-                    "signal" => Kind::Signal,
-                    v => {
-                        return Err(CliError::Usage(format!(
-                            "--kind: expected concentration or signal, found `{v}`"
-                        )))
-                    }
-                }
-            }
-            "--times" => {
-                let v = flags.value("--times")?;
-                let t = v
-                    .split(',')
-                    .map(|x| number("--times", x, "comma-separated times in seconds", |_| true))
-                    .collect::<Result<Vec<_>, _>>()?;
-                o.times = Some(TimesArg::List(t));
-            }
-            "--dt" => {
-                let v = flags.value("--dt")?;
-                o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
-            }
-            "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
-            "--aif" => o.aif = flags.value("--aif")?,
-            "--aif-delay" => {
-                let v = flags.value("--aif-delay")?;
-                o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
-            }
-            "--hct" => {
-                let v = flags.value("--hct")?;
-                o.hct = number("--hct", &v, "a haematocrit in [0, 1)", |x| {
-                    (0.0..1.0).contains(&x)
-                })?;
-            }
-            "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
-            "--model" => {
-                o.model = match flags.value("--model")?.as_str() {
-                    "tofts" => Model::Tofts,
-                    "extended_tofts" | "extended-tofts" | "etofts" => Model::ExtendedTofts,
-                    "patlak" => Model::Patlak,
-                    "2cxm" => Model::TwoCxm,
-                    "2cum" => Model::TwoCum,
-                    v => {
-                        return Err(CliError::Usage(format!(
-                            "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
-                        )))
-                    }
-                }
-            }
-            "--t1" => o.t1 = Some(flags.value("--t1")?),
-            "--flip-angle" => {
-                let v = flags.value("--flip-angle")?;
-                o.flip_angle_deg = Some(number("--flip-angle", &v, "degrees in (0, 180)", |x| {
-                    x > 0.0 && x < 180.0
-                })?);
-            }
-            "--tr" => {
-                let v = flags.value("--tr")?;
-                o.tr_s = Some(number("--tr", &v, "a repetition time > 0 s", |x| x > 0.0)?);
-            }
-            "--relaxivity" => {
-                let v = flags.value("--relaxivity")?;
-                o.relaxivity = Some(number("--relaxivity", &v, "a relaxivity > 0 /s/mM", |x| x > 0.0)?);
-            }
-            "--baseline" => {
-                let v = flags.value("--baseline")?;
-                o.baseline = match v.parse::<usize>() {
-                    Ok(n) if n >= 1 => n,
-                    _ => {
-                        return Err(CliError::Usage(format!(
-                            "--baseline: expected a number of frames >= 1, found `{v}`"
-                        )))
-                    }
-                };
-            }
-            "--device" => {
-                let v = flags.value("--device")?;
-                o.device = if v == "auto" {
-                    None
-                } else {
-                    Some(parse_device(&v)?)
-                };
-            }
-            _ => return Err(CliError::Usage(format!("dce: unknown argument `{a}`"))),
+        match apply(&mut o, &mut input, &mut out, &mut flags, &a, &flag) {
+            Ok(Step::Next) => {}
+            Ok(Step::Help) => return Ok(Parsed::Help),
+            Ok(Step::Dump) => return Ok(Parsed::DumpDefaults),
+            Err(e) => return Err(flags.locate(e)),
         }
     }
-    o.input = input.ok_or_else(|| CliError::Usage("dce: --input is required".into()))?;
-    o.out = out.ok_or_else(|| CliError::Usage("dce: --out is required".into()))?;
-    Ok(Some(o))
+    o.input = input.ok_or_else(|| {
+        CliError::Usage("dce: --input is required (or `input` in the --config file)".into())
+    })?;
+    o.out =
+        out.ok_or_else(|| CliError::Usage("dce: --out is required (or `out` in the --config file)".into()))?;
+    Ok(Parsed::Run(o))
+}
+
+/// Applies the argument `a` (flag `flag`) to the options.
+fn apply(
+    o: &mut DceOptions,
+    input: &mut Option<PathBuf>,
+    out: &mut Option<PathBuf>,
+    flags: &mut Flags<'_>,
+    a: &str,
+    flag: &str,
+) -> Result<Step, CliError> {
+    match flag {
+        "-h" | "--help" => return Ok(Step::Help),
+        "--dump-defaults" => return Ok(Step::Dump),
+        "--force" => o.force = true,
+        "--quiet" | "-q" => o.quiet = true,
+        "--delay" => o.fit_delay = true,
+        "--input" => *input = Some(PathBuf::from(flags.value("--input")?)),
+        "--out" => *out = Some(flags.out_dir()?),
+        "--kind" => {
+            o.kind = match flags.value("--kind")?.as_str() {
+                "concentration" => Kind::Concentration,
+                "signal" => Kind::Signal,
+                v => {
+                    return Err(CliError::Usage(format!(
+                        "--kind: expected concentration or signal, found `{v}`"
+                    )))
+                }
+            }
+        }
+        "--times" => {
+            let v = flags.value("--times")?;
+            let t = v
+                .split(',')
+                .map(|x| number("--times", x, "comma-separated times in seconds", |_| true))
+                .collect::<Result<Vec<_>, _>>()?;
+            o.times = Some(TimesArg::List(t));
+        }
+        "--dt" => {
+            let v = flags.value("--dt")?;
+            o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
+        }
+        "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
+        "--aif" => o.aif = flags.value("--aif")?,
+        "--aif-delay" => {
+            let v = flags.value("--aif-delay")?;
+            o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
+        }
+        "--hct" => {
+            let v = flags.value("--hct")?;
+            o.hct = number("--hct", &v, "a haematocrit in [0, 1)", |x| {
+                (0.0..1.0).contains(&x)
+            })?;
+        }
+        "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
+        "--model" => {
+            o.model = match flags.value("--model")?.as_str() {
+                "tofts" => Model::Tofts,
+                "extended_tofts" | "extended-tofts" | "etofts" => Model::ExtendedTofts,
+                "patlak" => Model::Patlak,
+                "2cxm" => Model::TwoCxm,
+                "2cum" => Model::TwoCum,
+                v => {
+                    return Err(CliError::Usage(format!(
+                        "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
+                    )))
+                }
+            }
+        }
+        "--t1" => o.t1 = Some(flags.value("--t1")?),
+        "--flip-angle" => {
+            let v = flags.value("--flip-angle")?;
+            o.flip_angle_deg = Some(number("--flip-angle", &v, "degrees in (0, 180)", |x| {
+                x > 0.0 && x < 180.0
+            })?);
+        }
+        "--tr" => {
+            let v = flags.value("--tr")?;
+            o.tr_s = Some(number("--tr", &v, "a repetition time > 0 s", |x| x > 0.0)?);
+        }
+        "--relaxivity" => {
+            let v = flags.value("--relaxivity")?;
+            o.relaxivity = Some(number("--relaxivity", &v, "a relaxivity > 0 /s/mM", |x| x > 0.0)?);
+        }
+        "--baseline" => {
+            let v = flags.value("--baseline")?;
+            o.baseline = match v.parse::<usize>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--baseline: expected a number of frames >= 1, found `{v}`"
+                    )))
+                }
+            };
+        }
+        "--device" => {
+            let v = flags.value("--device")?;
+            o.device = if v == "auto" {
+                None
+            } else {
+                Some(parse_device(&v)?)
+            };
+        }
+        _ => return Err(CliError::Usage(format!("dce: unknown argument `{a}`"))),
+    }
+    Ok(Step::Next)
 }

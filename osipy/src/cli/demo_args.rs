@@ -116,24 +116,11 @@ pub fn parse(args: &[String]) -> Result<Option<DemoOptions>, CliError> {
     let mut o = DemoOptions::default();
     let mut flags = super::Flags::new(args);
     while let Some((a, flag)) = flags.next_arg() {
-        match flag {
+        match flag.as_str() {
             "-h" | "--help" => return Ok(None),
             "--force" => o.force = true,
             "--quiet" | "-q" => o.quiet = true,
-            "--out" => {
-                let v = flags.value("--out")?;
-                if v.is_empty() {
-                    return Err(CliError::Usage(
-                        "--out: expected a folder path, found an empty string".into(),
-                    ));
-                }
-                o.out = PathBuf::from(&v);
-                if o.out.file_name().is_none() {
-                    return Err(CliError::Usage(format!(
-                        "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
-                    )));
-                }
-            }
+            "--out" => o.out = flags.out_dir()?,
             "--size" => {
                 o.size = match flags.value("--size")?.as_str() {
                     "small" => Size::Small,

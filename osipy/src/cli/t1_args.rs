@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use osipy_kernels::Device;
 
+use super::config::T1_KEYS;
 use super::demo_args::parse_device;
-use super::CliError;
+use super::{CliError, Flags, Parsed, Step};
 
 /// Help text of `osipy t1`.
 pub const HELP: &str = "\
@@ -43,6 +44,9 @@ Run:
   --force            replace DIR if it exists and is not empty
   --device DEV       cpu (default), emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
   --quiet            no progress on stderr and no summary on stdout
+  --config FILE      read the settings from a YAML file (keys are the flags without `--`,
+                     `_` for `-`); flags on the command line override it
+  --dump-defaults    print a YAML file of every setting with its default, and exit
   -h, --help         this text
 
 Look-Locker fits S(t) = a - b exp(-t / T1*) and writes T1 = T1* (b / a - 1), S0 = b - a (the
@@ -124,8 +128,8 @@ fn list(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<Vec
         .collect()
 }
 
-/// Parses the arguments after `t1`; `Ok(None)` when help was asked for.
-pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
+/// Parses the arguments after `t1` (after the settings of `--config FILE`, when given).
+pub fn parse(args: &[String]) -> Result<Parsed<T1Options>, CliError> {
     let mut input: Option<Vec<PathBuf>> = None;
     let mut out = None;
     let mut o = T1Options {
@@ -143,85 +147,19 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
         sidecar: None,
         device: Some(Device::Cpu),
     };
-    let mut flags = super::Flags::new(args);
+    let mut flags = Flags::with_config(args, "t1", T1_KEYS)?;
     while let Some((a, flag)) = flags.next_arg() {
-        match flag {
-            "-h" | "--help" => return Ok(None),
-            "--force" => o.force = true,
-            "--quiet" | "-q" => o.quiet = true,
-            "--magnitude" => o.magnitude = true,
-            "--input" => {
-                let v = flags.value("--input")?;
-                if v.split(',').any(|p| p.trim().is_empty()) {
-                    return Err(CliError::Usage(format!(
-                        "--input: expected one path or comma-separated paths, found `{v}`"
-                    )));
-                }
-                input = Some(v.split(',').map(|p| PathBuf::from(p.trim())).collect());
-            }
-            "--out" => {
-                let v = flags.value("--out")?;
-                let p = PathBuf::from(&v);
-                if v.is_empty() || p.file_name().is_none() {
-                    return Err(CliError::Usage(format!(
-                        "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
-                    )));
-                }
-                out = Some(p);
-            }
-            "--method" => {
-                o.method = match flags.value("--method")?.as_str() {
-                    "nonlinear" => Method::Nonlinear,
-                    "linear" | "despot1" => Method::Linear,
-                    "two-angle" | "two_angle" => Method::TwoAngle,
-                    "look-locker" | "look_locker" => Method::LookLocker,
-                    v => {
-                        return Err(CliError::Usage(format!(
-                            "--method: expected nonlinear, linear, two-angle or look-locker, found `{v}`"
-                        )))
-                    }
-                }
-            }
-            "--flip-angles" => {
-                let v = flags.value("--flip-angles")?;
-                o.flip_angles_deg = Some(list(
-                    "--flip-angles",
-                    &v,
-                    "comma-separated flip angles in (0, 180) degrees",
-                    |x| x > 0.0 && x < 180.0,
-                )?);
-            }
-            "--tr" => {
-                let v = flags.value("--tr")?;
-                o.tr_s = Some(match v.trim().parse::<f64>() {
-                    Ok(x) if x.is_finite() && x > 0.0 => x,
-                    _ => {
-                        return Err(CliError::Usage(format!(
-                            "--tr: expected a repetition time > 0 s, found `{v}`"
-                        )))
-                    }
-                });
-            }
-            "--times" => {
-                let v = flags.value("--times")?;
-                o.times_s = Some(list("--times", &v, "comma-separated times >= 0 s", |x| x >= 0.0)?);
-            }
-            "--b1" => o.b1 = Some(PathBuf::from(flags.value("--b1")?)),
-            "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
-            "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
-            "--device" => {
-                let v = flags.value("--device")?;
-                o.device = if v == "auto" {
-                    None
-                } else {
-                    Some(parse_device(&v)?)
-                };
-            }
-            _ => return Err(CliError::Usage(format!("t1: unknown argument `{a}`"))),
+        match apply(&mut o, &mut input, &mut out, &mut flags, &a, &flag) {
+            Ok(Step::Next) => {}
+            Ok(Step::Help) => return Ok(Parsed::Help),
+            Ok(Step::Dump) => return Ok(Parsed::DumpDefaults),
+            Err(e) => return Err(flags.locate(e)),
         }
     }
-    o.inputs = input.ok_or_else(|| CliError::Usage("t1: --input is required".into()))?;
-    o.out = out.ok_or_else(|| CliError::Usage("t1: --out is required".into()))?;
+    o.inputs = input
+        .ok_or_else(|| CliError::Usage("t1: --input is required (or `input` in the --config file)".into()))?;
+    o.out =
+        out.ok_or_else(|| CliError::Usage("t1: --out is required (or `out` in the --config file)".into()))?;
     if o.method.is_vfa() && o.times_s.is_some() {
         return Err(CliError::Usage(format!(
             "--times: only used by --method look-locker, found --method {}",
@@ -233,5 +171,83 @@ pub fn parse(args: &[String]) -> Result<Option<T1Options>, CliError> {
             "--method look-locker: --b1 and --flip-angles are for the VFA methods".into(),
         ));
     }
-    Ok(Some(o))
+    Ok(Parsed::Run(o))
+}
+
+/// Applies the argument `a` (flag `flag`) to the options.
+fn apply(
+    o: &mut T1Options,
+    input: &mut Option<Vec<PathBuf>>,
+    out: &mut Option<PathBuf>,
+    flags: &mut Flags<'_>,
+    a: &str,
+    flag: &str,
+) -> Result<Step, CliError> {
+    match flag {
+        "-h" | "--help" => return Ok(Step::Help),
+        "--dump-defaults" => return Ok(Step::Dump),
+        "--force" => o.force = true,
+        "--quiet" | "-q" => o.quiet = true,
+        "--magnitude" => o.magnitude = true,
+        "--input" => {
+            let v = flags.value("--input")?;
+            if v.split(',').any(|p| p.trim().is_empty()) {
+                return Err(CliError::Usage(format!(
+                    "--input: expected one path or comma-separated paths, found `{v}`"
+                )));
+            }
+            *input = Some(v.split(',').map(|p| PathBuf::from(p.trim())).collect());
+        }
+        "--out" => *out = Some(flags.out_dir()?),
+        "--method" => {
+            o.method = match flags.value("--method")?.as_str() {
+                "nonlinear" => Method::Nonlinear,
+                "linear" | "despot1" => Method::Linear,
+                "two-angle" | "two_angle" => Method::TwoAngle,
+                "look-locker" | "look_locker" => Method::LookLocker,
+                v => {
+                    return Err(CliError::Usage(format!(
+                        "--method: expected nonlinear, linear, two-angle or look-locker, found `{v}`"
+                    )))
+                }
+            }
+        }
+        "--flip-angles" => {
+            let v = flags.value("--flip-angles")?;
+            o.flip_angles_deg = Some(list(
+                "--flip-angles",
+                &v,
+                "comma-separated flip angles in (0, 180) degrees",
+                |x| x > 0.0 && x < 180.0,
+            )?);
+        }
+        "--tr" => {
+            let v = flags.value("--tr")?;
+            o.tr_s = Some(match v.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() && x > 0.0 => x,
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--tr: expected a repetition time > 0 s, found `{v}`"
+                    )))
+                }
+            });
+        }
+        "--times" => {
+            let v = flags.value("--times")?;
+            o.times_s = Some(list("--times", &v, "comma-separated times >= 0 s", |x| x >= 0.0)?);
+        }
+        "--b1" => o.b1 = Some(PathBuf::from(flags.value("--b1")?)),
+        "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
+        "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
+        "--device" => {
+            let v = flags.value("--device")?;
+            o.device = if v == "auto" {
+                None
+            } else {
+                Some(parse_device(&v)?)
+            };
+        }
+        _ => return Err(CliError::Usage(format!("t1: unknown argument `{a}`"))),
+    }
+    Ok(Step::Next)
 }
