@@ -20,6 +20,7 @@ pub mod figure;
 mod inputs;
 mod outdir;
 pub mod phantom;
+mod progress;
 mod report;
 pub mod sha256;
 mod t1_args;

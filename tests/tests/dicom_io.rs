@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use osipy::io::dicom::{self, DicomError, ReadOptions, TimeSource};
+use osipy::io::dicom::{self, DicomError, ReadOptions, TimeSource, VolumeKey, VolumeOrder};
 
 const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
@@ -707,6 +707,7 @@ fn error_mixed_series_and_picking_one() {
 
     let pick = ReadOptions {
         series_uid: Some("1.2.3.1".into()),
+        ..ReadOptions::default()
     };
     let ser = dicom::read_series_with(&dir, &pick).unwrap();
     assert_eq!(ser.data.shape(), &[COLS, ROWS, 1, 2]);
@@ -719,6 +720,7 @@ fn error_mixed_series_and_picking_one() {
 
     let none = ReadOptions {
         series_uid: Some("9.9".into()),
+        ..ReadOptions::default()
     };
     let err = dicom::read_series_with(&dir, &none).unwrap_err();
     assert_message(&err, &dir, &["series 9.9 not found", "1.2.3.2"]);
@@ -868,5 +870,441 @@ fn enhanced_multi_frame_file_ordered_by_temporal_position_index() {
             }
         }
     }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `ds` with element `(g, e)` replaced by (or set to) a string value.
+fn set(mut ds: Vec<El>, g: u16, e: u16, vr: &'static str, v: impl Into<String>) -> Vec<El> {
+    ds.retain(|x| (x.0, x.1) != (g, e));
+    ds.push(s(g, e, vr, v));
+    ds
+}
+
+/// `ds` without element `(g, e)`.
+fn unset(mut ds: Vec<El>, g: u16, e: u16) -> Vec<El> {
+    ds.retain(|x| (x.0, x.1) != (g, e));
+    ds
+}
+
+const FLIPS: [f64; 3] = [3.0, 15.0, 8.0];
+
+/// A VFA acquisition of 2 slices x 3 flip angles (`FLIPS`, acquired in that order, one series
+/// per flip angle `1.2.3.50{j}`), written into `dir` (files named so that path order mixes the
+/// series) or, with `sub`, into one sub-folder per series.
+fn write_vfa(dir: &Path, sub: bool) {
+    for (j, fa) in FLIPS.iter().enumerate() {
+        let folder = if sub {
+            dir.join(format!("series{j}"))
+        } else {
+            dir.to_path_buf()
+        };
+        std::fs::create_dir_all(&folder).unwrap();
+        for p in 0..2 {
+            let ds = set(
+                single_frame(p, j, &format!("1.2.3.50{j}")),
+                0x0018,
+                0x1314,
+                "DS",
+                fa.to_string(),
+            );
+            let ds = set(ds, 0x0020, 0x0011, "IS", format!("{}", 10 + j));
+            std::fs::write(
+                folder.join(format!("IM{p}{j}")),
+                part10(EXPLICIT_LE, MR_STORAGE, &ds),
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn vfa_options(sub_folders: bool) -> ReadOptions {
+    ReadOptions {
+        order: VolumeOrder::FlipAngle,
+        combine_series: true,
+        sub_folders,
+        ..ReadOptions::default()
+    }
+}
+
+/// Volumes sorted by flip angle: 3, 8, 15 degrees are acquisition (file) indices 0, 2, 1.
+fn check_vfa(ser: &dicom::DicomSeries) {
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, 3]);
+    assert_eq!(ser.volume_key, VolumeKey::FlipAngle);
+    assert_eq!(ser.volume_flip_angles_deg, vec![Some(3.0), Some(8.0), Some(15.0)]);
+    assert_eq!(ser.volume_repetition_times_s, vec![Some(0.0045); 3]);
+    assert_eq!(ser.volume_inversion_times_s, vec![None; 3]);
+    assert_eq!(ser.flip_angle_deg, None);
+    assert_eq!(ser.repetition_time_s, Some(0.0045));
+    // The times are those of the volumes as ordered: acquired at 0, 7.5 and 15 s.
+    assert_eq!(ser.time_source, TimeSource::Acquisition);
+    for (g, w) in ser.times_s.iter().zip([0.0, 15.0, 7.5]) {
+        assert!((g - w).abs() < 1e-6, "{:?}", ser.times_s);
+    }
+    for k in 0..2 {
+        let p = 1 - k; // slices sorted along -x
+        for (v, j) in [0, 2, 1].into_iter().enumerate() {
+            let want = stored(2, 1, p, j) as f64 * slope(p, j) + intercept(p, j);
+            assert_eq!(ser.data[[2, 1, k, v]], want, "slice {k} volume {v}");
+        }
+    }
+    // Geometry as for a time series.
+    assert_affine(
+        ser.affine,
+        [
+            [0.0, 0.0, 2.5, -12.5],
+            [-0.6, 0.0, 0.0, 20.0],
+            [0.0, -0.8, 0.0, 30.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ],
+    );
+    assert!(
+        ser.notes
+            .iter()
+            .any(|n| n.contains("combined 3 series") && n.contains("1.2.3.500 (#10 \"dce\", 2 files)")),
+        "{:?}",
+        ser.notes
+    );
+}
+
+#[test]
+fn vfa_one_series_per_flip_angle_in_one_folder() {
+    let dir = tmp_dir("vfa-flat");
+    write_vfa(&dir, false);
+    check_vfa(&dicom::read_series_with(&dir, &vfa_options(false)).unwrap());
+    // Without combine_series the series are refused, as for a time series.
+    let opts = ReadOptions {
+        combine_series: false,
+        ..vfa_options(false)
+    };
+    let err = dicom::read_series_with(&dir, &opts).unwrap_err();
+    assert!(matches!(err, DicomError::MixedSeries { .. }), "{err}");
+    // Picking one series gives one volume.
+    let opts = ReadOptions {
+        series_uid: Some("1.2.3.501".into()),
+        ..vfa_options(false)
+    };
+    let one = dicom::read_series_with(&dir, &opts).unwrap();
+    assert_eq!(one.data.shape(), &[COLS, ROWS, 2, 1]);
+    assert_eq!(one.volume_flip_angles_deg, vec![Some(15.0)]);
+    assert_eq!(one.flip_angle_deg, Some(15.0));
+    assert_eq!(one.time_source, TimeSource::Single);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn vfa_one_sub_folder_per_series() {
+    let dir = tmp_dir("vfa-sub");
+    write_vfa(&dir, true);
+    std::fs::write(dir.join("DICOMDIR.txt"), "index").unwrap();
+    let ser = dicom::read_series_with(&dir, &vfa_options(true)).unwrap();
+    check_vfa(&ser);
+    assert_eq!(ser.files.len(), 6);
+    assert!(ser.files[0].starts_with(dir.join("series0")));
+    // Without sub_folders the folder holds no DICOM image.
+    let err = dicom::read_series_with(&dir, &vfa_options(false)).unwrap_err();
+    assert!(matches!(err, DicomError::NoDicom { files: 1, .. }), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn vfa_one_series_without_times() {
+    // One series whose files differ only in FlipAngle (no time attribute at all).
+    let dir = tmp_dir("vfa-one");
+    for (j, fa) in FLIPS.iter().enumerate() {
+        for p in 0..2 {
+            let mut ds = set(
+                single_frame(p, j, "1.2.3.600"),
+                0x0018,
+                0x1314,
+                "DS",
+                fa.to_string(),
+            );
+            for (g, e) in [
+                (0x0008, 0x0022),
+                (0x0008, 0x0032),
+                (0x0008, 0x0033),
+                (0x0020, 0x0100),
+            ] {
+                ds = unset(ds, g, e);
+            }
+            std::fs::write(dir.join(format!("f{j}{p}")), part10(IMPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+        }
+    }
+    let opts = ReadOptions {
+        order: VolumeOrder::FlipAngle,
+        ..ReadOptions::default()
+    };
+    let ser = dicom::read_series_with(&dir, &opts).unwrap();
+    assert_eq!(ser.volume_flip_angles_deg, vec![Some(3.0), Some(8.0), Some(15.0)]);
+    assert_eq!(ser.time_source, TimeSource::Absent);
+    assert_eq!(ser.times_s, vec![0.0; 3]);
+    assert!(ser.notes.is_empty(), "{:?}", ser.notes);
+    // As a time series the files cannot be ordered.
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(&err, &dir, &["cannot arrange frames", "distinct AcquisitionTime"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_flip_angles_that_cannot_order_the_volumes() {
+    let dir = tmp_dir("vfa-errors");
+    let opts = vfa_options(false);
+    // Two series with the same flip angle.
+    for (j, series) in ["1.2.3.71", "1.2.3.72"].into_iter().enumerate() {
+        std::fs::write(
+            dir.join(format!("s{j}")),
+            part10(EXPLICIT_LE, MR_STORAGE, &single_frame(0, j, series)),
+        )
+        .unwrap();
+    }
+    let err = dicom::read_series_with(&dir, &opts).unwrap_err();
+    let pair = format!(
+        "e.g. {} and {}",
+        dir.join("s0").display(),
+        dir.join("s1").display()
+    );
+    assert_message(
+        &err,
+        &dir,
+        &[
+            "cannot arrange frames",
+            "expected 2 frames per slice with distinct FlipAngle (0018,1314)",
+            "found frames at the same slice and flip angle",
+            &pair,
+        ],
+    );
+    // A frame without FlipAngle.
+    std::fs::write(
+        dir.join("s1"),
+        part10(
+            EXPLICIT_LE,
+            MR_STORAGE,
+            &unset(single_frame(0, 1, "1.2.3.72"), 0x0018, 0x1314),
+        ),
+    )
+    .unwrap();
+    let err = dicom::read_series_with(&dir, &opts).unwrap_err();
+    let missing = format!(
+        "found a frame without FlipAngle (0018,1314): {}",
+        dir.join("s1").display()
+    );
+    assert_message(&err, &dir, &[&missing]);
+    // Different flip angles at the two slices.
+    std::fs::remove_file(dir.join("s1")).unwrap();
+    for (name, p, j, fa) in [("s1", 0, 1, "20"), ("t0", 1, 0, "15"), ("t1", 1, 1, "25")] {
+        let ds = set(single_frame(p, j, "1.2.3.71"), 0x0018, 0x1314, "DS", fa);
+        std::fs::write(dir.join(name), part10(EXPLICIT_LE, MR_STORAGE, &ds)).unwrap();
+    }
+    let err = dicom::read_series_with(&dir, &opts).unwrap_err();
+    assert_message(
+        &err,
+        &dir,
+        &[
+            "the same flip angles at every slice position ([15.0, 25.0] degrees",
+            "found [15.0, 20.0] degrees",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const TIS: [f64; 4] = [100.0, 400.0, 1200.0, 2500.0];
+
+/// An inversion-recovery acquisition of 2 slices x 4 volumes, one file each, in one series.
+/// `ti(p, j)` and `trigger(p, j)` give InversionTime and TriggerTime (ms), `None` to leave out.
+fn write_ir(
+    dir: &Path,
+    ti: impl Fn(usize, usize) -> Option<f64>,
+    trigger: impl Fn(usize, usize) -> Option<f64>,
+) {
+    for j in 0..TIS.len() {
+        for p in 0..2 {
+            let mut ds = single_frame(p, j, "1.2.3.800");
+            if let Some(v) = ti(p, j) {
+                ds = set(ds, 0x0018, 0x0082, "DS", v.to_string());
+            }
+            if let Some(v) = trigger(p, j) {
+                ds = set(ds, 0x0018, 0x1060, "DS", v.to_string());
+            }
+            std::fs::write(
+                dir.join(format!("ir{}{p}", 3 - j)),
+                part10(EXPLICIT_BE, MR_STORAGE, &ds),
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn ir_options() -> ReadOptions {
+    ReadOptions {
+        order: VolumeOrder::InversionTime,
+        ..ReadOptions::default()
+    }
+}
+
+#[test]
+fn inversion_recovery_ordered_by_inversion_time() {
+    let dir = tmp_dir("ir");
+    // Acquired in the order of TIS reversed: volume v has TI = TIS[v] and file index j = 3 - v.
+    write_ir(&dir, |_, j| Some(TIS[3 - j]), |_, _| None);
+    let ser = dicom::read_series_with(&dir, &ir_options()).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, 4]);
+    assert_eq!(ser.volume_key, VolumeKey::InversionTime);
+    assert_eq!(
+        ser.volume_inversion_times_s,
+        vec![Some(0.1), Some(0.4), Some(1.2), Some(2.5)]
+    );
+    assert_eq!(ser.volume_trigger_times_s, vec![None; 4]);
+    assert_eq!(ser.volume_flip_angles_deg, vec![Some(15.0); 4]);
+    for v in 0..4 {
+        let (p, j) = (1, 3 - v);
+        let want = stored(0, 2, p, j) as f64 * slope(p, j) + intercept(p, j);
+        assert_eq!(ser.data[[0, 2, 0, v]], want, "volume {v}");
+    }
+    // The acquisition times of the volumes as ordered: the last acquired first.
+    assert!((ser.times_s[3] + 22.5).abs() < 1e-6, "{:?}", ser.times_s);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn look_locker_ordered_by_trigger_time_with_one_inversion_time() {
+    let dir = tmp_dir("ll");
+    write_ir(&dir, |_, _| Some(100.0), |_, j| Some(TIS[3 - j]));
+    let ser = dicom::read_series_with(&dir, &ir_options()).unwrap();
+    assert_eq!(ser.volume_key, VolumeKey::TriggerTime);
+    assert_eq!(
+        ser.volume_trigger_times_s,
+        vec![Some(0.1), Some(0.4), Some(1.2), Some(2.5)]
+    );
+    assert_eq!(ser.volume_inversion_times_s, vec![Some(0.1); 4]);
+    assert!(ser.notes.is_empty(), "{:?}", ser.notes);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn slice_dependent_inversion_times_are_noted() {
+    let dir = tmp_dir("ll-slices");
+    write_ir(&dir, |p, j| Some(TIS[3 - j] + 30.0 * p as f64), |_, _| None);
+    let ser = dicom::read_series_with(&dir, &ir_options()).unwrap();
+    assert_eq!(ser.volume_key, VolumeKey::InversionTime);
+    assert_eq!(ser.volume_inversion_times_s, vec![None; 4]);
+    assert!(
+        ser.notes
+            .iter()
+            .any(|n| n.contains("InversionTime differs between the slices of volume 0")),
+        "{:?}",
+        ser.notes
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_inversion_and_trigger_times_that_cannot_order_the_volumes() {
+    let dir = tmp_dir("ir-errors");
+    write_ir(&dir, |_, _| Some(100.0), |_, _| None);
+    let err = dicom::read_series_with(&dir, &ir_options()).unwrap_err();
+    assert_message(
+        &err,
+        &dir,
+        &[
+            "cannot arrange frames",
+            "expected 4 frames per slice with distinct InversionTime (0018,0082) or TriggerTime",
+            "found frames at the same slice and inversion time, e.g.",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let dir = tmp_dir("ir-errors2");
+    write_ir(&dir, |_, j| (j > 0).then_some(TIS[j]), |_, _| None);
+    let err = dicom::read_series_with(&dir, &ir_options()).unwrap_err();
+    assert_message(&err, &dir, &["found a frame without InversionTime (0018,0082): "]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An enhanced MR file of 2 axial slices x 3 volumes, frames shuffled, whose per-frame MR
+/// Timing and Related Parameters carry the flip angle `FLIPS[j]` (TR 3.2 ms) and whose per-frame
+/// MR Modifier carries InversionTimes `TIS[j]` (FD, ms); no frame time at all.
+fn enhanced_t1() -> Vec<u8> {
+    let fd = |g, e, v: f64| El(g, e, "FD", V::Ob(v.to_le_bytes().to_vec()));
+    let order = [(1, 2), (0, 0), (1, 0), (0, 2), (1, 1), (0, 1)];
+    let mut per_frame = Vec::new();
+    let mut px = Vec::new();
+    for &(p, j) in &order {
+        per_frame.push(vec![
+            sq(
+                0x0018,
+                0x9112,
+                vec![vec![
+                    s(0x0018, 0x0080, "DS", "3.2"),
+                    s(0x0018, 0x1314, "DS", FLIPS[j].to_string()),
+                ]],
+            ),
+            sq(0x0018, 0x9115, vec![vec![fd(0x0018, 0x9079, TIS[j])]]),
+            sq(
+                0x0020,
+                0x9113,
+                vec![vec![s(
+                    0x0020,
+                    0x0032,
+                    "DS",
+                    format!("-100\\-90\\{}", -5.0 + 3.0 * p as f64),
+                )]],
+            ),
+        ]);
+        for r in 0..ROWS {
+            for c in 0..COLS {
+                px.push(stored(c, r, p, j));
+            }
+        }
+    }
+    let shared = vec![
+        sq(
+            0x0020,
+            0x9116,
+            vec![vec![s(0x0020, 0x0037, "DS", "1\\0\\0\\0\\1\\0")]],
+        ),
+        sq(0x0028, 0x9110, vec![vec![s(0x0028, 0x0030, "DS", "1.5\\1.25")]]),
+    ];
+    let mut ds = vec![
+        s(0x0008, 0x0016, "UI", ENHANCED_MR_STORAGE),
+        s(0x0008, 0x0018, "UI", "1.2.3.900.1"),
+        s(0x0020, 0x000E, "UI", "1.2.3.900"),
+        s(0x0028, 0x0008, "IS", "6"),
+        sq(0x5200, 0x9229, vec![shared]),
+        sq(0x5200, 0x9230, per_frame),
+    ];
+    ds.extend(pixel_module(ROWS as u16, COLS as u16, 16, 16, false));
+    ds.push(ow(px));
+    part10(EXPLICIT_LE, ENHANCED_MR_STORAGE, &ds)
+}
+
+#[test]
+fn enhanced_multi_frame_file_ordered_by_flip_angle_or_inversion_time() {
+    let dir = tmp_dir("enhanced-t1");
+    std::fs::write(dir.join("t1.dcm"), enhanced_t1()).unwrap();
+    let ser = dicom::read_series_with(&dir, &vfa_options(false)).unwrap();
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, 3]);
+    assert_eq!(ser.volume_key, VolumeKey::FlipAngle);
+    assert_eq!(ser.volume_flip_angles_deg, vec![Some(3.0), Some(8.0), Some(15.0)]);
+    assert_eq!(ser.volume_repetition_times_s, vec![Some(0.0032); 3]);
+    assert_eq!(
+        ser.volume_inversion_times_s,
+        vec![Some(0.1), Some(1.2), Some(0.4)]
+    );
+    assert_eq!(ser.time_source, TimeSource::Absent);
+    for p in 0..2 {
+        for (v, j) in [0, 2, 1].into_iter().enumerate() {
+            assert_eq!(ser.data[[1, 2, p, v]], stored(1, 2, p, j) as f64, "({p}, {v})");
+        }
+    }
+    let ser = dicom::read_series_with(&dir, &ir_options()).unwrap();
+    assert_eq!(ser.volume_key, VolumeKey::InversionTime);
+    assert_eq!(
+        ser.volume_inversion_times_s,
+        vec![Some(0.1), Some(0.4), Some(1.2)]
+    );
+    assert_eq!(ser.volume_flip_angles_deg, vec![Some(3.0), Some(15.0), Some(8.0)]);
+    assert_eq!(ser.data[[1, 2, 1, 2]], stored(1, 2, 1, 2) as f64);
+    // As a time series the frames cannot be ordered.
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(&err, &dir, &["cannot arrange frames", "distinct AcquisitionTime"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -191,7 +191,7 @@ pub(crate) const T1_KEYS: &[Key] = &[
         "flip_angles",
         Takes::List,
         "null",
-        "nominal flip angles in degrees, one per volume, e.g. [2, 5, 10, 15] (null: sidecar)",
+        "nominal flip angles in degrees, one per volume, e.g. [2, 5, 10, 15] (null: sidecar or DICOM)",
     ),
     key(
         "tr",
@@ -209,7 +209,7 @@ pub(crate) const T1_KEYS: &[Key] = &[
         "times",
         Takes::List,
         "null",
-        "Look-Locker readout times after the inversion in seconds (null: sidecar)",
+        "Look-Locker readout times after the inversion in seconds (null: sidecar or DICOM)",
     ),
     key(
         "magnitude",

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{Array1, Array3, Array4, ArrayD, Axis, Ix3, Ix4};
+use ndarray::{Array1, Array3, Array4, ArrayD, Ix3, Ix4};
 use osipy_kernels::fit::{FitResult, LevenbergMarquardt};
 use osipy_kernels::{Device, XpArray};
 use serde_json::{json, Value};
@@ -391,7 +391,13 @@ pub(crate) fn model_curve(
     Ok(out.row(0).to_vec())
 }
 
-fn fit(
+/// Fits the voxels of `mask` chunk by chunk (`chunk` voxels gathered from `conc` per chunk:
+/// one launch of the model's `*_init` kernel, one fit), reporting each chunk to `progress`.
+/// Voxels outside the mask get what the fitter gives a masked voxel (status `Masked`, NaN
+/// parameters, chi2 and R2, 0 iterations, no bound bits). Every voxel is independent, so the
+/// maps are the same bit for bit whatever `chunk` is.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn fit<W: std::io::Write>(
     o: &DceOptions,
     dev: Device,
     t: &[f64],
@@ -399,8 +405,11 @@ fn fit(
     conc: &Array4<f64>,
     mask: &Array3<bool>,
     lm: LevenbergMarquardt,
+    chunk: usize,
+    progress: &mut super::progress::Progress<W>,
 ) -> Result<DceFit, CliError> {
-    let (nx, ny, nz, _) = conc.dim();
+    let (nx, ny, nz, nt) = conc.dim();
+    let n_all = nx * ny * nz;
     let td = on(dev, Array1::from(t.to_vec()).into_dyn())?;
     let cpd = on(dev, Array1::from(cp.to_vec()).into_dyn())?;
     let delays: Vec<f64> = if o.fit_delay {
@@ -409,91 +418,150 @@ fn fit(
         vec![0.0]
     };
     let dd = on(dev, Array1::from(delays).into_dyn())?;
-    let data = on(dev, conc.clone().into_dyn())?;
-    let m = XpArray::from_host(mask.clone().into_dyn()).to_device(&dev)?;
-    let (t, cp, delays, data, mask) = (&td, &cpd, &dd, &data, &m);
-    let (r, names): (FitResult, Vec<&'static str>) = match o.model {
-        Model::Tofts => fit_model!(
-            t,
-            cp,
-            data,
-            mask,
-            delays,
-            o.fit_delay,
-            lm,
-            tofts,
-            tofts_delay,
-            tofts_init,
-            (a, b)
-        ),
-        Model::ExtendedTofts => fit_model!(
-            t,
-            cp,
-            data,
-            mask,
-            delays,
-            o.fit_delay,
-            lm,
-            extended_tofts,
-            extended_tofts_delay,
-            extended_tofts_init,
-            (a, b, c)
-        ),
-        Model::Patlak => fit_model!(
-            t,
-            cp,
-            data,
-            mask,
-            delays,
-            o.fit_delay,
-            lm,
-            patlak,
-            patlak_delay,
-            patlak_init,
-            (a, b)
-        ),
-        Model::TwoCxm => fit_model!(
-            t,
-            cp,
-            data,
-            mask,
-            delays,
-            o.fit_delay,
-            lm,
-            two_cxm,
-            two_cxm_delay,
-            two_cxm_init,
-            (a, b, c, e)
-        ),
-        Model::TwoCum => fit_model!(
-            t,
-            cp,
-            data,
-            mask,
-            delays,
-            o.fit_delay,
-            lm,
-            two_cum,
-            two_cum_delay,
-            two_cum_init,
-            (a, b, c)
-        ),
+    let (t, cp, delays) = (&td, &cpd, &dd);
+    // The curves as rows (C order of the voxels, as the mask is walked).
+    let conc = conc.as_standard_layout();
+    let rows = conc
+        .view()
+        .into_shape_with_order((n_all, nt))
+        .map_err(|e| rt(format!("concentration shape: {e}")))?;
+    let sel: Vec<usize> = mask
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| i)
+        .collect();
+    let masked = f64::from(osipy_kernels::fit::FitStatus::Masked as u32);
+    // Parameter maps (filled on the first chunk, when the names are known), then r2, chi2,
+    // iterations, status and at_bound, flat in C order.
+    let mut names: Vec<&'static str> = Vec::new();
+    let mut params: Vec<Vec<f64>> = Vec::new();
+    let mut quality: Vec<Vec<f64>> = [f64::NAN, f64::NAN, 0.0, masked, 0.0]
+        .iter()
+        .map(|v| vec![*v; n_all])
+        .collect();
+    progress.start("fitting", sel.len());
+    for range in super::progress::chunks(sel.len(), chunk) {
+        let ids = &sel[range];
+        let mut block = Vec::with_capacity(ids.len() * nt);
+        for &i in ids {
+            block.extend(rows.row(i).iter().copied());
+        }
+        let block = ArrayD::from_shape_vec(vec![ids.len(), nt], block)
+            .map_err(|e| rt(format!("fit chunk shape: {e}")))?;
+        let data = on(dev, block)?;
+        let all = XpArray::from_host(ArrayD::from_elem(vec![ids.len()], true)).to_device(&dev)?;
+        let (data, all) = (&data, &all);
+        let (r, n): (FitResult, Vec<&'static str>) = match o.model {
+            Model::Tofts => fit_model!(
+                t,
+                cp,
+                data,
+                all,
+                delays,
+                o.fit_delay,
+                lm,
+                tofts,
+                tofts_delay,
+                tofts_init,
+                (a, b)
+            ),
+            Model::ExtendedTofts => fit_model!(
+                t,
+                cp,
+                data,
+                all,
+                delays,
+                o.fit_delay,
+                lm,
+                extended_tofts,
+                extended_tofts_delay,
+                extended_tofts_init,
+                (a, b, c)
+            ),
+            Model::Patlak => fit_model!(
+                t,
+                cp,
+                data,
+                all,
+                delays,
+                o.fit_delay,
+                lm,
+                patlak,
+                patlak_delay,
+                patlak_init,
+                (a, b)
+            ),
+            Model::TwoCxm => fit_model!(
+                t,
+                cp,
+                data,
+                all,
+                delays,
+                o.fit_delay,
+                lm,
+                two_cxm,
+                two_cxm_delay,
+                two_cxm_init,
+                (a, b, c, e)
+            ),
+            Model::TwoCum => fit_model!(
+                t,
+                cp,
+                data,
+                all,
+                delays,
+                o.fit_delay,
+                lm,
+                two_cum,
+                two_cum_delay,
+                two_cum_init,
+                (a, b, c)
+            ),
+        };
+        if names.is_empty() {
+            params = vec![vec![f64::NAN; n_all]; n.len()];
+            names = n;
+        }
+        // Items x P, then one value per item each, in chunk order.
+        let p: Vec<f64> = r.params.to_host()?.iter().copied().collect();
+        let np = names.len();
+        let columns: [Vec<f64>; 5] = [
+            r.r2.to_host()?.iter().copied().collect(),
+            r.chi2.to_host()?.iter().copied().collect(),
+            r.iterations.to_host()?.iter().map(|v| f64::from(*v)).collect(),
+            r.status.to_host()?.iter().map(|v| f64::from(*v)).collect(),
+            r.at_bound.to_host()?.iter().map(|v| f64::from(*v)).collect(),
+        ];
+        if p.len() != ids.len() * np || columns.iter().any(|c| c.len() != ids.len()) {
+            return Err(rt(format!(
+                "fit result: expected {} voxels x {np} parameters, found {} values",
+                ids.len(),
+                p.len()
+            )));
+        }
+        for (j, &i) in ids.iter().enumerate() {
+            for (a, map) in params.iter_mut().enumerate() {
+                map[i] = p[j * np + a];
+            }
+            for (map, c) in quality.iter_mut().zip(&columns) {
+                map[i] = c[j];
+            }
+        }
+        progress.advance(ids.len());
+    }
+    if names.is_empty() {
+        return Err(rt("fit: the mask selects no voxel".to_string()));
+    }
+    let shape3 = |v: Vec<f64>| -> Result<Array3<f64>, CliError> {
+        Array3::from_shape_vec((nx, ny, nz), v).map_err(|e| rt(format!("fit result shape: {e}")))
     };
-    let shape3 = |v: ArrayD<f64>| -> Result<Array3<f64>, CliError> {
-        v.into_shape_with_order((nx, ny, nz))
-            .map_err(|e| rt(format!("fit result shape: {e}")))
-    };
-    let p = r.params.to_host()?;
-    let params = (0..names.len())
-        .map(|k| shape3(p.index_axis(Axis(p.ndim() - 1), k).to_owned()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let quality = vec![
-        ("r2", shape3(r.r2.to_host()?)?),
-        ("chi2", shape3(r.chi2.to_host()?)?),
-        ("iterations", shape3(r.iterations.to_host()?.mapv(f64::from))?),
-        ("status", shape3(r.status.to_host()?.mapv(f64::from))?),
-        ("at_bound", shape3(r.at_bound.to_host()?.mapv(f64::from))?),
-    ];
+    let params = params.into_iter().map(shape3).collect::<Result<Vec<_>, _>>()?;
+    let quality = ["r2", "chi2", "iterations", "status", "at_bound"]
+        .into_iter()
+        .zip(quality)
+        .map(|(n, v)| Ok((n, shape3(v)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
     Ok(DceFit {
         names,
         params,
@@ -515,10 +583,9 @@ pub(crate) struct Summary {
     pub(crate) timings: Vec<(&'static str, f64)>,
 }
 
+/// A stage line on stderr (`osipy dce: what`; nothing with `--quiet`).
 fn stage(o: &DceOptions, what: &str) {
-    if !o.quiet {
-        eprintln!("osipy dce: {what}");
-    }
+    super::progress::Progress::stderr("osipy dce", o.quiet).stage(what);
 }
 
 /// Runs `osipy dce` (see [`HELP`]); `command_line` is recorded in the provenance. Prints the
@@ -766,7 +833,9 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     );
     let t0 = Instant::now();
     let lm = LevenbergMarquardt::default();
-    let f = fit(o, device, &t, &cp, &conc, &mask, lm)?;
+    let mut progress = super::progress::Progress::stderr("osipy dce", o.quiet);
+    let chunk = super::progress::chunk_voxels(voxels, device);
+    let f = fit(o, device, &t, &cp, &conc, &mask, lm, chunk, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     // Outputs.

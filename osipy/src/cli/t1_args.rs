@@ -24,7 +24,14 @@ written: a failed run leaves no output). The maps have the input's geometry (aff
 
 Input:
   --input PATH       a 4-D .nii/.nii.gz or .npy (float64, C order) [x, y, z, volumes], or
-                     several 3-D .nii/.nii.gz/.npy, comma-separated, one per volume
+                     several 3-D .nii/.nii.gz/.npy, comma-separated, one per volume, or a
+                     DICOM folder: one series, or one series per flip angle / inversion time,
+                     in the folder or its sub-folders (uncompressed DICOM). Its volumes are
+                     told apart by FlipAngle (0018,1314) for the VFA methods, by
+                     InversionTime (0018,0082), else TriggerTime (0018,1060), for
+                     look-locker; flip angles, TR and times come from the header unless given
+                     (flags and --sidecar override it; a count that differs is an error), and
+                     the maps keep the DICOM geometry
   --sidecar JSON     BIDS sidecar: FlipAngle (degrees, a list for VFA), RepetitionTimeExcitation
                      or RepetitionTime (s), InversionTime (s, a list, Look-Locker)
                      (default: the single input's name with .json, when it exists)

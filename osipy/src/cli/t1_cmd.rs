@@ -18,6 +18,7 @@ use super::phantom::geometry;
 pub use super::t1_args::{parse, Method, T1Options, HELP};
 use super::CliError;
 use crate::conc::VoxelValue;
+use crate::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
 use crate::io::nifti::{self, Nifti, OutputType};
 use crate::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
 
@@ -86,11 +87,98 @@ struct Input {
     like: Nifti,
     format: &'static str,
     hashes: Hashes,
+    /// The acquisition as the DICOM headers give it (DICOM input only).
+    dicom: Option<DicomAcquisition>,
 }
 
-fn read_input(paths: &[PathBuf]) -> Result<Input, CliError> {
+/// The acquisition values of a DICOM input, one per volume (`None` where the frames of a
+/// volume disagree or lack the attribute).
+struct DicomAcquisition {
+    /// The folder (or file) read.
+    path: PathBuf,
+    /// The attribute that ordered the volumes.
+    key: VolumeKey,
+    flip_angles_deg: Vec<Option<f64>>,
+    repetition_times_s: Vec<Option<f64>>,
+    inversion_times_s: Vec<Option<f64>>,
+    trigger_times_s: Vec<Option<f64>>,
+}
+
+/// Whether `--input` names DICOM: a folder, or a file that is neither NIfTI nor `.npy`.
+fn is_dicom_input(path: &Path) -> bool {
+    path.is_dir() || (path.is_file() && !is_npy(path) && !is_nifti(path))
+}
+
+/// The output geometry of a DICOM series: its voxel size and (RAS+) affine as the sform.
+fn dicom_like(s: &DicomSeries) -> Nifti {
+    let (nx, ny, nz, nv) = s.data.dim();
+    let mut like = geometry([nx, ny, nz], nv, s.voxel_size_mm, 1.0);
+    like.header.srow = [s.affine[0], s.affine[1], s.affine[2]];
+    like.header.qform_code = 0;
+    like.header.sform_code = 1;
+    like.affine = s.affine;
+    like
+}
+
+/// Reads a DICOM acquisition (a folder of one or several series, sub-folders included, or one
+/// file) with its volumes ordered by flip angle (VFA methods) or by inversion time, else
+/// trigger time (Look-Locker).
+fn read_dicom_input(path: &Path, method: Method) -> Result<Input, CliError> {
+    let order = if method.is_vfa() {
+        VolumeOrder::FlipAngle
+    } else {
+        VolumeOrder::InversionTime
+    };
+    let options = ReadOptions {
+        order,
+        combine_series: true,
+        sub_folders: true,
+        ..ReadOptions::default()
+    };
+    let s = dicom::read_series_with(path, &options).map_err(|e| {
+        let what = if path.is_dir() {
+            ""
+        } else {
+            "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
+        };
+        rt(format!(
+            "--input {}: {what}{}",
+            path.display(),
+            e.to_string().replace('\n', " ")
+        ))
+    })?;
+    let mut hashes = Hashes::new();
+    for f in &s.files {
+        hash_file(f, &mut hashes)?;
+    }
+    let format = match s.volume_key {
+        VolumeKey::FlipAngle => "DICOM (volumes ordered by FlipAngle)",
+        VolumeKey::InversionTime => "DICOM (volumes ordered by InversionTime)",
+        VolumeKey::TriggerTime => "DICOM (volumes ordered by TriggerTime)",
+        VolumeKey::Time => "DICOM (one volume)",
+    };
+    Ok(Input {
+        like: dicom_like(&s),
+        format,
+        hashes,
+        dicom: Some(DicomAcquisition {
+            path: path.to_path_buf(),
+            key: s.volume_key,
+            flip_angles_deg: s.volume_flip_angles_deg,
+            repetition_times_s: s.volume_repetition_times_s,
+            inversion_times_s: s.volume_inversion_times_s,
+            trigger_times_s: s.volume_trigger_times_s,
+        }),
+        data: s.data,
+    })
+}
+
+fn read_input(paths: &[PathBuf], method: Method) -> Result<Input, CliError> {
     let mut hashes = Hashes::new();
     if let [path] = paths {
+        if is_dicom_input(path) {
+            return read_dicom_input(path, method);
+        }
         let (a, img) = read_any("--input", path, &mut hashes)?;
         let shape = a.shape().to_vec();
         let data = a.into_dimensionality::<Ix4>().map_err(|_| {
@@ -106,12 +194,14 @@ fn read_input(paths: &[PathBuf]) -> Result<Input, CliError> {
                 like,
                 format: "NIfTI (4-D)",
                 hashes,
+                dicom: None,
             },
             None => Input {
                 data,
                 like: geometry([nx, ny, nz], nv, [1.0, 1.0, 1.0], 1.0),
                 format: ".npy (no geometry: 1-mm voxels centred on the origin)",
                 hashes,
+                dicom: None,
             },
         });
     }
@@ -119,6 +209,12 @@ fn read_input(paths: &[PathBuf]) -> Result<Input, CliError> {
     let mut like = None;
     let mut xyz = None;
     for p in paths {
+        if p.is_dir() {
+            return Err(rt(format!(
+                "--input {}: a DICOM folder must be the only --input (put the series of all flip angles or inversion times in one folder or in sub-folders of one folder)",
+                p.display()
+            )));
+        }
         let (a, img) = read_any("--input", p, &mut hashes)?;
         let v = to3("--input", p, a, xyz)?;
         let d = v.dim();
@@ -141,11 +237,17 @@ fn read_input(paths: &[PathBuf]) -> Result<Input, CliError> {
         data,
         format,
         hashes,
+        dicom: None,
     })
 }
 
+/// `NAME.json` beside a single NIfTI or `.npy` input `NAME.nii[.gz]` / `NAME.npy`, when it
+/// exists; none for DICOM (its header has the acquisition).
 fn default_sidecar(inputs: &[PathBuf]) -> Option<PathBuf> {
     let [input] = inputs else { return None };
+    if is_dicom_input(input) {
+        return None;
+    }
     let name = input.file_name()?.to_string_lossy().into_owned();
     let stem = name
         .strip_suffix(".nii.gz")
@@ -238,8 +340,12 @@ struct Acquisition {
     times_s: Option<Vec<f64>>,
 }
 
+/// Fits the voxels (the rows of `sig`, with `b1` alongside; `idx` their positions) chunk by
+/// chunk, `chunk` voxels per launch, reporting each chunk to `progress`. Every voxel is
+/// independent (the starts are per-voxel kernels too), so the maps are the same bit for bit
+/// whatever `chunk` is.
 #[allow(clippy::too_many_arguments)]
-fn fit(
+fn fit<W: std::io::Write>(
     o: &T1Options,
     device: Device,
     acq: &Acquisition,
@@ -247,77 +353,182 @@ fn fit(
     b1: Option<Array1<f64>>,
     idx: &[[usize; 3]],
     xyz: [usize; 3],
+    chunk: usize,
+    progress: &mut super::progress::Progress<W>,
 ) -> Result<Maps, CliError> {
-    let sig = XpArray::from_host(sig.into_dyn()).to_device(&device)?;
     let nan = f64::NAN;
     let masked = f64::from(T1Status::Masked as u32);
-    let map = |v: &[f64]| scatter(idx, xyz, v, nan);
-    let mut maps = Vec::new();
-    if o.method == Method::LookLocker {
-        let times = acq.times_s.clone().unwrap_or_default();
-        let ll = LookLocker::new(times).magnitude(o.magnitude);
-        let r = t1::look_locker(&sig, &ll)?;
-        let (a, b) = (host(&r.a)?, host(&r.b)?);
-        let s0: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
-        maps.push(("t1", "s", map(&host(&r.t1)?)));
-        maps.push(("r1", "/s", map(&host(&r.r1)?)));
-        maps.push(("s0", "a.u.", map(&s0)));
-        maps.push(("status", "code", scatter(idx, xyz, &host_u32(&r.status)?, masked)));
-        maps.push(("t1_star", "s", map(&host(&r.t1_star)?)));
-        maps.push(("a", "a.u.", map(&a)));
-        maps.push(("b", "a.u.", map(&b)));
-        maps.push(("r2", "", map(&host(&r.fit.r2)?)));
-        maps.push(("chi2", "a.u.^2", map(&host(&r.fit.chi2)?)));
-        maps.push(("iterations", "", map(&host_u32(&r.fit.iterations)?)));
-        return Ok(Maps { maps });
-    }
     let fa = acq.flip_angles_deg.clone().unwrap_or_default();
     let tr = acq.tr_s.unwrap_or(f64::NAN);
-    let b1x = match b1 {
-        Some(b) => Some(XpArray::from_host(b.into_dyn()).to_device(&device)?),
-        None => None,
-    };
-    let mut vfa = Vfa::new(fa.clone(), tr);
-    if let Some(b) = &b1x {
-        vfa = vfa.b1(VoxelValue::from(b));
+    // `(file stem, unit, values in mask order, value outside the mask)`, in output order.
+    type Column = (&'static str, &'static str, Vec<f64>, f64);
+    let mut columns: Vec<Column> = Vec::new();
+    let n = sig.nrows();
+    progress.start("fitting", n);
+    for range in super::progress::chunks(n, chunk) {
+        let len = range.len();
+        let part =
+            XpArray::from_host(sig.slice(s![range.clone(), ..]).to_owned().into_dyn()).to_device(&device)?;
+        let mut got: Vec<Column> = Vec::new();
+        if o.method == Method::LookLocker {
+            let times = acq.times_s.clone().unwrap_or_default();
+            let ll = LookLocker::new(times).magnitude(o.magnitude);
+            let r = t1::look_locker(&part, &ll)?;
+            let (a, b) = (host(&r.a)?, host(&r.b)?);
+            let s0: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
+            got.push(("t1", "s", host(&r.t1)?, nan));
+            got.push(("r1", "/s", host(&r.r1)?, nan));
+            got.push(("s0", "a.u.", s0, nan));
+            got.push(("status", "code", host_u32(&r.status)?, masked));
+            got.push(("t1_star", "s", host(&r.t1_star)?, nan));
+            got.push(("a", "a.u.", a, nan));
+            got.push(("b", "a.u.", b, nan));
+            got.push(("r2", "", host(&r.fit.r2)?, nan));
+            got.push(("chi2", "a.u.^2", host(&r.fit.chi2)?, nan));
+            got.push(("iterations", "", host_u32(&r.fit.iterations)?, nan));
+        } else {
+            let b1x = match &b1 {
+                Some(b) => Some(
+                    XpArray::from_host(b.slice(s![range.clone()]).to_owned().into_dyn())
+                        .to_device(&device)?,
+                ),
+                None => None,
+            };
+            let mut vfa = Vfa::new(fa.clone(), tr);
+            if let Some(b) = &b1x {
+                vfa = vfa.b1(VoxelValue::from(b));
+            }
+            let r = match o.method {
+                Method::Linear => t1::vfa_linear(&part, &vfa)?,
+                Method::TwoAngle => t1::vfa_two_angle(&part, &vfa, 0, fa.len() - 1)?,
+                _ => t1::vfa_nonlinear(&part, &vfa, &VfaFit::default())?,
+            };
+            got.push(("t1", "s", host(&r.t1)?, nan));
+            got.push(("r1", "/s", host(&r.r1)?, nan));
+            got.push(("s0", "a.u.", host(&r.s0)?, nan));
+            got.push(("status", "code", host_u32(&r.status)?, masked));
+            if let Some(f) = &r.fit {
+                got.push(("r2", "", host(&f.r2)?, nan));
+                got.push(("chi2", "a.u.^2", host(&f.chi2)?, nan));
+                got.push(("iterations", "", host_u32(&f.iterations)?, nan));
+            }
+        }
+        if let Some((name, _, v, _)) = got.iter().find(|c| c.2.len() != len) {
+            return Err(rt(format!(
+                "fit result {name}: expected {len} voxels, found {}",
+                v.len()
+            )));
+        }
+        if columns.is_empty() {
+            columns = got;
+        } else {
+            for (c, g) in columns.iter_mut().zip(got) {
+                c.2.extend(g.2);
+            }
+        }
+        progress.advance(len);
     }
-    let r = match o.method {
-        Method::Linear => t1::vfa_linear(&sig, &vfa)?,
-        Method::TwoAngle => t1::vfa_two_angle(&sig, &vfa, 0, fa.len() - 1)?,
-        _ => t1::vfa_nonlinear(&sig, &vfa, &VfaFit::default())?,
-    };
-    maps.push(("t1", "s", map(&host(&r.t1)?)));
-    maps.push(("r1", "/s", map(&host(&r.r1)?)));
-    maps.push(("s0", "a.u.", map(&host(&r.s0)?)));
-    maps.push(("status", "code", scatter(idx, xyz, &host_u32(&r.status)?, masked)));
-    if let Some(f) = &r.fit {
-        maps.push(("r2", "", map(&host(&f.r2)?)));
-        maps.push(("chi2", "a.u.^2", map(&host(&f.chi2)?)));
-        maps.push(("iterations", "", map(&host_u32(&f.iterations)?)));
-    }
+    let maps = columns
+        .into_iter()
+        .map(|(name, unit, v, fill)| (name, unit, scatter(idx, xyz, &v, fill)))
+        .collect();
     Ok(Maps { maps })
 }
 
+/// A stage line on stderr (`osipy t1: what`; nothing with `--quiet`).
 fn stage(o: &T1Options, what: &str) {
-    if !o.quiet {
-        eprintln!("osipy t1: {what}");
+    super::progress::Progress::stderr("osipy t1", o.quiet).stage(what);
+}
+
+/// Per-volume values of a DICOM header, when every volume has one: `(values, source)`;
+/// else the error that says which volume lacks one.
+fn dicom_values(
+    d: &DicomAcquisition,
+    v: &[Option<f64>],
+    attribute: &str,
+    flag: &str,
+) -> Result<(Vec<f64>, String), CliError> {
+    match v.iter().position(Option::is_none) {
+        None => Ok((
+            v.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+            format!("DICOM {attribute} of --input {}", d.path.display()),
+        )),
+        Some(j) => Err(rt(format!(
+            "--input {}: DICOM {attribute} missing or different between the slices of volume {j} (found {}): expected one value per volume; give {flag}",
+            d.path.display(),
+            list_opt(v)
+        ))),
     }
 }
 
-/// Resolves the acquisition from the flags and the sidecar, checked against `nv` volumes.
+/// `[a, b, -]` for optional values.
+fn list_opt(v: &[Option<f64>]) -> String {
+    let items: Vec<String> = v
+        .iter()
+        .map(|x| x.map_or_else(|| "-".to_string(), |y| y.to_string()))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The count check of a list from a flag or the sidecar against the volumes, naming the
+/// DICOM header's values when the input is DICOM.
+fn check_count(
+    src: &str,
+    what: &str,
+    got: usize,
+    nv: usize,
+    input: &str,
+    header: Option<(&str, &[Option<f64>])>,
+) -> Result<(), CliError> {
+    if got == nv {
+        return Ok(());
+    }
+    let dicom = match header {
+        Some((attr, v)) => format!(
+            "; the DICOM header tells {nv} volumes apart by {attr}: {}",
+            list_opt(v)
+        ),
+        None => String::new(),
+    };
+    Err(rt(format!(
+        "{src}: expected {nv} {what} (one per volume of --input {input}), found {got}{dicom}"
+    )))
+}
+
+/// Resolves the acquisition from the flags, the sidecar and the DICOM header (in this order of
+/// precedence), checked against `nv` volumes.
 fn acquisition(
     o: &T1Options,
     sc: &Value,
     sc_file: &Path,
     nv: usize,
     input: &str,
+    dicom: Option<&DicomAcquisition>,
 ) -> Result<(Acquisition, Value), CliError> {
+    if let Some(d) = dicom {
+        let wrong = matches!(
+            (o.method.is_vfa(), d.key),
+            (true, VolumeKey::InversionTime | VolumeKey::TriggerTime) | (false, VolumeKey::FlipAngle)
+        );
+        if wrong {
+            return Err(rt(format!(
+                "--input {}: DICOM volumes ordered by {:?} do not suit --method {}",
+                d.path.display(),
+                d.key,
+                o.method.name()
+            )));
+        }
+    }
     if o.method.is_vfa() {
+        let header = dicom.map(|d| ("FlipAngle", d.flip_angles_deg.as_slice()));
         let (fa, fa_src) = match &o.flip_angles_deg {
             Some(v) => (v.clone(), "--flip-angles".to_string()),
-            None => match sidecar_list(sc, "FlipAngle", sc_file)? {
-                Some(v) => (v, format!("--sidecar {} FlipAngle", sc_file.display())),
-                None => {
+            None => match (sidecar_list(sc, "FlipAngle", sc_file)?, dicom) {
+                (Some(v), _) => (v, format!("--sidecar {} FlipAngle", sc_file.display())),
+                (None, Some(d)) => {
+                    dicom_values(d, &d.flip_angles_deg, "FlipAngle (0018,1314)", "--flip-angles")?
+                }
+                (None, None) => {
                     return Err(CliError::Usage(format!(
                         "--flip-angles: required for --method {} (or a sidecar with a FlipAngle list)",
                         o.method.name()
@@ -325,12 +536,7 @@ fn acquisition(
                 }
             },
         };
-        if fa.len() != nv {
-            return Err(rt(format!(
-                "{fa_src}: expected {nv} flip angles (one per volume of --input {input}), found {}",
-                fa.len()
-            )));
-        }
+        check_count(&fa_src, "flip angles", fa.len(), nv, input, header)?;
         if let Some(a) = fa.iter().find(|a| !(**a > 0.0 && **a < 180.0)) {
             return Err(rt(format!(
                 "{fa_src}: expected flip angles in (0, 180) degrees, found {a}"
@@ -351,6 +557,18 @@ fn acquisition(
                         break;
                     }
                 }
+                if found.is_none() {
+                    if let Some(d) = dicom {
+                        let (v, src) =
+                            dicom_values(d, &d.repetition_times_s, "RepetitionTime (0018,0080)", "--tr")?;
+                        if v.iter().any(|x| (x - v[0]).abs() > 1e-9 * v[0].abs()) {
+                            return Err(rt(format!(
+                                "{src}: expected one repetition time for all volumes, found {v:?} s; give --tr"
+                            )));
+                        }
+                        found = Some((vec![v[0]], src));
+                    }
+                }
                 match found {
                     Some((v, src)) if v.len() == 1 => (v[0], src),
                     Some((v, src)) => {
@@ -369,8 +587,12 @@ fn acquisition(
                 "{tr_src}: expected a repetition time > 0 s, found {tr}"
             )));
         }
-        let rec =
+        let mut rec =
             json!({"flip_angles_deg": fa, "flip_angles_source": fa_src, "tr_s": tr, "tr_source": tr_src});
+        if let Some(d) = dicom {
+            rec["dicom_flip_angles_deg"] = json!(d.flip_angles_deg);
+            rec["dicom_tr_s"] = json!(d.repetition_times_s);
+        }
         Ok((
             Acquisition {
                 flip_angles_deg: Some(fa),
@@ -380,22 +602,25 @@ fn acquisition(
             rec,
         ))
     } else {
+        let dicom_times = dicom.map(|d| match d.key {
+            VolumeKey::TriggerTime => ("TriggerTime (0018,1060)", d.trigger_times_s.as_slice()),
+            _ => ("InversionTime (0018,0082)", d.inversion_times_s.as_slice()),
+        });
         let (t, src) = match &o.times_s {
             Some(v) => (v.clone(), "--times".to_string()),
-            None => match sidecar_list(sc, "InversionTime", sc_file)? {
-                Some(v) => (v, format!("--sidecar {} InversionTime", sc_file.display())),
-                None => return Err(CliError::Usage(
+            None => match (
+                sidecar_list(sc, "InversionTime", sc_file)?,
+                dicom.zip(dicom_times),
+            ) {
+                (Some(v), _) => (v, format!("--sidecar {} InversionTime", sc_file.display())),
+                (None, Some((d, (attr, v)))) => dicom_values(d, v, attr, "--times")?,
+                (None, None) => return Err(CliError::Usage(
                     "--times: required for --method look-locker (or a sidecar with an InversionTime list)"
                         .into(),
                 )),
             },
         };
-        if t.len() != nv {
-            return Err(rt(format!(
-                "{src}: expected {nv} times (one per volume of --input {input}), found {}",
-                t.len()
-            )));
-        }
+        check_count(&src, "times", t.len(), nv, input, dicom_times)?;
         if nv < 3 {
             return Err(rt(format!(
                 "--input {input}: expected at least 3 volumes for Look-Locker, found {nv}"
@@ -406,7 +631,11 @@ fn acquisition(
                 "{src}: expected increasing times >= 0 s, found {t:?}"
             )));
         }
-        let rec = json!({"times_s": t, "times_source": src, "magnitude": o.magnitude});
+        let mut rec = json!({"times_s": t, "times_source": src, "magnitude": o.magnitude});
+        if let Some((attr, v)) = dicom_times {
+            rec["dicom_times_s"] = json!(v);
+            rec["dicom_times_attribute"] = json!(attr);
+        }
         Ok((
             Acquisition {
                 flip_angles_deg: None,
@@ -458,12 +687,12 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
 
     stage(o, &format!("reading {input_txt}"));
     let t0 = Instant::now();
-    let mut inp = read_input(&o.inputs)?;
+    let mut inp = read_input(&o.inputs, o.method)?;
     let (nx, ny, nz, nv) = inp.data.dim();
     let xyz = [nx, ny, nz];
     let (sc_path, sc) = read_sidecar(o, &mut inp.hashes)?;
     let sc_file = sc_path.clone().unwrap_or_default();
-    let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt)?;
+    let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt, inp.dicom.as_ref())?;
 
     let mask: Array3<bool> = match &o.mask {
         Some(p) => {
@@ -509,7 +738,9 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         &format!("fitting {} voxels ({}) on {device}", idx.len(), o.method.name()),
     );
     let t0 = Instant::now();
-    let maps = fit(o, device, &acq, sig, b1, &idx, xyz)?;
+    let mut progress = super::progress::Progress::stderr("osipy t1", o.quiet);
+    let chunk = super::progress::chunk_voxels(idx.len(), device);
+    let maps = fit(o, device, &acq, sig, b1, &idx, xyz, chunk, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     stage(o, "writing the maps, figures, provenance and report");

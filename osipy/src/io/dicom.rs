@@ -3,15 +3,17 @@
 //!
 //! # Files
 //!
-//! [`read_series`] looks at every regular file directly in the folder (not in sub-folders), in
-//! name order, or at the one file when the path is a file. A file is DICOM when it is a DICOM
+//! [`read_series`] looks at every regular file directly in the folder (in sub-folders too, at
+//! any depth, with [`ReadOptions::sub_folders`]), in path order, or at the one file when the
+//! path is a file. A file is DICOM when it is a DICOM
 //! Part 10 file (128-byte preamble, then the magic `DICM`). Other files (text files, raw data
 //! sets without the Part 10 header, ...) are skipped, and so are DICOM files without Pixel Data
 //! (`7FE0,0010`) such as a DICOMDIR, reports or presentation states; every skipped file is
 //! listed in [`DicomSeries::notes`]. A folder without a single DICOM image is an error. The
 //! images are grouped by SeriesInstanceUID (`0020,000E`): more than one series is an error that
 //! lists them (UID, number, description, file count), unless [`ReadOptions::series_uid`] picks
-//! one.
+//! one or [`ReadOptions::combine_series`] reads them all as the volumes of one acquisition
+//! (noted in [`DicomSeries::notes`]).
 //!
 //! # Transfer syntaxes and pixel data
 //!
@@ -49,11 +51,39 @@
 //!    from TemporalResolution (ms) when given;
 //! 5. FrameTimeVector / FrameTime (legacy multi-frame files).
 //!
-//! The `j`-th frame of every slice forms time point `j`. [`DicomSeries::times_s`] holds for each
+//! The `j`-th frame of every slice forms time point (volume) `j`. [`DicomSeries::times_s`] holds for each
 //! time point the earliest time of its frames (the start of the volume), in seconds after that of
 //! time point 0; [`DicomSeries::slice_times_s`] the time of every frame `[z, t]` on the same
 //! origin. Which key was used is [`DicomSeries::time_source`]; when it is the temporal position
 //! without a TemporalResolution the times count frames, not seconds (the caller must scale them).
+//!
+//! # Volumes of other acquisitions: flip angles, inversion times
+//!
+//! [`ReadOptions::order`] orders the frames of each slice by another attribute, for the
+//! volumes of a T1 mapping acquisition:
+//!
+//! - [`VolumeOrder::FlipAngle`]: by increasing FlipAngle (`0018,1314`; MR Timing and Related
+//!   Parameters functional group in enhanced files), which must be present and different for
+//!   all frames of each slice, and the same list at every slice (a variable-flip-angle
+//!   acquisition);
+//! - [`VolumeOrder::InversionTime`]: by increasing InversionTime (`0018,0082`; InversionTimes
+//!   `0018,9079` of the MR Modifier functional group in enhanced files), else, where the
+//!   inversion time does not tell the frames apart, by increasing TriggerTime (`0018,1060`;
+//!   NominalCardiacTriggerDelayTime in enhanced files), as Look-Locker series that store one
+//!   InversionTime and the readout delays as trigger times do. (In cardiac MOLLI series the
+//!   trigger time counts from the R wave, not from the inversion: give the times yourself.)
+//!
+//! Scanners write such an acquisition either as one series (Philips enhanced files, a
+//! Look-Locker series) or as one series per flip angle or inversion time (Siemens, GE), in one
+//! folder or one sub-folder per series: [`ReadOptions::combine_series`] and
+//! [`ReadOptions::sub_folders`] read the latter. [`DicomSeries::volume_key`] says which
+//! attribute ordered the volumes, and [`DicomSeries::volume_flip_angles_deg`],
+//! [`DicomSeries::volume_repetition_times_s`], [`DicomSeries::volume_inversion_times_s`] and
+//! [`DicomSeries::volume_trigger_times_s`] hold each volume's values (`None` where its frames
+//! disagree, e.g. slice-dependent inversion times of a multi-slice Look-Locker series, or lack
+//! one). The times then come from the first time attribute (in the order above) that every
+//! frame has, on the origin of volume 0, and need not increase; [`TimeSource::Absent`] when no
+//! frame has one.
 //!
 //! # Array layout and geometry
 //!
@@ -78,7 +108,7 @@
 //!
 //! let series = dicom::read_series_with(
 //!     std::path::Path::new("exam/dce"),
-//!     &ReadOptions { series_uid: None },
+//!     &ReadOptions { series_uid: None, ..ReadOptions::default() },
 //! )?;
 //! let [nx, ny, nz, nt] = [0, 1, 2, 3].map(|a| series.data.shape()[a]);
 //! println!("{nx} x {ny} x {nz} voxels, {nt} time points, last at {} s", series.times_s[nt - 1]);
@@ -86,6 +116,18 @@
 //! for note in &series.notes {
 //!     eprintln!("{note}");
 //! }
+//!
+//! // A variable-flip-angle acquisition exported as one sub-folder per flip angle.
+//! let vfa = dicom::read_series_with(
+//!     std::path::Path::new("exam/vfa"),
+//!     &ReadOptions {
+//!         order: dicom::VolumeOrder::FlipAngle,
+//!         combine_series: true,
+//!         sub_folders: true,
+//!         ..ReadOptions::default()
+//!     },
+//! )?;
+//! println!("flip angles {:?} deg", vfa.volume_flip_angles_deg);
 //! # Ok::<(), osipy::io::dicom::DicomError>(())
 //! ```
 
@@ -215,7 +257,8 @@ pub enum DicomError {
     },
     /// The folder holds more than one series and none was picked.
     #[error(
-        "{}: more than one series: expected one (pick one with ReadOptions::series_uid), found {}",
+        "{}: more than one series: expected one (put each series in a folder of its own, or pick one \
+         with ReadOptions::series_uid), found {}",
         path.display(), list.join("; ")
     )]
     MixedSeries {
@@ -246,12 +289,54 @@ pub enum DicomError {
     },
 }
 
-/// Options of [`read_series_with`].
+/// Options of [`read_series_with`]. The default reads the one series directly in the folder as
+/// a time series.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// The SeriesInstanceUID to read when the folder holds several series; `None` reads the only
-    /// one and refuses a folder with several.
+    /// one (or all of them with [`ReadOptions::combine_series`]) and refuses a folder with
+    /// several.
     pub series_uid: Option<String>,
+    /// How the volumes (the last axis) are told apart and ordered.
+    pub order: VolumeOrder,
+    /// Read every series found as the volumes of one acquisition (a variable-flip-angle or
+    /// inversion-recovery acquisition exported as one series per flip angle or inversion time).
+    /// The series must share the image size, orientation, pixel spacing and slice positions.
+    pub combine_series: bool,
+    /// Also read the files in sub-folders, at any depth (symbolic links to folders are not
+    /// followed), as scanners and PACS export one sub-folder per series.
+    pub sub_folders: bool,
+}
+
+/// How the volumes of a series (the last axis of [`DicomSeries::data`]) are told apart and
+/// ordered within each slice (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum VolumeOrder {
+    /// By time: acquisition time, content time, TriggerTime, temporal position or frame time,
+    /// the first that tells the frames of every slice apart. A dynamic series; the default.
+    #[default]
+    Time,
+    /// By increasing FlipAngle (`0018,1314`, degrees): a variable-flip-angle acquisition.
+    FlipAngle,
+    /// By increasing InversionTime (`0018,0082`, ms; InversionTimes `0018,9079` of the MR
+    /// Modifier functional group in enhanced files), else by increasing TriggerTime
+    /// (`0018,1060`, ms), the first that tells the frames of every slice apart: an
+    /// inversion-recovery or Look-Locker acquisition.
+    InversionTime,
+}
+
+/// The attribute that ordered the volumes (see [`VolumeOrder`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeKey {
+    /// Time ([`DicomSeries::time_source`] says which attribute), or a single volume.
+    Time,
+    /// FlipAngle.
+    FlipAngle,
+    /// InversionTime (InversionTimes in enhanced files).
+    InversionTime,
+    /// TriggerTime (NominalCardiacTriggerDelayTime in enhanced files), where the inversion
+    /// time does not tell the volumes apart.
+    TriggerTime,
 }
 
 /// Where the time axis of a series comes from (see the module docs for the precedence).
@@ -273,6 +358,10 @@ pub enum TimeSource {
     },
     /// FrameTimeVector / FrameTime of a legacy multi-frame file.
     FrameTime,
+    /// Volumes ordered by something other than time ([`VolumeOrder::FlipAngle`],
+    /// [`VolumeOrder::InversionTime`]) whose frames carry no time attribute: `times_s` is all
+    /// zeros.
+    Absent,
 }
 
 /// A DICOM series read by [`read_series`].
@@ -288,9 +377,24 @@ pub struct DicomSeries {
     pub slice_times_s: Vec<Vec<f64>>,
     /// Which attribute gave the times.
     pub time_source: TimeSource,
+    /// Which attribute ordered the volumes.
+    pub volume_key: VolumeKey,
+    /// FlipAngle of each volume in degrees, `None` where the frames of the volume disagree or
+    /// lack it.
+    pub volume_flip_angles_deg: Vec<Option<f64>>,
+    /// RepetitionTime of each volume in seconds (DICOM stores ms), `None` where the frames of
+    /// the volume disagree or lack it.
+    pub volume_repetition_times_s: Vec<Option<f64>>,
+    /// InversionTime of each volume in seconds (DICOM stores ms), `None` where the frames of
+    /// the volume disagree (slice-dependent timing) or lack it.
+    pub volume_inversion_times_s: Vec<Option<f64>>,
+    /// TriggerTime of each volume in seconds (DICOM stores ms), `None` where the frames of the
+    /// volume disagree or lack it.
+    pub volume_trigger_times_s: Vec<Option<f64>>,
     /// Voxel size in mm: column spacing, row spacing, slice step.
     pub voxel_size_mm: [f64; 3],
-    /// FlipAngle in degrees (when the same in every frame).
+    /// FlipAngle in degrees (when the same in every frame; `None` without a note when the
+    /// volumes are ordered by flip angle: see [`DicomSeries::volume_flip_angles_deg`]).
     pub flip_angle_deg: Option<f64>,
     /// RepetitionTime in seconds (DICOM stores ms).
     pub repetition_time_s: Option<f64>,
@@ -332,7 +436,7 @@ pub fn read_series(folder: &Path) -> Result<DicomSeries, DicomError> {
 
 /// [`read_series`] with options (the series to pick).
 pub fn read_series_with(folder: &Path, options: &ReadOptions) -> Result<DicomSeries, DicomError> {
-    let paths = list_files(folder)?;
+    let paths = list_files(folder, options.sub_folders)?;
     let mut notes = Vec::new();
     let mut images: Vec<Image> = Vec::new();
     let mut dicom_without_pixels = 0;
@@ -401,19 +505,28 @@ pub fn read_series_with(folder: &Path, options: &ReadOptions) -> Result<DicomSer
         }
         None => {
             if series.len() > 1 {
-                return Err(DicomError::MixedSeries {
-                    path: folder.to_path_buf(),
-                    list: list(),
-                });
+                if !options.combine_series {
+                    return Err(DicomError::MixedSeries {
+                        path: folder.to_path_buf(),
+                        list: list(),
+                    });
+                }
+                notes.push(format!(
+                    "{}: combined {} series: {}",
+                    folder.display(),
+                    series.len(),
+                    list().join("; ")
+                ));
             }
-            series.into_values().next().unwrap_or_default()
+            series.into_values().flatten().collect()
         }
     };
-    assemble(folder, images, notes)
+    assemble(folder, images, notes, options.order)
 }
 
-/// The regular files of a folder in name order, or the path itself when it is a file.
-fn list_files(folder: &Path) -> Result<Vec<PathBuf>, DicomError> {
+/// The regular files of a folder (and of its sub-folders, at any depth, with `sub_folders`) in
+/// path order, or the path itself when it is a file.
+fn list_files(folder: &Path, sub_folders: bool) -> Result<Vec<PathBuf>, DicomError> {
     let meta = match std::fs::metadata(folder) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -432,17 +545,22 @@ fn list_files(folder: &Path) -> Result<Vec<PathBuf>, DicomError> {
     if meta.is_file() {
         return Ok(vec![folder.to_path_buf()]);
     }
-    let io = |source| DicomError::Io {
-        path: folder.to_path_buf(),
-        action: "list the folder",
-        source,
-    };
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(folder).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let p = entry.path();
-        if std::fs::metadata(&p).map(|m| m.is_file()).unwrap_or(false) {
-            paths.push(p);
+    let mut todo = vec![folder.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let io = |source| DicomError::Io {
+            path: dir.clone(),
+            action: "list the folder",
+            source,
+        };
+        for entry in std::fs::read_dir(&dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let p = entry.path();
+            if sub_folders && entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                todo.push(p);
+            } else if std::fs::metadata(&p).map(|m| m.is_file()).unwrap_or(false) {
+                paths.push(p);
+            }
         }
     }
     paths.sort();
@@ -467,6 +585,8 @@ struct Frame {
     flip: Option<f64>,
     tr_ms: Option<f64>,
     te_ms: Option<f64>,
+    /// InversionTime (ms).
+    ti_ms: Option<f64>,
 }
 
 /// One image file, its frames and its pixel data (not yet decoded).
@@ -949,6 +1069,10 @@ fn parse_image(
         let te_ms = scope
             .f64(tags::MR_ECHO_SEQUENCE, tags::EFFECTIVE_ECHO_TIME)
             .or_else(|| f64_of(obj, tags::ECHO_TIME));
+        let ti_ms = scope
+            .f64(tags::MR_MODIFIER_SEQUENCE, tags::INVERSION_TIMES)
+            .filter(|_| enhanced)
+            .or_else(|| f64_of(obj, tags::INVERSION_TIME));
         frames.push(Frame {
             image: 0,
             index,
@@ -964,6 +1088,7 @@ fn parse_image(
                 tags::REPETITION_TIME,
             ),
             te_ms,
+            ti_ms,
         });
     }
     let first = Scope {
@@ -1091,11 +1216,55 @@ fn common(
     first
 }
 
+/// A key that can order the frames of a slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// One of [`Frame::keys`] (acquisition, content, trigger, temporal position, frame time).
+    Time(usize),
+    /// FlipAngle (degrees).
+    Flip,
+    /// InversionTime (s).
+    Inversion,
+}
+
+impl Key {
+    fn value(self, f: &Frame) -> Option<f64> {
+        match self {
+            Key::Time(k) => f.keys[k],
+            Key::Flip => f.flip,
+            Key::Inversion => f.ti_ms.map(|v| v / 1000.0),
+        }
+    }
+
+    /// The attribute, as in the error messages.
+    fn name(self) -> &'static str {
+        match self {
+            Key::Time(0) => "AcquisitionTime",
+            Key::Time(1) => "ContentTime",
+            Key::Time(2) => "TriggerTime",
+            Key::Time(3) => "TemporalPositionIdentifier",
+            Key::Time(_) => "FrameTime",
+            Key::Flip => "FlipAngle (0018,1314)",
+            Key::Inversion => "InversionTime (0018,0082)",
+        }
+    }
+
+    /// What two frames share when the key cannot tell them apart.
+    fn what(self) -> &'static str {
+        match self {
+            Key::Time(_) => "time",
+            Key::Flip => "flip angle",
+            Key::Inversion => "inversion time",
+        }
+    }
+}
+
 /// Arranges the frames of one series into `[x, y, z, t]`.
 fn assemble(
     folder: &Path,
     mut images: Vec<Image>,
     mut notes: Vec<String>,
+    order: VolumeOrder,
 ) -> Result<DicomSeries, DicomError> {
     images.sort_by(|a, b| a.path.cmp(&b.path));
     let (rows, cols) = (images[0].rows, images[0].cols);
@@ -1189,58 +1358,115 @@ fn assemble(
         }
     }
 
-    // Time order.
-    let mut source_key = None;
+    // Volume order: the first candidate key that every frame has and that is different for
+    // all frames of each slice.
+    let candidates: &[Key] = match order {
+        VolumeOrder::Time => &[
+            Key::Time(0),
+            Key::Time(1),
+            Key::Time(2),
+            Key::Time(3),
+            Key::Time(4),
+        ],
+        VolumeOrder::FlipAngle => &[Key::Flip],
+        VolumeOrder::InversionTime => &[Key::Inversion, Key::Time(2)],
+    };
+    let mut chosen = None;
     if nt > 1 {
-        for key in 0..5 {
-            let ok = slices.iter().all(|s| {
+        chosen = candidates.iter().copied().find(|key| {
+            slices.iter().all(|s| {
                 let mut v: Vec<f64> = Vec::with_capacity(nt);
                 for f in s {
-                    match f.keys[key] {
+                    match key.value(f) {
                         Some(x) => v.push(x),
                         None => return false,
                     }
                 }
                 v.sort_by(f64::total_cmp);
                 v.windows(2).all(|w| w[1] > w[0])
-            });
-            if ok {
-                source_key = Some(key);
-                break;
-            }
-        }
-        let Some(key) = source_key else {
-            // Name two frames that the acquisition time (else anything) cannot tell apart.
-            let (a, b) = slices
-                .iter()
-                .find_map(|s| {
-                    (0..s.len()).find_map(|a| {
-                        (a + 1..s.len())
-                            .find(|&b| s[a].keys[0] == s[b].keys[0])
-                            .map(|b| (&s[a], &s[b]))
-                    })
-                })
-                .unwrap_or((&slices[0][0], &slices[0][1]));
+            })
+        });
+        let Some(key) = chosen else {
+            // Name a frame without the first key, else two frames it cannot tell apart.
+            let first = candidates[0];
+            let without = slices.iter().flatten().find(|f| first.value(f).is_none());
+            let found = match without.filter(|_| order != VolumeOrder::Time) {
+                Some(f) => format!("a frame without {}: {}", first.name(), frame_name(f)),
+                None => {
+                    let (a, b) = slices
+                        .iter()
+                        .find_map(|s| {
+                            (0..s.len()).find_map(|a| {
+                                (a + 1..s.len())
+                                    .find(|&b| first.value(&s[a]) == first.value(&s[b]))
+                                    .map(|b| (&s[a], &s[b]))
+                            })
+                        })
+                        .unwrap_or((&slices[0][0], &slices[0][1]));
+                    format!(
+                        "frames at the same slice and {}, e.g. {} and {}",
+                        first.what(),
+                        frame_name(a),
+                        frame_name(b)
+                    )
+                }
+            };
+            let names: Vec<&str> = candidates.iter().map(|k| k.name()).collect();
+            let names = match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => names.concat(),
+            };
             return Err(DicomError::Layout {
                 path: folder.to_path_buf(),
-                expected: format!(
-                    "{nt} frames per slice with distinct AcquisitionTime, ContentTime, TriggerTime, \
-                     TemporalPositionIdentifier or FrameTime"
-                ),
-                found: format!(
-                    "frames at the same slice and time, e.g. {} and {}",
-                    frame_name(a),
-                    frame_name(b)
-                ),
+                expected: format!("{nt} frames per slice with distinct {names}"),
+                found,
             });
         };
         for s in &mut slices {
-            s.sort_by(|a, b| a.keys[key].unwrap_or(0.0).total_cmp(&b.keys[key].unwrap_or(0.0)));
+            s.sort_by(|a, b| {
+                key.value(a)
+                    .unwrap_or(0.0)
+                    .total_cmp(&key.value(b).unwrap_or(0.0))
+            });
+        }
+        // A flip angle is a setting, not a timing: every slice must have the same ones.
+        if key == Key::Flip {
+            let angles = |s: &[Frame]| -> Vec<f64> { s.iter().map(|f| f.flip.unwrap_or(f64::NAN)).collect() };
+            let want = angles(&slices[0]);
+            if let Some(s) = slices.iter().find(|s| angles(s) != want) {
+                return Err(DicomError::Layout {
+                    path: folder.to_path_buf(),
+                    expected: format!(
+                        "the same flip angles at every slice position ({want:?} degrees at {:.3} mm)",
+                        dist(&slices[0][0])
+                    ),
+                    found: format!(
+                        "{:?} degrees at {:.3} mm (e.g. {})",
+                        angles(s),
+                        dist(&s[0]),
+                        frame_name(&s[0])
+                    ),
+                });
+            }
         }
     }
+    let volume_key = match chosen {
+        Some(Key::Flip) => VolumeKey::FlipAngle,
+        Some(Key::Inversion) => VolumeKey::InversionTime,
+        Some(Key::Time(2)) if order == VolumeOrder::InversionTime => VolumeKey::TriggerTime,
+        _ => VolumeKey::Time,
+    };
+
+    // Times: the ordering key for a time series, else the first time key every frame has.
+    let time_key = match chosen {
+        Some(Key::Time(k)) if order == VolumeOrder::Time => Some(k),
+        _ if nt == 1 => None,
+        _ => (0..5).find(|&k| slices.iter().flatten().all(|f| f.keys[k].is_some())),
+    };
     let temporal_res_s = images[0].temporal_resolution_ms.map(|ms| ms / 1000.0);
-    let time_source = match source_key {
-        None => TimeSource::Single,
+    let time_source = match time_key {
+        None if nt == 1 => TimeSource::Single,
+        None => TimeSource::Absent,
         Some(0) => TimeSource::Acquisition,
         Some(1) => TimeSource::Content,
         Some(2) => TimeSource::Trigger,
@@ -1250,7 +1476,7 @@ fn assemble(
         Some(_) => TimeSource::FrameTime,
     };
     let time_of = |f: &Frame| -> f64 {
-        match source_key {
+        match time_key {
             None => 0.0,
             Some(3) => f.keys[3].unwrap_or(0.0) * temporal_res_s.unwrap_or(1.0),
             Some(k) => f.keys[k].unwrap_or(0.0),
@@ -1272,6 +1498,37 @@ fn assemble(
         .iter()
         .map(|s| s.iter().map(|f| time_of(f) - origin).collect())
         .collect();
+
+    // Acquisition values of each volume.
+    let per_volume = |get: &dyn Fn(&Frame) -> Option<f64>, divisor: f64| -> Vec<Option<f64>> {
+        (0..nt)
+            .map(|j| {
+                let v = get(&slices[0][j]);
+                slices
+                    .iter()
+                    .all(|s| get(&s[j]) == v)
+                    .then_some(v)
+                    .flatten()
+                    .map(|x| x / divisor)
+            })
+            .collect()
+    };
+    let volume_flip_angles_deg = per_volume(&|f| f.flip, 1.0);
+    let volume_repetition_times_s = per_volume(&|f| f.tr_ms, 1000.0);
+    let volume_inversion_times_s = per_volume(&|f| f.ti_ms, 1000.0);
+    let volume_trigger_times_s = per_volume(&|f| f.keys[2], 1.0);
+    if order == VolumeOrder::InversionTime {
+        let (name, v) = match volume_key {
+            VolumeKey::TriggerTime => ("TriggerTime", &volume_trigger_times_s),
+            _ => ("InversionTime", &volume_inversion_times_s),
+        };
+        if let Some(j) = v.iter().position(Option::is_none) {
+            notes.push(format!(
+                "{}: {name} differs between the slices of volume {j} (slice-dependent timing); not reported per volume",
+                folder.display()
+            ));
+        }
+    }
 
     // Geometry.
     let p0 = slices[0][0].ipp;
@@ -1341,7 +1598,11 @@ fn assemble(
     }
 
     let all: Vec<Frame> = slices.into_iter().flatten().collect();
-    let flip_angle_deg = common(&all, |f| f.flip, "FlipAngle", folder, &mut notes);
+    let flip_angle_deg = if volume_key == VolumeKey::FlipAngle {
+        None
+    } else {
+        common(&all, |f| f.flip, "FlipAngle", folder, &mut notes)
+    };
     let repetition_time_s =
         common(&all, |f| f.tr_ms, "RepetitionTime", folder, &mut notes).map(|v| v / 1000.0);
     let echo_time_s = common(&all, |f| f.te_ms, "EchoTime", folder, &mut notes).map(|v| v / 1000.0);
@@ -1362,6 +1623,11 @@ fn assemble(
         times_s: vol_start,
         slice_times_s,
         time_source,
+        volume_key,
+        volume_flip_angles_deg,
+        volume_repetition_times_s,
+        volume_inversion_times_s,
+        volume_trigger_times_s,
         voxel_size_mm: [cs, rs, slice_step],
         flip_angle_deg,
         repetition_time_s,
