@@ -112,6 +112,113 @@ pub fn plasma_from_blood(cb: &[f64], hct: f64) -> Result<Vec<f64>> {
     Ok(cb.iter().map(|c| c / s).collect())
 }
 
+/// How the plasma curve runs between its samples: the second derivatives `cp2` every model
+/// takes next to `cp` ([`plasma_curvature`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AifInterpolation {
+    /// Straight lines between the samples (`cp2 = 0`). The OSIPI reference values are made
+    /// this way; the default.
+    #[default]
+    Linear,
+    /// The natural cubic spline through the samples ([`spline_moments`]): closer to a smooth
+    /// arterial curve sampled coarsely (a bolus peak between samples), which lowers the bias of
+    /// `Ktrans` and `vp` when the frames are several seconds apart.
+    Spline,
+}
+
+impl AifInterpolation {
+    /// The name (`linear`, `spline`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AifInterpolation::Linear => "linear",
+            AifInterpolation::Spline => "spline",
+        }
+    }
+}
+
+/// The row `cp2` of second derivatives (mM/s²) at the samples that the models take next to
+/// `cp`: zeros for [`AifInterpolation::Linear`], [`spline_moments`] for
+/// [`AifInterpolation::Spline`]. Errors as [`spline_moments`] (for both, so a bad curve is
+/// found whichever is asked for).
+pub fn plasma_curvature(t: &[f64], cp: &[f64], how: AifInterpolation) -> Result<Vec<f64>> {
+    let m = spline_moments(t, cp)?;
+    Ok(match how {
+        AifInterpolation::Linear => vec![0.0; t.len()],
+        AifInterpolation::Spline => m,
+    })
+}
+
+/// The second derivatives (mM/s²) at the samples of the natural cubic spline through
+/// `(t, cp)` (`t` in seconds, strictly increasing, any spacing; zero second derivative at both
+/// ends): the solution of the tridiagonal system
+/// `h_{i-1} M_{i-1} + 2 (h_{i-1} + h_i) M_i + h_i M_{i+1} = 6 ((cp_{i+1} - cp_i) / h_i - (cp_i - cp_{i-1}) / h_{i-1})`,
+/// `M_0 = M_{n-1} = 0` (Thomas algorithm; the system is diagonally dominant). Fewer than three
+/// samples give zeros. `t` and `cp` of different lengths, a `t` that does not increase
+/// strictly, or a non-finite value is [`Error::Invalid`].
+pub fn spline_moments(t: &[f64], cp: &[f64]) -> Result<Vec<f64>> {
+    let bad = |arg: &'static str, expected: &str, found: String| Error::Invalid {
+        function: "spline_moments",
+        arg,
+        expected: expected.to_string(),
+        found,
+    };
+    let n = t.len();
+    if cp.len() != n {
+        return Err(bad(
+            "cp",
+            &format!("one value per sample time ({n})"),
+            format!("{} values", cp.len()),
+        ));
+    }
+    if let Some(i) = t.iter().position(|v| !v.is_finite()) {
+        return Err(bad("t", "finite times (s)", format!("t[{i}] = {}", t[i])));
+    }
+    if let Some(i) = cp.iter().position(|v| !v.is_finite()) {
+        return Err(bad(
+            "cp",
+            "finite concentrations (mM)",
+            format!("cp[{i}] = {}", cp[i]),
+        ));
+    }
+    if let Some(i) = (1..n).find(|&i| t[i] <= t[i - 1]) {
+        return Err(bad(
+            "t",
+            "strictly increasing times",
+            format!("t[{}] = {} then t[{i}] = {}", i - 1, t[i - 1], t[i]),
+        ));
+    }
+    let mut m = vec![0.0; n];
+    if n < 3 {
+        return Ok(m);
+    }
+    // Forward sweep over the unknowns M_1 .. M_{n-2}.
+    let k = n - 2;
+    let mut diag = vec![0.0; k];
+    let mut rhs = vec![0.0; k];
+    for r in 0..k {
+        let i = r + 1;
+        let (h0, h1) = (t[i] - t[i - 1], t[i + 1] - t[i]);
+        diag[r] = 2.0 * (h0 + h1);
+        rhs[r] = 6.0 * ((cp[i + 1] - cp[i]) / h1 - (cp[i] - cp[i - 1]) / h0);
+        if r > 0 {
+            // Sub-diagonal h0 eliminated with the previous row's super-diagonal h0 as well.
+            let w = h0 / diag[r - 1];
+            diag[r] -= w * h0;
+            rhs[r] -= w * rhs[r - 1];
+        }
+    }
+    for r in (0..k).rev() {
+        let i = r + 1;
+        let sup = if r + 1 < k {
+            (t[i + 1] - t[i]) * m[i + 1]
+        } else {
+            0.0
+        };
+        m[i] = (rhs[r] - sup) / diag[r];
+    }
+    Ok(m)
+}
+
 /// Stacks per-voxel columns (each of the item shape, as the `*_init` kernels return them)
 /// into the items x P table that `fitter(..).init(values)` (and `lower` / `upper`) take, on
 /// the device of the columns (device columns are stacked through host memory).

@@ -53,7 +53,8 @@ fn dce_phantom(dir: &Path) -> (PathBuf, Vec<[f64; 3]>) {
         .collect();
     let col = |k: usize| truth.iter().map(|p| p[k]).collect::<Vec<f64>>();
     let mut ct = Array2::<f64>::zeros((n, NT));
-    osipy::dce::extended_tofts::launch(&t, &cp, &col(0), &col(1), &col(2), &mut ct).expect("model");
+    osipy::dce::extended_tofts::launch(&t, &cp, &vec![0.0; NT], &col(0), &col(1), &col(2), &mut ct)
+        .expect("model");
     let conc: Array4<f64> = ct
         .into_shape_with_order((DIMS[0], DIMS[1], DIMS[2], NT))
         .expect("shape");

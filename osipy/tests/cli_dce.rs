@@ -47,7 +47,8 @@ fn phantom() -> Truth {
     let n = nx * ny * nz;
     let flat = |a: &Array3<f64>| a.iter().copied().collect::<Vec<f64>>();
     let mut ct = Array2::<f64>::zeros((n, NT));
-    osipy::dce::extended_tofts::launch(&t, &cp, &flat(&k), &flat(&e), &flat(&v), &mut ct).expect("model");
+    osipy::dce::extended_tofts::launch(&t, &cp, &vec![0.0; NT], &flat(&k), &flat(&e), &flat(&v), &mut ct)
+        .expect("model");
     let conc = ct.into_shape_with_order((nx, ny, nz, NT)).expect("shape");
     Truth {
         conc,

@@ -198,7 +198,16 @@ fn dce_phantom() -> Dce {
     let v = Array3::from_shape_fn((nx, ny, nz), |(x, y, _)| 0.02 + 0.005 * ((x + y) % 5) as f64);
     let flat = |a: &Array3<f64>| a.iter().copied().collect::<Vec<f64>>();
     let mut ct = Array2::<f64>::zeros((nx * ny * nz, NT));
-    osipy::dce::extended_tofts::launch(&t, &cp, &flat(&k), &flat(&e), &flat(&v), &mut ct).expect("model");
+    osipy::dce::extended_tofts::launch(
+        &t,
+        &cp,
+        &vec![0.0; cp.len()],
+        &flat(&k),
+        &flat(&e),
+        &flat(&v),
+        &mut ct,
+    )
+    .expect("model");
     Dce {
         conc: ct.into_shape_with_order((nx, ny, nz, NT)).expect("shape"),
         params: [k, e, v],

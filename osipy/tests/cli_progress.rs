@@ -156,7 +156,7 @@ fn tofts_series(nx: usize, ny: usize, nt: usize) -> (Vec<f64>, Array3<f64>, Arra
     });
     let flat = |a: &Array3<f64>| a.iter().copied().collect::<Vec<f64>>();
     let mut ct = Array2::<f64>::zeros((nx * ny, nt));
-    osipy::dce::tofts::launch(&t, &cp, &flat(&k), &flat(&e), &mut ct).expect("model");
+    osipy::dce::tofts::launch(&t, &cp, &vec![0.0; cp.len()], &flat(&k), &flat(&e), &mut ct).expect("model");
     (ct.iter().copied().collect(), k, e)
 }
 
@@ -234,7 +234,7 @@ fn dce_in_chunks_matches_one_launch() {
     let ct = XpArray::from_host(ArrayD::from_shape_vec(vec![nx * ny, nt], data).expect("shape"));
     let (a, b, _, _) = osipy::dce::tofts_init::launch(&t, &cp, &ct, &[0.0][..]).expect("init");
     let init = osipy::dce::stack_params(&[&a, &b]).expect("stack");
-    let f = osipy::dce::tofts::fitter(&t, &cp)
+    let f = osipy::dce::tofts::fitter(&t, &cp, &vec![0.0; cp.len()])
         .init(init)
         .fit(&ct)
         .expect("fit");

@@ -69,19 +69,28 @@ struct Kernels {
     fit: FitFn,
 }
 
-/// Calls `f(t, cp, c[0], .., c[P-1], outputs..)`.
+/// The second derivatives of a piecewise-linear plasma curve (zeros like `cp`, on its device):
+/// the OSIPI reference curves are made with the AIF linear between samples.
+fn lin(cp: &Xp) -> Xp {
+    let host = ArrayD::<f64>::zeros(IxDyn(cp.shape()));
+    XpArray::from_host(host)
+        .to_device(&cp.placement())
+        .expect("zeros on the plasma curve's device")
+}
+
+/// Calls `f(t, cp, cp2 = 0, c[0], .., c[P-1], outputs..)`.
 macro_rules! call_cols {
     ($f:path, $t:expr, $cp:expr, $c:expr, 2, $($o:expr),+) => {
-        $f($t, $cp, &$c[0], &$c[1], $($o),+)
+        $f($t, $cp, &lin($cp), &$c[0], &$c[1], $($o),+)
     };
     ($f:path, $t:expr, $cp:expr, $c:expr, 3, $($o:expr),+) => {
-        $f($t, $cp, &$c[0], &$c[1], &$c[2], $($o),+)
+        $f($t, $cp, &lin($cp), &$c[0], &$c[1], &$c[2], $($o),+)
     };
     ($f:path, $t:expr, $cp:expr, $c:expr, 4, $($o:expr),+) => {
-        $f($t, $cp, &$c[0], &$c[1], &$c[2], &$c[3], $($o),+)
+        $f($t, $cp, &lin($cp), &$c[0], &$c[1], &$c[2], &$c[3], $($o),+)
     };
     ($f:path, $t:expr, $cp:expr, $c:expr, 5, $($o:expr),+) => {
-        $f($t, $cp, &$c[0], &$c[1], &$c[2], &$c[3], &$c[4], $($o),+)
+        $f($t, $cp, &lin($cp), &$c[0], &$c[1], &$c[2], &$c[3], &$c[4], $($o),+)
     };
 }
 
@@ -95,7 +104,7 @@ macro_rules! kernels {
             jacobian: |t, cp, c, out, jac| {
                 call_cols!(dce::$m::jacobian::launch, t, cp, c, $p, out, jac).map(|_| ())
             },
-            fit: |t, cp, data, init, lm| dce::$m::fitter(t, cp).settings(lm).init(init).fit(data),
+            fit: |t, cp, data, init, lm| dce::$m::fitter(t, cp, &lin(cp)).settings(lm).init(init).fit(data),
         }
     };
 }
@@ -794,52 +803,52 @@ fn weighted_fit(
 ) -> Kr<FitResult> {
     let lm = LevenbergMarquardt::new().max_iterations(5);
     match (model, delay) {
-        (Model::Tofts, false) => dce::tofts::fitter(t, cp)
+        (Model::Tofts, false) => dce::tofts::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::Tofts, true) => dce::tofts_delay::fitter(t, cp)
+        (Model::Tofts, true) => dce::tofts_delay::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::ETofts, false) => dce::extended_tofts::fitter(t, cp)
+        (Model::ETofts, false) => dce::extended_tofts::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::ETofts, true) => dce::extended_tofts_delay::fitter(t, cp)
+        (Model::ETofts, true) => dce::extended_tofts_delay::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::Patlak, false) => dce::patlak::fitter(t, cp)
+        (Model::Patlak, false) => dce::patlak::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::Patlak, true) => dce::patlak_delay::fitter(t, cp)
+        (Model::Patlak, true) => dce::patlak_delay::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::TwoCxm, false) => dce::two_cxm::fitter(t, cp)
+        (Model::TwoCxm, false) => dce::two_cxm::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::TwoCxm, true) => dce::two_cxm_delay::fitter(t, cp)
+        (Model::TwoCxm, true) => dce::two_cxm_delay::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::TwoCum, false) => dce::two_cum::fitter(t, cp)
+        (Model::TwoCum, false) => dce::two_cum::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)
             .fit(data),
-        (Model::TwoCum, true) => dce::two_cum_delay::fitter(t, cp)
+        (Model::TwoCum, true) => dce::two_cum_delay::fitter(t, cp, &lin(cp))
             .settings(lm)
             .init(init)
             .weights(w)

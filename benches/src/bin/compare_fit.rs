@@ -3,7 +3,7 @@
 //! crate's Tofts and extended Tofts models, and prints the side-by-side table.
 //!
 //! ```text
-//! cargo run --release -p osipy-benches --bin compare_fit -- [--reps N] [--threads N] DIR...
+//! cargo run --release -p osipy-benches --bin compare_fit -- [--reps N] [--threads N] [--aif-interp I] DIR...
 //! ```
 //!
 //! Each `DIR` holds `time_s.npy` (samples, s), `aif_mM.npy` (samples, the plasma curve, mM),
@@ -11,11 +11,15 @@
 //! `summary.txt` (`key value` lines: `model`, `voxels`, and the peer's `peer_wall_s`) and, when the
 //! peer ran, `osipy_params.npy` (voxels x P) and `osipy_converged.npy` (voxels, bool).
 //!
-//! Ours: `model::fitter(&t, &cp).fit(&data)` with the model's default initial values, bounds and
+//! Ours: `model::fitter(&t, &cp, &cp2).fit(&data)` with the model's default initial values, bounds and
 //! [`LevenbergMarquardt`] settings, on the CPU with rayon's global pool (`--threads N` sizes it;
 //! default: rayon's default). Timed: the wall time of that call with the data already in memory,
 //! after one untimed warm-up fit of at most 1,000 voxels; the median of `--reps` fits (default 5
 //! up to 100,000 voxels, 3 above).
+//!
+//! The AIF between its samples (`--aif-interp`): `linear` (`cp2 = 0`, as the peer), `spline`
+//! (the natural cubic spline through the same samples, [`osipy::dce::spline_moments`]), or
+//! `both` (default): one row each. Both see the same samples as the peer.
 //!
 //! Accuracy, for both fitters alike: per parameter, the median over all voxels of
 //! `|p - p_true| / p_true` (a non-finite estimate counts as an infinite error); converged:
@@ -32,23 +36,26 @@ use std::process::exit;
 use std::time::Instant;
 
 use ndarray::Array2;
-use osipy::dce::{extended_tofts, tofts};
+use osipy::dce::{extended_tofts, plasma_curvature, tofts, AifInterpolation};
 use osipy_kernels::fit::{FitResult, FitStatus, LevenbergMarquardt};
 
 /// Where the fitted models come from, for the report.
 const MODELS_FROM: &str = "osipy::dce::{tofts, extended_tofts}";
 
 const USAGE: &str = "\
-usage: compare_fit [--reps N] [--threads N] DIR...
+usage: compare_fit [--reps N] [--threads N] [--aif-interp linear|spline|both] DIR...
 
   DIR           a folder written by benches/compare_osipy/make_data_and_peer.py
   --reps N      timed fits per data set; the median is reported (default 5 up to 100,000
                 voxels, 3 above)
   --threads N   rayon threads (default: rayon's default, RAYON_NUM_THREADS or all cores)
+  --aif-interp I  the AIF between samples: linear, spline (natural cubic) or both (default;
+                one row each)
   --help        this text";
 
 struct Args {
     reps: Option<usize>,
+    interps: Vec<AifInterpolation>,
     threads: Option<usize>,
     dirs: Vec<PathBuf>,
 }
@@ -61,6 +68,7 @@ fn usage_error(msg: &str) -> ! {
 fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
     let mut args = Args {
         reps: None,
+        interps: vec![AifInterpolation::Linear, AifInterpolation::Spline],
         threads: None,
         dirs: Vec::new(),
     };
@@ -81,6 +89,17 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
             }
             "--reps" => args.reps = Some(count("--reps")),
             "--threads" => args.threads = Some(count("--threads")),
+            "--aif-interp" => {
+                let v = it
+                    .next()
+                    .unwrap_or_else(|| usage_error("--aif-interp needs a value"));
+                args.interps = match v.as_str() {
+                    "linear" => vec![AifInterpolation::Linear],
+                    "spline" => vec![AifInterpolation::Spline],
+                    "both" => vec![AifInterpolation::Linear, AifInterpolation::Spline],
+                    _ => usage_error(&format!("--aif-interp expects linear, spline or both, got '{v}'")),
+                };
+            }
             s if s.starts_with('-') => usage_error(&format!("unknown argument '{s}'")),
             _ => args.dirs.push(PathBuf::from(a)),
         }
@@ -122,10 +141,10 @@ impl Model {
     }
 
     /// Our fit of `data` (voxels x samples) with the model's defaults.
-    fn fit(self, t: &[f64], cp: &[f64], data: &Array2<f64>) -> osipy_kernels::Result<FitResult> {
+    fn fit(self, t: &[f64], cp: &[f64], cp2: &[f64], data: &Array2<f64>) -> osipy_kernels::Result<FitResult> {
         match self {
-            Model::Tofts => tofts::fitter(t, cp).fit(data),
-            Model::ExtendedTofts => extended_tofts::fitter(t, cp).fit(data),
+            Model::Tofts => tofts::fitter(t, cp, cp2).fit(data),
+            Model::ExtendedTofts => extended_tofts::fitter(t, cp, cp2).fit(data),
         }
     }
 
@@ -296,8 +315,13 @@ struct Row {
     speedup: Option<f64>,
 }
 
-fn compare(dir: &Path, reps_opt: Option<usize>) -> Result<Row, String> {
-    let ds = load(dir)?;
+fn compare(
+    ds: &DataSet,
+    dir: &Path,
+    reps_opt: Option<usize>,
+    interp: AifInterpolation,
+) -> Result<Row, String> {
+    let cp2 = plasma_curvature(&ds.t, &ds.cp, interp).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (n, n_t) = ds.data.dim();
     let p = ds.model.params();
     let reps = reps_opt.unwrap_or(if n <= 100_000 { 5 } else { 3 });
@@ -305,12 +329,12 @@ fn compare(dir: &Path, reps_opt: Option<usize>) -> Result<Row, String> {
 
     // Warm-up (first use of the thread pool, page faults of the outputs), not timed.
     let warm = ds.data.slice(ndarray::s![..n.min(1000), ..]).to_owned();
-    ds.model.fit(&ds.t, &ds.cp, &warm).map_err(err)?;
+    ds.model.fit(&ds.t, &ds.cp, &cp2, &warm).map_err(err)?;
     let mut times = Vec::with_capacity(reps);
     let mut last = None;
     for _ in 0..reps {
         let start = Instant::now();
-        let res = ds.model.fit(&ds.t, &ds.cp, &ds.data).map_err(err)?;
+        let res = ds.model.fit(&ds.t, &ds.cp, &cp2, &ds.data).map_err(err)?;
         times.push(start.elapsed().as_secs_f64());
         last = Some(res);
     }
@@ -334,9 +358,10 @@ fn compare(dir: &Path, reps_opt: Option<usize>) -> Result<Row, String> {
         .collect();
     let mean_iters = iters.iter().map(|&i| f64::from(i)).sum::<f64>() / n as f64;
     println!(
-        "# {} N={n} x {n_t}: ours median of {reps} fits {wall:.4} s; mean iterations {mean_iters:.2}; \
+        "# {} ({} AIF) N={n} x {n_t}: ours median of {reps} fits {wall:.4} s; mean iterations {mean_iters:.2}; \
          statuses {{{}}}; peer evaluations/voxel {}",
         ds.model.name(),
+        interp.name(),
         counts.join(", "),
         ds.peer_evals.as_deref().unwrap_or("n/a")
     );
@@ -345,6 +370,7 @@ fn compare(dir: &Path, reps_opt: Option<usize>) -> Result<Row, String> {
     let speedup = ds.peer_wall_s.map(|pw| pw / wall);
     let mut cells = vec![
         ds.model.name().to_string(),
+        interp.name().to_string(),
         n.to_string(),
         ds.peer_wall_s.map_or("n/a".into(), |w| format!("{w:.3}")),
         ds.peer_wall_s.map_or("n/a".into(), rate),
@@ -413,15 +439,18 @@ fn run(args: &Args) -> Result<(), String> {
     }
     let mut rows = Vec::new();
     for dir in &args.dirs {
-        rows.push(compare(dir, args.reps)?);
+        let ds = load(dir)?;
+        for &interp in &args.interps {
+            rows.push(compare(&ds, dir, args.reps, interp)?);
+        }
     }
     println!();
     println!(
-        "| model | voxels | osipy wall s | osipy voxels/s | ours wall s | ours voxels/s | speedup \
+        "| model | ours: AIF between samples | voxels | osipy wall s | osipy voxels/s | ours wall s | ours voxels/s | speedup \
          | Ktrans median rel. error osipy / ours | ve osipy / ours | vp osipy / ours \
          | converged osipy / ours | ours <= osipy on every error |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in &rows {
         println!("| {} |", r.cells.join(" | "));
     }

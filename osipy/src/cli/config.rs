@@ -107,6 +107,12 @@ pub(crate) const DCE_KEYS: &[Key] = &[
         "0",
         "bolus arrival time of a population AIF (s)",
     ),
+    key(
+        "aif_interp",
+        Takes::Value,
+        "linear",
+        "the AIF between samples: linear or spline (natural cubic)",
+    ),
     key("hct", Takes::Value, "0.42", "haematocrit for blood -> plasma"),
     key(
         "model",
@@ -526,7 +532,7 @@ mod tests {
         // A value for every key through the file: each is accepted by the parser.
         let dce_values = "input: a.nii\nout: o\nforce: true\nquiet: true\nkind: signal\n\
             sidecar: s.json\nmask: m.nii\ntimes: [0, 5, 10]\ndt: 2\naif: georgiou\n\
-            aif_delay: 3\nhct: 0.45\nmodel: 2cxm\ndelay: true\nt1: 1.4\nflip_angle: 15\n\
+            aif_delay: 3\naif_interp: spline\nhct: 0.45\nmodel: 2cxm\ndelay: true\nt1: 1.4\nflip_angle: 15\n\
             tr: 0.005\nrelaxivity: 4.5\nbaseline: 3\ndevice: emulator\n";
         let p = write("all-dce.yaml", dce_values);
         let items = load(&p, "dce", DCE_KEYS).unwrap();
@@ -539,6 +545,7 @@ mod tests {
         // `dt` comes after `times` in the file and wins, as a later flag would.
         assert_eq!(o.times, Some(crate::cli::dce_args::TimesArg::Dt(2.0)));
         assert_eq!((o.aif.as_str(), o.aif_delay_s, o.hct), ("georgiou", 3.0, 0.45));
+        assert_eq!(o.aif_interp, crate::dce::AifInterpolation::Spline);
         assert_eq!(o.model, crate::cli::dce_args::Model::TwoCxm);
         assert_eq!(
             (o.flip_angle_deg, o.tr_s, o.relaxivity),

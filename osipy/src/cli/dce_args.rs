@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use osipy_kernels::Device;
 
+use crate::dce::AifInterpolation;
+
 use super::config::DCE_KEYS;
 use super::demo_args::parse_device;
 use super::{CliError, Flags, Parsed, Step};
@@ -43,6 +45,9 @@ Arterial input (plasma mM on the time axis):
                      gives that column as plasma (blood), e.g. aif.csv of a run; mask:MASK (the mean curve of the arterial voxels of a
                      3-D mask, blood); auto (osipy::aif::detect_aif over the fit mask, blood)
   --aif-delay S      bolus arrival time of a population AIF (s; default 0)
+  --aif-interp I     the AIF between its samples: linear (default; the OSIPI convention) or
+                     spline (natural cubic spline: less bias for a sharp bolus sampled every
+                     few seconds); the convolutions are exact for either
   --hct H            haematocrit for blood -> plasma (default 0.42)
 Model:
   --model MODEL      tofts, extended_tofts (default), patlak, 2cxm, 2cum
@@ -135,6 +140,8 @@ pub struct DceOptions {
     pub aif: String,
     /// Population AIF bolus arrival (s).
     pub aif_delay_s: f64,
+    /// How the AIF runs between its samples.
+    pub aif_interp: AifInterpolation,
     /// Haematocrit.
     pub hct: f64,
     /// Fit mask file.
@@ -176,6 +183,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
         sidecar: None,
         aif: "parker".into(),
         aif_delay_s: 0.0,
+        aif_interp: AifInterpolation::Linear,
         hct: 0.42,
         mask: None,
         model: Model::ExtendedTofts,
@@ -250,6 +258,17 @@ fn apply(
         "--aif-delay" => {
             let v = flags.value("--aif-delay")?;
             o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
+        }
+        "--aif-interp" => {
+            o.aif_interp = match flags.value("--aif-interp")?.as_str() {
+                "linear" => AifInterpolation::Linear,
+                "spline" => AifInterpolation::Spline,
+                v => {
+                    return Err(CliError::Usage(format!(
+                        "--aif-interp: expected linear or spline, found `{v}`"
+                    )))
+                }
+            }
         }
         "--hct" => {
             let v = flags.value("--hct")?;

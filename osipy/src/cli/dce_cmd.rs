@@ -337,46 +337,47 @@ fn on(dev: Device, a: ArrayD<f64>) -> Result<XpArray<f64>, CliError> {
 }
 
 macro_rules! fit_model {
-    ($t:expr, $cp:expr, $data:expr, $mask:expr, $delays:expr, $delay:expr, $lm:expr,
+    ($t:expr, ($cp:expr, $cp2:expr), $data:expr, $mask:expr, $delays:expr, $delay:expr, $lm:expr,
      $m:ident, $md:ident, $init:ident, ($($p:ident),+)) => {{
         let ($($p,)+ d0, _rss) = dce::$init::launch($t, $cp, $data, $delays)?;
         if $delay {
             let init = dce::stack_params(&[$(&$p,)+ &d0])?;
-            let r = dce::$md::fitter($t, $cp).settings($lm).init(init).fit_masked($data, $mask)?;
+            let r = dce::$md::fitter($t, $cp, $cp2).settings($lm).init(init).fit_masked($data, $mask)?;
             (r, dce::$md::PARAMS.to_vec())
         } else {
             let init = dce::stack_params(&[$(&$p),+])?;
-            let r = dce::$m::fitter($t, $cp).settings($lm).init(init).fit_masked($data, $mask)?;
+            let r = dce::$m::fitter($t, $cp, $cp2).settings($lm).init(init).fit_masked($data, $mask)?;
             (r, dce::$m::PARAMS.to_vec())
         }
     }};
 }
 
 macro_rules! curve_model {
-    ($t:expr, $cp:expr, $q:expr, $out:expr, $delay:expr, $m:ident, $md:ident, ($($i:literal),+)) => {{
+    ($t:expr, ($cp:expr, $cp2:expr), $q:expr, $out:expr, $delay:expr, $m:ident, $md:ident, ($($i:literal),+)) => {{
         let n = $q.len();
         if $delay {
-            dce::$md::launch($t, $cp, $(&[$q[$i]],)+ &[$q[n - 1]], $out)?;
+            dce::$md::launch($t, $cp, $cp2, $(&[$q[$i]],)+ &[$q[n - 1]], $out)?;
         } else {
-            dce::$m::launch($t, $cp, $(&[$q[$i]]),+, $out)?;
+            dce::$m::launch($t, $cp, $cp2, $(&[$q[$i]]),+, $out)?;
         }
     }};
 }
 
-/// The model curve (mM) of parameters `q` (in `PARAMS` order) on `t`.
+/// The model curve (mM) of parameters `q` (in `PARAMS` order) on `t`, for the plasma curve
+/// `cp` with second derivatives `cp2`.
 pub(crate) fn model_curve(
     model: Model,
     delay: bool,
     t: &[f64],
-    cp: &[f64],
+    (cp, cp2): (&[f64], &[f64]),
     q: &[f64],
 ) -> Result<Vec<f64>, CliError> {
     let mut out = ndarray::Array2::<f64>::zeros((1, t.len()));
     match model {
-        Model::Tofts => curve_model!(t, cp, q, &mut out, delay, tofts, tofts_delay, (0, 1)),
+        Model::Tofts => curve_model!(t, (cp, cp2), q, &mut out, delay, tofts, tofts_delay, (0, 1)),
         Model::ExtendedTofts => curve_model!(
             t,
-            cp,
+            (cp, cp2),
             q,
             &mut out,
             delay,
@@ -384,9 +385,27 @@ pub(crate) fn model_curve(
             extended_tofts_delay,
             (0, 1, 2)
         ),
-        Model::Patlak => curve_model!(t, cp, q, &mut out, delay, patlak, patlak_delay, (0, 1)),
-        Model::TwoCxm => curve_model!(t, cp, q, &mut out, delay, two_cxm, two_cxm_delay, (0, 1, 2, 3)),
-        Model::TwoCum => curve_model!(t, cp, q, &mut out, delay, two_cum, two_cum_delay, (0, 1, 2)),
+        Model::Patlak => curve_model!(t, (cp, cp2), q, &mut out, delay, patlak, patlak_delay, (0, 1)),
+        Model::TwoCxm => curve_model!(
+            t,
+            (cp, cp2),
+            q,
+            &mut out,
+            delay,
+            two_cxm,
+            two_cxm_delay,
+            (0, 1, 2, 3)
+        ),
+        Model::TwoCum => curve_model!(
+            t,
+            (cp, cp2),
+            q,
+            &mut out,
+            delay,
+            two_cum,
+            two_cum_delay,
+            (0, 1, 2)
+        ),
     }
     Ok(out.row(0).to_vec())
 }
@@ -401,7 +420,7 @@ pub(super) fn fit<W: std::io::Write>(
     o: &DceOptions,
     dev: Device,
     t: &[f64],
-    cp: &[f64],
+    (cp, cp2): (&[f64], &[f64]),
     conc: &Array4<f64>,
     mask: &Array3<bool>,
     lm: LevenbergMarquardt,
@@ -412,13 +431,14 @@ pub(super) fn fit<W: std::io::Write>(
     let n_all = nx * ny * nz;
     let td = on(dev, Array1::from(t.to_vec()).into_dyn())?;
     let cpd = on(dev, Array1::from(cp.to_vec()).into_dyn())?;
+    let cp2d = on(dev, Array1::from(cp2.to_vec()).into_dyn())?;
     let delays: Vec<f64> = if o.fit_delay {
         (-10..=10).map(f64::from).collect()
     } else {
         vec![0.0]
     };
     let dd = on(dev, Array1::from(delays).into_dyn())?;
-    let (t, cp, delays) = (&td, &cpd, &dd);
+    let (t, cp, cp2, delays) = (&td, &cpd, &cp2d, &dd);
     // The curves as rows (C order of the voxels, as the mask is walked).
     let conc = conc.as_standard_layout();
     let rows = conc
@@ -455,7 +475,7 @@ pub(super) fn fit<W: std::io::Write>(
         let (r, n): (FitResult, Vec<&'static str>) = match o.model {
             Model::Tofts => fit_model!(
                 t,
-                cp,
+                (cp, cp2),
                 data,
                 all,
                 delays,
@@ -468,7 +488,7 @@ pub(super) fn fit<W: std::io::Write>(
             ),
             Model::ExtendedTofts => fit_model!(
                 t,
-                cp,
+                (cp, cp2),
                 data,
                 all,
                 delays,
@@ -481,7 +501,7 @@ pub(super) fn fit<W: std::io::Write>(
             ),
             Model::Patlak => fit_model!(
                 t,
-                cp,
+                (cp, cp2),
                 data,
                 all,
                 delays,
@@ -494,7 +514,7 @@ pub(super) fn fit<W: std::io::Write>(
             ),
             Model::TwoCxm => fit_model!(
                 t,
-                cp,
+                (cp, cp2),
                 data,
                 all,
                 delays,
@@ -507,7 +527,7 @@ pub(super) fn fit<W: std::io::Write>(
             ),
             Model::TwoCum => fit_model!(
                 t,
-                cp,
+                (cp, cp2),
                 data,
                 all,
                 delays,
@@ -820,6 +840,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     } else {
         dce::plasma_from_blood(&cb_or_cp, o.hct)?
     };
+    let cp2 = dce::plasma_curvature(&t, &cp, o.aif_interp)?;
     timings.push(("aif", t0.elapsed().as_secs_f64()));
 
     // Fit.
@@ -835,7 +856,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let lm = LevenbergMarquardt::default();
     let mut progress = super::progress::Progress::stderr("osipy dce", o.quiet);
     let chunk = super::progress::chunk_voxels(voxels, device);
-    let f = fit(o, device, &t, &cp, &conc, &mask, lm, chunk, &mut progress)?;
+    let f = fit(o, device, &t, (&cp, &cp2), &conc, &mask, lm, chunk, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     // Outputs.
@@ -881,6 +902,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let curves = Curves {
         t: &t,
         cp: &cp,
+        cp2: &cp2,
         conc: &conc,
         mask: &mask,
     };
@@ -917,7 +939,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         "kind": match o.kind { Kind::Concentration => "concentration", Kind::Signal => "signal" },
         "sidecar": sidecar_path.as_ref().map(|p| p.display().to_string()),
         "times_s": t, "times_source": times_source,
-        "aif": o.aif, "aif_source": aif_source, "aif_delay_s": aif_delay, "hematocrit": o.hct,
+        "aif": o.aif, "aif_source": aif_source, "aif_delay_s": aif_delay, "aif_interpolation": o.aif_interp.name(), "hematocrit": o.hct,
         "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero curves".to_string(), |p| p.display().to_string()),
         "model": o.model.name(), "fit_delay": o.fit_delay,
         "t1": o.t1, "flip_angle_deg": flip, "tr_s": tr, "relaxivity_per_s_per_mM": relax, "baseline_frames": o.baseline,

@@ -15,6 +15,8 @@ use super::CliError;
 pub(crate) struct Curves<'a> {
     pub(crate) t: &'a [f64],
     pub(crate) cp: &'a [f64],
+    /// Second derivatives of `cp` (mM/s²; zeros for a linear AIF).
+    pub(crate) cp2: &'a [f64],
     pub(crate) conc: &'a Array4<f64>,
     pub(crate) mask: &'a Array3<bool>,
 }
@@ -105,7 +107,7 @@ pub(crate) fn figures(
     for (i, v) in pick.iter().enumerate() {
         let data: Vec<f64> = c.conc.slice(s![v.0, v.1, v.2, ..]).to_vec();
         let q: Vec<f64> = f.params.iter().map(|p| p[*v]).collect();
-        let fitted = model_curve(o.model, o.fit_delay, c.t, c.cp, &q)?;
+        let fitted = model_curve(o.model, o.fit_delay, c.t, (c.cp, c.cp2), &q)?;
         let title = format!("VOXEL ({},{},{}) MMOL/L", v.0, v.1, v.2);
         let rect = ((i as i64 % 2) * pw, (i as i64 / 2) * ph, pw, ph);
         figure::plot(

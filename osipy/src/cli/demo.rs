@@ -194,6 +194,8 @@ fn fit(
     let (nx, ny, nz) = p.mask.dim();
     let t = on(dev, Array1::from(p.t.clone()).into_dyn())?;
     let cp = on(dev, Array1::from(p.cp.clone()).into_dyn())?;
+    // The phantom's curves are made with the piecewise-linear AIF (zero second derivatives).
+    let cp2 = on(dev, Array1::<f64>::zeros(p.cp.len()).into_dyn())?;
     let delays = on(dev, Array1::from(vec![0.0]).into_dyn())?;
     let nan = Array3::<f64>::from_elem((nx, ny, nz), f64::NAN);
     let mut f = Fitted {
@@ -209,7 +211,7 @@ fn fit(
         let mask = XpArray::from_host(p.mask.slice(s![.., .., z]).to_owned().into_dyn()).to_device(&dev)?;
         let (k0, e0, v0, _delay, _rss) = dce::extended_tofts_init::launch(&t, &cp, &data, &delays)?;
         let init = dce::stack_params(&[&k0, &e0, &v0])?;
-        let r = dce::extended_tofts::fitter(&t, &cp)
+        let r = dce::extended_tofts::fitter(&t, &cp, &cp2)
             .settings(*settings)
             .init(init)
             .fit_masked(&data, &mask)?;

@@ -112,7 +112,15 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
         let mut curve = Array2::<f64>::zeros((1, p.t.len()));
         let q = [f.params[0][*v], f.params[1][*v], f.params[2][*v]];
         if q.iter().all(|x| x.is_finite()) {
-            dce::extended_tofts::launch(&p.t, &p.cp, &[q[0]], &[q[1]], &[q[2]], &mut curve)?;
+            dce::extended_tofts::launch(
+                &p.t,
+                &p.cp,
+                &vec![0.0; p.cp.len()],
+                &[q[0]],
+                &[q[1]],
+                &[q[2]],
+                &mut curve,
+            )?;
         } else {
             curve.fill(f64::NAN);
         }

@@ -185,7 +185,7 @@ pub fn build(s: &PhantomSettings) -> Result<Phantom> {
     let (k, e, p) = (pick(&maps[0]), pick(&maps[1]), pick(&maps[2]));
     let mut ct = Array2::<f64>::zeros((inside.len(), s.frames));
     if !inside.is_empty() {
-        dce::extended_tofts::launch(&t, &cp, &k, &e, &p, &mut ct)?;
+        dce::extended_tofts::launch(&t, &cp, &vec![0.0; cp.len()], &k, &e, &p, &mut ct)?;
     }
     let mut clean = Array4::<f64>::zeros((nx, ny, nz, s.frames));
     for (row, i) in ct.rows().into_iter().zip(&inside) {

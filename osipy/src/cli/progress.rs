@@ -576,7 +576,7 @@ mod chunked_dce_fit {
         let e: Vec<f64> = (0..n).map(|i| 0.1 + 0.02 * (i % 7) as f64).collect();
         let v: Vec<f64> = (0..n).map(|i| 0.01 + 0.004 * (i % 5) as f64).collect();
         let mut ct = Array2::<f64>::zeros((n, NT));
-        dce::extended_tofts::launch(&t, &cp, &k, &e, &v, &mut ct).expect("model");
+        dce::extended_tofts::launch(&t, &cp, &vec![0.0; NT], &k, &e, &v, &mut ct).expect("model");
         let mut state = 12345u64;
         for x in ct.iter_mut() {
             state = state
@@ -625,7 +625,7 @@ mod chunked_dce_fit {
                 o,
                 dev,
                 &t,
-                &cp,
+                (&cp, &vec![0.0; cp.len()]),
                 &conc,
                 mask,
                 LevenbergMarquardt::default(),
@@ -711,7 +711,7 @@ mod chunked_dce_fit {
         let delays: Vec<f64> = (-10..=10).map(f64::from).collect();
         let (a, b, c, d, _) = dce::extended_tofts_init::launch(&t, &cp, &data, &delays[..]).expect("init");
         let init = dce::stack_params(&[&a, &b, &c, &d]).expect("stack");
-        let r = dce::extended_tofts_delay::fitter(&t, &cp)
+        let r = dce::extended_tofts_delay::fitter(&t, &cp, &vec![0.0; cp.len()])
             .settings(lm)
             .init(init)
             .fit_masked(&data, &m)

@@ -1,5 +1,18 @@
 //! Building blocks of the DCE models: one step of the exact exponential convolution of a
-//! piecewise-linear curve, and the plasma curve shifted by an arterial delay.
+//! piecewise-linear or piecewise-cubic curve, and the plasma curve shifted by an arterial delay.
+//!
+//! # The plasma curve between samples
+//!
+//! Every model takes the plasma curve as its samples `cp` at `t` and its second derivatives
+//! `cp2` (mM/s²) there. Between two samples `t_i`, `t_{i+1}` (`h = t_{i+1} - t_i` seconds,
+//! `u = (s - t_i) / h`) the curve is the cubic
+//!
+//! `cp(s) = (1 - u) cp_i + u cp_{i+1} + h² / 6 [((1 - u)³ - (1 - u)) cp2_i + (u³ - u) cp2_{i+1}]`,
+//!
+//! which passes through the samples with second derivatives `cp2_i`, `cp2_{i+1}` at the ends.
+//! With `cp2 = 0` it is the piecewise-linear curve through the samples; with the moments of the
+//! natural cubic spline ([`spline_moments`](super::spline_moments)) it is that spline. Either way
+//! the convolutions below are exact for it.
 //!
 //! Every function here is an `#[xp_kernel]`, so the models inline them and the macro
 //! differentiates through them.
@@ -75,6 +88,115 @@ pub fn exp_conv_coeffs(k: f64, dt: f64) -> (f64, f64, f64) {
         dt * (0.5 + x * (-1.0 / 6.0 + x * (1.0 / 24.0 - x / 120.0)))
     };
     (e, c1, c2)
+}
+
+/// The coefficients of the cubic part of one convolution step: `(c3, c4)` such that
+/// `integral_0^dt exp(-k (dt - s)) h² / 6 [((1 - u)³ - (1 - u)) ma + (u³ - u) mb] ds =
+/// c3 ma + c4 mb` (mM min for `ma`, `mb` in mM/s²), `u = s / dt`, `h = 60 dt` seconds, `dt` in
+/// minutes, `k` in /min (`k >= 0`).
+///
+/// With `x = k dt` and `K_n = integral_0^1 w^n exp(-x w) dw`: `c3 = dt h² / 6 (K_3 - K_1)` and
+/// `c4 = dt h² / 6 (-2 K_1 + 3 K_2 - K_3)`. For `x <= 1` the `K_n` are the series
+/// `sum_m (-x)^m / (m! (n + m + 1))` (22 terms, truncation below `1e-20`); above, the upward
+/// recursion `K_0 = (1 - e) / x`, `K_n = (n K_{n-1} - e) / x` (`e = exp(-x)`), stable there.
+/// `k = 0` gives `c3 = c4 = -dt h² / 24`, the integral of the cubic part.
+#[xp_kernel]
+pub fn exp_conv_cubic_coeffs(k: f64, dt: f64) -> (f64, f64) {
+    let x = k * dt;
+    let mut k1 = 0.0;
+    let mut k2 = 0.0;
+    let mut k3 = 0.0;
+    if x <= 1.0 {
+        let mut p = 1.0;
+        for m in 0..22 {
+            let mf = m as f64;
+            k1 += p / (mf + 2.0);
+            k2 += p / (mf + 3.0);
+            k3 += p / (mf + 4.0);
+            p = -p * x / (mf + 1.0);
+        }
+    } else {
+        let e = (-x).exp();
+        let k0 = (1.0 - e) / x;
+        k1 = (k0 - e) / x;
+        k2 = (2.0 * k1 - e) / x;
+        k3 = (3.0 * k2 - e) / x;
+    }
+    let h = 60.0 * dt;
+    let s = dt * h * h / 6.0;
+    (s * (k3 - k1), s * (3.0 * k2 - 2.0 * k1 - k3))
+}
+
+/// The integral of the plasma curve over one interval (mM min): the trapezoid
+/// `dt (a + b) / 2` of the linear part minus `dt h² (ma + mb) / 24` of the cubic part (`dt` in
+/// minutes, `h = 60 dt` seconds, `ma`, `mb` the second derivatives in mM/s² at the ends), exact
+/// for the curve of the [module docs](self).
+#[xp_kernel]
+pub fn plasma_area(a: f64, b: f64, ma: f64, mb: f64, dt: f64) -> f64 {
+    let h = 60.0 * dt;
+    0.5 * dt * (a + b) - dt * h * h / 24.0 * (ma + mb)
+}
+
+/// [`exp_conv_cached`](fn@exp_conv_cached) for the piecewise-cubic plasma curve of the
+/// [module docs](self): the segment from `a` to `b` with second derivatives `ma`, `mb`
+/// (mM/s²) at its ends. The coefficients (`e`, `c1`, `c2` of
+/// [`exp_conv_coeffs`](fn@exp_conv_coeffs), `c3`, `c4` of
+/// [`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)) are kept and recomputed only when
+/// `dt` changes (start with `dt_prev = -1`). Returns `(i, e)` with
+/// `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`: for `ma = mb = 0` exactly the value of
+/// `exp_conv_cached`.
+#[xp_kernel]
+#[allow(clippy::too_many_arguments)]
+pub fn exp_conv_cubic(
+    a: f64,
+    b: f64,
+    ma: f64,
+    mb: f64,
+    k: f64,
+    dt: f64,
+    dt_prev: &mut f64,
+    e: &mut f64,
+    c1: &mut f64,
+    c2: &mut f64,
+    c3: &mut f64,
+    c4: &mut f64,
+) -> (f64, f64) {
+    if dt != *dt_prev {
+        let (ce, cc1, cc2) = exp_conv_coeffs(k, dt);
+        let (cc3, cc4) = exp_conv_cubic_coeffs(k, dt);
+        *e = ce;
+        *c1 = cc1;
+        *c2 = cc2;
+        *c3 = cc3;
+        *c4 = cc4;
+        *dt_prev = dt;
+    }
+    (*c1 * a + *c2 * (b - a) + (*c3 * ma + *c4 * mb), *e)
+}
+
+/// The plasma curve of the [module docs](self) and its second derivative at time `x` (s):
+/// `(cp(x), cp''(x))`, with `cp'' ` linear between the samples. 0 and 0 before `t[0]`, the last
+/// sample and 0 after `t[len - 1]`; `j` is the interval of `x` from
+/// [`interval_from`](fn@interval_from). With `cp2 = 0` the value is
+/// [`plasma_at`](fn@plasma_at)'s, bit for bit.
+#[xp_kernel]
+pub fn plasma_cubic_at(t: &[f64], cp: &[f64], cp2: &[f64], len: usize, x: f64, j: usize) -> (f64, f64) {
+    let mut value = 0.0;
+    let mut curvature = 0.0;
+    if x >= t[0] {
+        if x >= t[len - 1] {
+            value = cp[len - 1];
+        } else {
+            let h = t[j + 1] - t[j];
+            let w = (x - t[j]) / h;
+            let v = 1.0 - w;
+            let lin = cp[j] + w * (cp[j + 1] - cp[j]);
+            let cub = h * h / 6.0 * ((v * v * v - v) * cp2[j] + (w * w * w - w) * cp2[j + 1]);
+            value = lin + cub;
+            curvature = v * cp2[j] + w * cp2[j + 1];
+        }
+    }
+    (value, curvature)
 }
 
 /// Index `j` of the grid interval `[t[j], t[j + 1])` that holds `x`, searched forward from

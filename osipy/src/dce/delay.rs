@@ -19,6 +19,7 @@ use osipy_kernels::xp_kernel;
 pub fn tofts_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
     #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
@@ -31,22 +32,37 @@ pub fn tofts_delay(
     let kep = ktrans / ve;
     let mut f = 0.0;
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
-    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
     let mut dt_prev = -1.0;
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
-        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) =
-            super::convolution::exp_conv_cached(prev, cur, kep, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
+        let (seg, e) = super::convolution::exp_conv_cubic(
+            prev,
+            cur,
+            prev_m,
+            cur_m,
+            kep,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+            &mut c3,
+            &mut c4,
+        );
         f = e * f + seg;
         ct[i] = ktrans * f;
         prev = cur;
+        prev_m = cur_m;
     }
 }
 
@@ -57,6 +73,7 @@ pub fn tofts_delay(
 pub fn extended_tofts_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
     #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
@@ -70,22 +87,37 @@ pub fn extended_tofts_delay(
     let kep = ktrans / ve;
     let mut f = 0.0;
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
-    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = vp * prev;
     let mut dt_prev = -1.0;
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
-        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) =
-            super::convolution::exp_conv_cached(prev, cur, kep, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
+        let (seg, e) = super::convolution::exp_conv_cubic(
+            prev,
+            cur,
+            prev_m,
+            cur_m,
+            kep,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+            &mut c3,
+            &mut c4,
+        );
         f = e * f + seg;
         ct[i] = vp * cur + ktrans * f;
         prev = cur;
+        prev_m = cur_m;
     }
 }
 
@@ -95,6 +127,7 @@ pub fn extended_tofts_delay(
 pub fn patlak_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
     #[param(init = 0.0, lower = -10.0, upper = 10.0)] delay: f64,
@@ -106,16 +139,17 @@ pub fn patlak_delay(
     }
     let mut area = 0.0;
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
-    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = vp * prev;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
-        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        area += 0.5 * dt * (prev + cur);
+        area += super::convolution::plasma_area(prev, cur, prev_m, cur_m, dt);
         ct[i] = vp * cur + ps * area;
         prev = cur;
+        prev_m = cur_m;
     }
 }
 
@@ -127,6 +161,7 @@ pub fn patlak_delay(
 pub fn two_cxm_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
@@ -143,45 +178,58 @@ pub fn two_cxm_delay(
     let mut fpl = 0.0;
     let mut fmi = 0.0;
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
-    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
     let mut dt_prev_0 = -1.0;
     let mut e_0_c = 0.0;
     let mut c1_0 = 0.0;
     let mut c2_0 = 0.0;
+    let mut c3_0 = 0.0;
+    let mut c4_0 = 0.0;
     let mut dt_prev_1 = -1.0;
     let mut e_1_c = 0.0;
     let mut c1_1 = 0.0;
     let mut c2_1 = 0.0;
+    let mut c3_1 = 0.0;
+    let mut c4_1 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
-        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cached(
+        let (sp, ep) = super::convolution::exp_conv_cubic(
             prev,
             cur,
+            prev_m,
+            cur_m,
             kp,
             dt,
             &mut dt_prev_0,
             &mut e_0_c,
             &mut c1_0,
             &mut c2_0,
+            &mut c3_0,
+            &mut c4_0,
         );
-        let (sm, em) = super::convolution::exp_conv_cached(
+        let (sm, em) = super::convolution::exp_conv_cubic(
             prev,
             cur,
+            prev_m,
+            cur_m,
             km,
             dt,
             &mut dt_prev_1,
             &mut e_1_c,
             &mut c1_1,
             &mut c2_1,
+            &mut c3_1,
+            &mut c4_1,
         );
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
         prev = cur;
+        prev_m = cur_m;
     }
 }
 
@@ -191,6 +239,7 @@ pub fn two_cxm_delay(
 pub fn two_cum_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.01, lower = 1e-4, upper = 1.0)] vp: f64,
@@ -208,22 +257,37 @@ pub fn two_cum_delay(
     let mut conv = 0.0;
     let mut area = 0.0;
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
-    let mut prev = super::convolution::plasma_at(t, cp, n, t[0] - delay, j);
+    let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
     let mut dt_prev = -1.0;
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
-        let cur = super::convolution::plasma_at(t, cp, n, x, j);
+        let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) =
-            super::convolution::exp_conv_cached(prev, cur, k, dt, &mut dt_prev, &mut e_c, &mut c1, &mut c2);
+        let (seg, e) = super::convolution::exp_conv_cubic(
+            prev,
+            cur,
+            prev_m,
+            cur_m,
+            k,
+            dt,
+            &mut dt_prev,
+            &mut e_c,
+            &mut c1,
+            &mut c2,
+            &mut c3,
+            &mut c4,
+        );
         conv = e * conv + seg;
-        area += 0.5 * dt * (prev + cur);
+        area += super::convolution::plasma_area(prev, cur, prev_m, cur_m, dt);
         ct[i] = wexp * conv + wint * area;
         prev = cur;
+        prev_m = cur_m;
     }
 }

@@ -18,6 +18,7 @@ use osipy_kernels::xp_kernel;
 pub fn tofts(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
     ct: &mut [f64],
@@ -31,17 +32,23 @@ pub fn tofts(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cached(
+        let (seg, e) = super::convolution::exp_conv_cubic(
             cp[i - 1],
             cp[i],
+            cp2[i - 1],
+            cp2[i],
             kep,
             dt,
             &mut dt_prev,
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut c3,
+            &mut c4,
         );
         f = e * f + seg;
         ct[i] = ktrans * f;
@@ -59,6 +66,7 @@ pub fn tofts(
 pub fn extended_tofts(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ktrans: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
     #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
@@ -73,17 +81,23 @@ pub fn extended_tofts(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cached(
+        let (seg, e) = super::convolution::exp_conv_cubic(
             cp[i - 1],
             cp[i],
+            cp2[i - 1],
+            cp2[i],
             kep,
             dt,
             &mut dt_prev,
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut c3,
+            &mut c4,
         );
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
@@ -101,6 +115,7 @@ pub fn extended_tofts(
 pub fn patlak(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.01, lower = 0.0, upper = 1.0)] vp: f64,
     ct: &mut [f64],
@@ -111,7 +126,7 @@ pub fn patlak(
     }
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        area += 0.5 * dt * (cp[i - 1] + cp[i]);
+        area += super::convolution::plasma_area(cp[i - 1], cp[i], cp2[i - 1], cp2[i], dt);
         ct[i] = vp * cp[i] + ps * area;
     }
 }
@@ -165,6 +180,7 @@ pub fn two_cxm_rates(f: f64, ps: f64, ve: f64, vp: f64) -> (f64, f64, f64, f64) 
 pub fn two_cxm(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.2, lower = 1e-4, upper = 1.0)] ve: f64,
@@ -182,31 +198,43 @@ pub fn two_cxm(
     let mut e_0_c = 0.0;
     let mut c1_0 = 0.0;
     let mut c2_0 = 0.0;
+    let mut c3_0 = 0.0;
+    let mut c4_0 = 0.0;
     let mut dt_prev_1 = -1.0;
     let mut e_1_c = 0.0;
     let mut c1_1 = 0.0;
     let mut c2_1 = 0.0;
+    let mut c3_1 = 0.0;
+    let mut c4_1 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cached(
+        let (sp, ep) = super::convolution::exp_conv_cubic(
             cp[i - 1],
             cp[i],
+            cp2[i - 1],
+            cp2[i],
             kp,
             dt,
             &mut dt_prev_0,
             &mut e_0_c,
             &mut c1_0,
             &mut c2_0,
+            &mut c3_0,
+            &mut c4_0,
         );
-        let (sm, em) = super::convolution::exp_conv_cached(
+        let (sm, em) = super::convolution::exp_conv_cubic(
             cp[i - 1],
             cp[i],
+            cp2[i - 1],
+            cp2[i],
             km,
             dt,
             &mut dt_prev_1,
             &mut e_1_c,
             &mut c1_1,
             &mut c2_1,
+            &mut c3_1,
+            &mut c4_1,
         );
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
@@ -228,6 +256,7 @@ pub fn two_cxm(
 pub fn two_cum(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
+    #[uniform] cp2: &[f64],
     #[param(init = 20.0, lower = 1e-3, upper = 200.0)] fp: f64,
     #[param(init = 0.6, lower = 0.0, upper = 5.0)] ps: f64,
     #[param(init = 0.01, lower = 1e-4, upper = 1.0)] vp: f64,
@@ -246,20 +275,26 @@ pub fn two_cum(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut c3 = 0.0;
+    let mut c4 = 0.0;
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cached(
+        let (seg, e) = super::convolution::exp_conv_cubic(
             cp[i - 1],
             cp[i],
+            cp2[i - 1],
+            cp2[i],
             k,
             dt,
             &mut dt_prev,
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut c3,
+            &mut c4,
         );
         conv = e * conv + seg;
-        area += 0.5 * dt * (cp[i - 1] + cp[i]);
+        area += super::convolution::plasma_area(cp[i - 1], cp[i], cp2[i - 1], cp2[i], dt);
         ct[i] = wexp * conv + wint * area;
     }
 }
