@@ -4,6 +4,7 @@
 #
 # Usage: benches/compare_osipy.sh [--sizes 10000,300000] [--models tofts,extended_tofts]
 #                                 [--threads N] [--reps N] [--seed 1234] [--work DIR]
+#                                 [--aif-interp linear|spline|both]
 #
 #   --sizes    voxel counts (comma list; default 10000,300000); 80 samples 4 s apart each
 #   --models   tofts, extended_tofts or both (default both)
@@ -12,6 +13,9 @@
 #   --reps     timed fits of ours per data set, median reported (default 5 up to 100,000
 #              voxels, 3 above); the peer is timed once, as osipy_bench.py does
 #   --seed     seed of the synthetic data (default 1234)
+#   --aif-interp  how ours takes the AIF between its samples (both fitters get the same
+#              samples): linear (as the peer), spline (natural cubic spline through them) or
+#              both (default: one row each; min_speedup covers every row)
 #   --work     folder for the peer's venv and the data (default
 #              ${CARGO_TARGET_DIR:-<repo>/target}/compare-osipy); the venv is reused when it
 #              holds osipy 0.1.4, the data are made afresh on every run
@@ -36,6 +40,7 @@ models=tofts,extended_tofts
 threads=
 reps=
 seed=1234
+interp=both
 work=${CARGO_TARGET_DIR:-$repo/target}/compare-osipy
 
 usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -47,6 +52,7 @@ while [ $# -gt 0 ]; do
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift 2 ;;
     --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift 2 ;;
     --seed) [ $# -ge 2 ] || die "--seed needs a value"; seed=$2; shift 2 ;;
+    --aif-interp) [ $# -ge 2 ] || die "--aif-interp needs a value"; interp=$2; shift 2 ;;
     --work) [ $# -ge 2 ] || die "--work needs a value"; work=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -58,6 +64,7 @@ done
 [ -z "$threads" ] || [[ $threads =~ ^[1-9][0-9]*$ ]] || die "--threads expects an integer >= 1, got '$threads'"
 [ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps expects an integer >= 1, got '$reps'"
 [[ $seed =~ ^[0-9]+$ ]] || die "--seed expects a non-negative integer, got '$seed'"
+[[ $interp =~ ^(linear|spline|both)$ ]] || die "--aif-interp expects linear, spline or both, got '$interp'"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 venv=${OSIPY_PEER_VENV:-$work/venv}
@@ -117,7 +124,7 @@ IFS=, read -r -a size_list <<<"$sizes"
 for m in "${model_list[@]}"; do
   for n in "${size_list[@]}"; do dirs+=("$data/${m}_$((10#$n))"); done
 done
-ours_args=()
+ours_args=(--aif-interp "$interp")
 [ -z "$threads" ] || ours_args+=(--threads "$threads")
 [ -z "$reps" ] || ours_args+=(--reps "$reps")
 echo "# load average before our fits: $(cut -d' ' -f1-3 /proc/loadavg)"

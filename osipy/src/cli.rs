@@ -208,6 +208,7 @@ pub(crate) struct Flags<'a> {
     it: std::slice::Iter<'a, String>,
     inline: Option<&'a str>,
     origin: Origin,
+    config_path: Option<std::path::PathBuf>,
 }
 
 impl<'a> Flags<'a> {
@@ -218,6 +219,7 @@ impl<'a> Flags<'a> {
             it: args.iter(),
             inline: None,
             origin: Origin::CommandLine,
+            config_path: None,
         }
     }
 
@@ -266,6 +268,7 @@ impl<'a> Flags<'a> {
             it: args.iter(),
             inline: None,
             origin: Origin::CommandLine,
+            config_path: path.map(std::path::PathBuf::from),
         })
     }
 
@@ -313,6 +316,11 @@ impl<'a> Flags<'a> {
                 ))
             }),
         }
+    }
+
+    /// The configuration file of `--config`, when one was read.
+    pub(crate) fn config_path(&self) -> Option<std::path::PathBuf> {
+        self.config_path.clone()
     }
 
     /// The value of `--out` just read, checked to name a folder.

@@ -36,14 +36,20 @@
 //!   every voxel. A blood curve (an AIF measured in a vessel, most population AIFs) must be
 //!   converted first: [`plasma_from_blood`] divides by `1 - Hct`. Passing blood where plasma
 //!   is meant overestimates `Ktrans`, `PS`, `Fp` and `vp` by the factor `1 / (1 - Hct)`.
-//! - `ct`: the tissue concentration (mM) at `t`, one row per voxel; `t`, `cp` and `ct` have
-//!   the same length.
-//! - The convolutions with the arterial input are exact for a `cp` that is linear between
-//!   samples (a recursive exponential convolution,
-//!   [`exp_conv_step`](fn@convolution::exp_conv_step)), on any grid; no rectangle rule, no
-//!   FFT. Integrals of `cp` use the trapezoid rule, which is exact for the same curve.
-//! - Delays: `cp` shifted right by `delay` and interpolated linearly on its grid (0 before the
-//!   first sample), see [`delay`](mod@delay).
+//! - `cp2`: the second derivatives (mM/s²) of the plasma curve at `t`, which say how it runs
+//!   between the samples (see [`convolution`](mod@convolution)): zeros for straight lines (the
+//!   OSIPI convention), the moments of the natural cubic spline through the samples
+//!   ([`spline_moments`]) for a smooth curve. [`plasma_curvature`] gives either from an
+//!   [`AifInterpolation`].
+//! - `ct`: the tissue concentration (mM) at `t`, one row per voxel; `t`, `cp`, `cp2` and `ct`
+//!   have the same length.
+//! - The convolutions with the arterial input are exact for the piecewise-cubic curve of
+//!   `cp` and `cp2` (piecewise linear when `cp2 = 0`): a recursive exponential convolution
+//!   ([`exp_conv_cubic`](fn@convolution::exp_conv_cubic)) with coefficients computed once per
+//!   run of equal intervals, on any grid; no rectangle rule, no FFT. Integrals of `cp` are
+//!   exact for the same curve ([`plasma_area`](fn@convolution::plasma_area)).
+//! - Delays: the curve shifted right by `delay` (0 before the first sample), evaluated at the
+//!   sample times with its second derivative, see [`delay`](mod@delay).
 //!
 //! # Defaults
 //!
@@ -66,14 +72,16 @@
 //! let t: Vec<f64> = (0..60).map(|i| 2.0 * i as f64 + 0.02 * (i * i) as f64).collect();
 //! let bolus = |s: f64| if s < 10.0 { 0.0 } else { 5.0 * (s - 10.0) / 60.0 * (-(s - 10.0) / 40.0).exp() };
 //! let cp: Vec<f64> = t.iter().map(|&s| bolus(s)).collect();
+//! // The curve between samples: straight lines (or AifInterpolation::Spline).
+//! let cp2 = dce::plasma_curvature(&t, &cp, dce::AifInterpolation::Linear)?;
 //! // Two voxels of data made by the model itself.
 //! let mut ct = Array2::<f64>::zeros((2, t.len()));
-//! tofts::launch(&t, &cp, &[0.25, 0.1], &[0.3, 0.5], &mut ct)?;
+//! tofts::launch(&t, &cp, &cp2, &[0.25, 0.1], &[0.3, 0.5], &mut ct)?;
 //!
 //! // Data-driven starts (linearised Tofts), then the non-linear fit.
 //! let (ktrans0, ve0, _delay, _rss) = dce::tofts_init::launch(&t, &cp, &ct, &[0.0][..])?;
 //! let init = dce::stack_params(&[&ktrans0, &ve0])?;
-//! let fit = tofts::fitter(&t, &cp).init(init).fit(&ct)?;
+//! let fit = tofts::fitter(&t, &cp, &cp2).init(init).fit(&ct)?;
 //! let p = fit.params.to_host()?;
 //! assert!((p[[0, 0]] - 0.25).abs() < 1e-6 && (p[[1, 1]] - 0.5).abs() < 1e-6);
 //! # Ok::<(), osipy::Error>(())

@@ -5,7 +5,7 @@
 //! (`#[xp_kernel(model)]`) with a generated, fused Levenberg-Marquardt fit.
 //!
 //! - [`dce`]: Tofts, extended Tofts, Patlak, 2CXM, 2CUM (each also with a fitted arterial delay),
-//!   exact convolutions on any time grid, data-driven starts;
+//!   exact convolutions of a linear or cubic-spline AIF on any time grid, data-driven starts;
 //! - [`aif`]: population AIFs (Parker, Georgiou, McGrath, Weinmann, Fritz-Hansen) and automatic
 //!   AIF detection;
 //! - [`conc`]: signal to concentration; [`t1`]: T1 mapping (VFA, Look-Locker);
@@ -18,12 +18,14 @@
 //! // 80 samples 4 s apart; the Parker AIF (blood) arriving after 20 s, as plasma.
 //! let t: Vec<f64> = (0..80).map(|i| 4.0 * i as f64).collect();
 //! let cp = dce::plasma_from_blood(&aif::parker(&t, 20.0)?, 0.42)?;
+//! // The curve between samples: the natural cubic spline (AifInterpolation::Linear: lines).
+//! let cp2 = dce::plasma_curvature(&t, &cp, dce::AifInterpolation::Spline)?;
 //!
 //! // Two voxels made with the model itself, then fitted.
 //! let (ktrans, ve, vp) = ([0.25, 0.1], [0.3, 0.5], [0.05, 0.02]);
 //! let mut ct = Array2::<f64>::zeros((2, t.len()));
-//! dce::extended_tofts::launch(&t, &cp, &ktrans, &ve, &vp, &mut ct)?;
-//! let fit = dce::extended_tofts::fitter(&t, &cp).fit(&ct)?;
+//! dce::extended_tofts::launch(&t, &cp, &cp2, &ktrans, &ve, &vp, &mut ct)?;
+//! let fit = dce::extended_tofts::fitter(&t, &cp, &cp2).fit(&ct)?;
 //! let p = fit.params.to_host()?; // voxels x [ktrans, ve, vp]
 //! assert!((p[[0, 0]] - 0.25).abs() < 1e-6 && (p[[1, 1]] - 0.5).abs() < 1e-6);
 //!

@@ -125,6 +125,19 @@ fn dce_config_gives_the_maps_of_the_flags_and_flags_override_it() {
     );
     std::fs::write(&cfg, text).unwrap();
     ok(&osipy(&["dce", "--config", cfg.to_str().unwrap()]));
+    // The provenance names the file and its SHA-256 among the inputs.
+    let prov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(by_file.join("provenance.json")).unwrap()).unwrap();
+    let text = prov.to_string();
+    assert!(
+        text.contains(&format!("\"config\":\"{}\"", cfg.display())),
+        "{text}"
+    );
+    let cfg_hash = osipy::cli::sha256::sha256_hex(&std::fs::read(&cfg).unwrap());
+    assert!(
+        text.contains(&format!("\"{}\":\"{cfg_hash}\"", cfg.display())),
+        "{text}"
+    );
     for name in [
         "ktrans",
         "ve",

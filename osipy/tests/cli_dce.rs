@@ -37,6 +37,11 @@ struct Truth {
 
 /// Noise-free extended Tofts curves with smooth parameter gradients.
 fn phantom() -> Truth {
+    phantom_with(osipy::dce::AifInterpolation::Linear)
+}
+
+/// [`phantom`] with the AIF taken between its samples as `how` says.
+fn phantom_with(how: osipy::dce::AifInterpolation) -> Truth {
     let t: Vec<f64> = (0..NT).map(|i| i as f64 * DT).collect();
     let cb = osipy::aif::parker(&t, AIF_DELAY).expect("parker");
     let cp = osipy::dce::plasma_from_blood(&cb, 0.42).expect("plasma");
@@ -47,7 +52,8 @@ fn phantom() -> Truth {
     let n = nx * ny * nz;
     let flat = |a: &Array3<f64>| a.iter().copied().collect::<Vec<f64>>();
     let mut ct = Array2::<f64>::zeros((n, NT));
-    osipy::dce::extended_tofts::launch(&t, &cp, &vec![0.0; NT], &flat(&k), &flat(&e), &flat(&v), &mut ct)
+    let cp2 = osipy::dce::plasma_curvature(&t, &cp, how).expect("curvature");
+    osipy::dce::extended_tofts::launch(&t, &cp, &cp2, &flat(&k), &flat(&e), &flat(&v), &mut ct)
         .expect("model");
     let conc = ct.into_shape_with_order((nx, ny, nz, NT)).expect("shape");
     Truth {
@@ -197,6 +203,69 @@ fn npy_input_with_dt() {
 
 /// Runs `args` (with `--out` appended), expects exit `code`, a message containing `needle`,
 /// and no output folder.
+#[test]
+fn spline_aif_recovers_a_spline_phantom() {
+    // Curves made with the spline AIF: recovered with --aif-interp spline, and recorded.
+    let dir = scratch("spline");
+    let truth = phantom_with(osipy::dce::AifInterpolation::Spline);
+    let input = dir.join("conc.npy");
+    write_npy(&input, truth.conc.shape(), truth.conc.as_slice().unwrap());
+    let out = dir.join("out");
+    let r = osipy(&[
+        "dce",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--dt",
+        "5",
+        "--aif-delay",
+        "20",
+        "--aif-interp",
+        "spline",
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    check_maps(&out, &truth, 1e-3);
+    let prov = std::fs::read_to_string(out.join("provenance.json")).unwrap();
+    assert!(
+        prov.contains("\"aif_interpolation\": \"spline\"")
+            || prov.contains("\"aif_interpolation\":\"spline\""),
+        "{prov}"
+    );
+    // The same data read with straight lines between the AIF samples fit less well.
+    let lin = dir.join("linear");
+    let r = osipy(&[
+        "dce",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        lin.to_str().unwrap(),
+        "--dt",
+        "5",
+        "--aif-delay",
+        "20",
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let chi2 = |d: &Path| -> f64 {
+        let m = nifti::read(d.join("chi2.nii.gz")).unwrap_or_else(|e| panic!("{e}"));
+        m.data.iter().sum()
+    };
+    assert!(
+        chi2(&out) < 1e-3 * chi2(&lin),
+        "spline {} vs linear {}",
+        chi2(&out),
+        chi2(&lin)
+    );
+    let r = osipy(&["dce", "--input", "x.npy", "--out", "o", "--aif-interp", "cubic"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("--aif-interp: expected linear or spline, found `cubic`")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn fails(dir: &Path, args: &[&str], code: i32, needle: &str) {
     let out = dir.join("out");
     let mut all: Vec<&str> = vec!["dce"];

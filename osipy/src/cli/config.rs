@@ -517,12 +517,29 @@ mod tests {
         use crate::cli::Parsed;
         let p = write("defaults-dce.yaml", dump("dce", DCE_KEYS));
         let f = p.to_str().unwrap();
-        let from_file = dce(&["--config", f, "--input", "a.nii", "--out", "o"]).unwrap();
-        assert_eq!(from_file, dce(&["--input", "a.nii", "--out", "o"]).unwrap());
+        let Parsed::Run(mut from_file) = dce(&["--config", f, "--input", "a.nii", "--out", "o"]).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert_eq!(from_file.config, Some(p.clone()));
+        from_file.config = None;
+        assert_eq!(
+            Parsed::Run(from_file),
+            dce(&["--input", "a.nii", "--out", "o"]).unwrap()
+        );
         let p = write("defaults-t1.yaml", dump("t1", T1_KEYS));
         let f = p.to_str().unwrap();
-        let from_file = t1(&[&format!("--config={f}"), "--input", "a.nii", "--out", "o"]).unwrap();
-        assert_eq!(from_file, t1(&["--input", "a.nii", "--out", "o"]).unwrap());
+        let Parsed::Run(mut from_file) =
+            t1(&[&format!("--config={f}"), "--input", "a.nii", "--out", "o"]).unwrap()
+        else {
+            panic!("expected options")
+        };
+        assert_eq!(from_file.config, Some(p.clone()));
+        from_file.config = None;
+        assert_eq!(
+            Parsed::Run(from_file),
+            t1(&["--input", "a.nii", "--out", "o"]).unwrap()
+        );
         assert_eq!(dce(&["--dump-defaults"]).unwrap(), Parsed::DumpDefaults);
         assert_eq!(t1(&["--dump-defaults"]).unwrap(), Parsed::DumpDefaults);
     }

@@ -162,6 +162,8 @@ pub struct DceOptions {
     pub baseline: usize,
     /// Device, `None` for auto.
     pub device: Option<Device>,
+    /// The `--config` file the settings came from (recorded in the provenance).
+    pub config: Option<PathBuf>,
 }
 
 fn number(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, CliError> {
@@ -194,6 +196,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
         relaxivity: None,
         baseline: 5,
         device: Some(Device::Cpu),
+        config: None,
     };
     let (mut input, mut out) = (None, None);
     let mut flags = Flags::with_config(args, "dce", DCE_KEYS)?;
@@ -210,6 +213,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
     })?;
     o.out =
         out.ok_or_else(|| CliError::Usage("dce: --out is required (or `out` in the --config file)".into()))?;
+    o.config = flags.config_path();
     Ok(Parsed::Run(o))
 }
 

@@ -639,6 +639,9 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             o.input.display()
         )));
     }
+    if let Some(c) = &o.config {
+        hash_file(c, &mut inp.hashes)?;
+    }
     let sidecar_path = o.sidecar.clone().or_else(|| default_sidecar(&o.input));
     let sidecar = match &sidecar_path {
         None => Value::Null,
@@ -934,6 +937,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         })
         .collect();
     let settings = json!({
+        "config": o.config.as_ref().map(|p| p.display().to_string()),
         "input": o.input.display().to_string(),
         "input_format": inp.format,
         "kind": match o.kind { Kind::Concentration => "concentration", Kind::Signal => "signal" },

@@ -122,6 +122,8 @@ pub struct T1Options {
     pub sidecar: Option<PathBuf>,
     /// Device, `None` for auto.
     pub device: Option<Device>,
+    /// The `--config` file the settings came from (recorded in the provenance).
+    pub config: Option<PathBuf>,
 }
 
 fn list(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<Vec<f64>, CliError> {
@@ -153,6 +155,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<T1Options>, CliError> {
         mask: None,
         sidecar: None,
         device: Some(Device::Cpu),
+        config: None,
     };
     let mut flags = Flags::with_config(args, "t1", T1_KEYS)?;
     while let Some((a, flag)) = flags.next_arg() {
@@ -178,6 +181,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<T1Options>, CliError> {
             "--method look-locker: --b1 and --flip-angles are for the VFA methods".into(),
         ));
     }
+    o.config = flags.config_path();
     Ok(Parsed::Run(o))
 }
 

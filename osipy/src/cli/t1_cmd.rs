@@ -690,6 +690,9 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let mut inp = read_input(&o.inputs, o.method)?;
     let (nx, ny, nz, nv) = inp.data.dim();
     let xyz = [nx, ny, nz];
+    if let Some(c) = &o.config {
+        hash_file(c, &mut inp.hashes)?;
+    }
     let (sc_path, sc) = read_sidecar(o, &mut inp.hashes)?;
     let sc_file = sc_path.clone().unwrap_or_default();
     let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt, inp.dicom.as_ref())?;
@@ -825,6 +828,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
 
     let settings = json!({
+        "config": o.config.as_ref().map(|p| p.display().to_string()),
         "inputs": o.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "input_format": inp.format,
         "shape": [nx, ny, nz, nv],

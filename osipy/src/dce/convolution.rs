@@ -96,35 +96,63 @@ pub fn exp_conv_coeffs(k: f64, dt: f64) -> (f64, f64, f64) {
 /// minutes, `k` in /min (`k >= 0`).
 ///
 /// With `x = k dt` and `K_n = integral_0^1 w^n exp(-x w) dw`: `c3 = dt h² / 6 (K_3 - K_1)` and
-/// `c4 = dt h² / 6 (-2 K_1 + 3 K_2 - K_3)`. For `x <= 1` the `K_n` are the series
-/// `sum_m (-x)^m / (m! (n + m + 1))` (22 terms, truncation below `1e-20`); above, the upward
-/// recursion `K_0 = (1 - e) / x`, `K_n = (n K_{n-1} - e) / x` (`e = exp(-x)`), stable there.
-/// `k = 0` gives `c3 = c4 = -dt h² / 24`, the integral of the cubic part.
+/// `c4 = dt h² / 6 (3 K_2 - 2 K_1 - K_3)`. For `x <= 0.5` both brackets are their Taylor series
+/// in `x` (`K_n = sum_m (-x)^m / (m! (n + m + 1))`), 15 terms in Horner form with the
+/// coefficients as constants (truncation below `1e-18` relative); above, the upward recursion
+/// `K_0 = (1 - e) / x`, `K_n = (n K_{n-1} - e) / x` (`e = exp(-x)`), whose cancellation costs at
+/// most a factor of about 200 at `x = 0.5` (below `1e-13` relative). `k = 0` gives
+/// `c3 = c4 = -dt h² / 24`, the integral of the cubic part.
 #[xp_kernel]
+#[allow(unused_assignments)] // b3, b4 are set on both branches (a tuple-valued `if` is not kernel code)
 pub fn exp_conv_cubic_coeffs(k: f64, dt: f64) -> (f64, f64) {
     let x = k * dt;
-    let mut k1 = 0.0;
-    let mut k2 = 0.0;
-    let mut k3 = 0.0;
-    if x <= 1.0 {
-        let mut p = 1.0;
-        for m in 0..22 {
-            let mf = m as f64;
-            k1 += p / (mf + 2.0);
-            k2 += p / (mf + 3.0);
-            k3 += p / (mf + 4.0);
-            p = -p * x / (mf + 1.0);
-        }
+    let h = 60.0 * dt;
+    let s = dt * h * h / 6.0;
+    let mut b3 = 0.0;
+    let mut b4 = 0.0;
+    if x <= 0.5 {
+        let mut p3 = -7.965795553978976e-14;
+        p3 = p3 * x + 1.2595328499467933e-12;
+        p3 = p3 * x + -1.8639961596310804e-11;
+        p3 = p3 * x + 2.569447013891458e-10;
+        p3 = p3 * x + -3.2806332409507015e-09;
+        p3 = p3 * x + 3.8541705208371876e-08;
+        p3 = p3 * x + -4.133597883597884e-07;
+        p3 = p3 * x + 4.008337341670675e-06;
+        p3 = p3 * x + -3.472222222222222e-05;
+        p3 = p3 * x + 0.00026455026455026457;
+        p3 = p3 * x + -0.001736111111111111;
+        p3 = p3 * x + 0.009523809523809525;
+        p3 = p3 * x + -0.041666666666666664;
+        p3 = p3 * x + 0.13333333333333333;
+        p3 = p3 * x + -0.25;
+        let mut p4 = -4.685762090575868e-14;
+        p4 = p4 * x + 7.478476296559085e-13;
+        p4 = p4 * x + -1.1183976957786481e-11;
+        p4 = p4 * x + 1.5600214012912426e-10;
+        p4 = p4 * x + -2.0188512252004315e-09;
+        p4 = p4 * x + 2.408856575523242e-08;
+        p4 = p4 * x + -2.6304713804713803e-07;
+        p4 = p4 * x + 2.605419272085939e-06;
+        p4 = p4 * x + -2.3148148148148147e-05;
+        p4 = p4 * x + 0.00018187830687830687;
+        p4 = p4 * x + -0.001240079365079365;
+        p4 = p4 * x + 0.007142857142857143;
+        p4 = p4 * x + -0.03333333333333333;
+        p4 = p4 * x + 0.11666666666666667;
+        p4 = p4 * x + -0.25;
+        b3 = p3;
+        b4 = p4;
     } else {
         let e = (-x).exp();
         let k0 = (1.0 - e) / x;
-        k1 = (k0 - e) / x;
-        k2 = (2.0 * k1 - e) / x;
-        k3 = (3.0 * k2 - e) / x;
+        let k1 = (k0 - e) / x;
+        let k2 = (2.0 * k1 - e) / x;
+        let k3 = (3.0 * k2 - e) / x;
+        b3 = k3 - k1;
+        b4 = 3.0 * k2 - 2.0 * k1 - k3;
     }
-    let h = 60.0 * dt;
-    let s = dt * h * h / 6.0;
-    (s * (k3 - k1), s * (3.0 * k2 - 2.0 * k1 - k3))
+    (s * b3, s * b4)
 }
 
 /// The integral of the plasma curve over one interval (mM min): the trapezoid
@@ -142,8 +170,10 @@ pub fn plasma_area(a: f64, b: f64, ma: f64, mb: f64, dt: f64) -> f64 {
 /// (mM/s²) at its ends. The coefficients (`e`, `c1`, `c2` of
 /// [`exp_conv_coeffs`](fn@exp_conv_coeffs), `c3`, `c4` of
 /// [`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)) are kept and recomputed only when
-/// `dt` changes (start with `dt_prev = -1`). Returns `(i, e)` with
-/// `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`: for `ma = mb = 0` exactly the value of
+/// `dt` changes (start with `dt_prev = dt3_prev = -1` and `c3 = c4 = 0`); `c3`, `c4` only when
+/// a second derivative is not zero, so a linear curve (`cp2 = 0`) never computes them. Returns
+/// `(i, e)` with `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`, the cubic part added only when `ma`
+/// or `mb` is not zero: for `ma = mb = 0` exactly the value (and the cost) of
 /// `exp_conv_cached`.
 #[xp_kernel]
 #[allow(clippy::too_many_arguments)]
@@ -158,20 +188,28 @@ pub fn exp_conv_cubic(
     e: &mut f64,
     c1: &mut f64,
     c2: &mut f64,
+    dt3_prev: &mut f64,
     c3: &mut f64,
     c4: &mut f64,
 ) -> (f64, f64) {
     if dt != *dt_prev {
         let (ce, cc1, cc2) = exp_conv_coeffs(k, dt);
-        let (cc3, cc4) = exp_conv_cubic_coeffs(k, dt);
         *e = ce;
         *c1 = cc1;
         *c2 = cc2;
-        *c3 = cc3;
-        *c4 = cc4;
         *dt_prev = dt;
     }
-    (*c1 * a + *c2 * (b - a) + (*c3 * ma + *c4 * mb), *e)
+    let mut i = *c1 * a + *c2 * (b - a);
+    if ma != 0.0 || mb != 0.0 {
+        if dt != *dt3_prev {
+            let (cc3, cc4) = exp_conv_cubic_coeffs(k, dt);
+            *c3 = cc3;
+            *c4 = cc4;
+            *dt3_prev = dt;
+        }
+        i += *c3 * ma + *c4 * mb;
+    }
+    (i, *e)
 }
 
 /// The plasma curve of the [module docs](self) and its second derivative at time `x` (s):

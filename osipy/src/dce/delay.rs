@@ -1,20 +1,27 @@
 //! The pharmacokinetic models with a fitted arterial delay.
 //!
 //! Each model is its namesake of [`models`](super::models) applied to the delayed plasma curve
-//! `cp_d(t_i) = cp(t_i - delay)`: `cp` interpolated linearly on its own grid at the shifted
-//! times, 0 before `t[0]` and held at its last value after the end (a negative delay shifts
-//! the curve left). The convolutions then treat `cp_d` as linear between the samples `t_i`,
-//! exactly as the undelayed models treat `cp`, so `delay = 0` gives the undelayed model bit for
-//! bit. The derivative with respect to `delay` flows through the interpolation weights (the
-//! macro differentiates them); it jumps where a shifted sample crosses a grid point, the
-//! one-sided slope of the interval to the right being used there.
+//! `cp_d(t_i) = cp(t_i - delay)`: the curve of `cp` and `cp2` (see
+//! [`convolution`](super::convolution)) evaluated at the shifted times with its second
+//! derivative ([`plasma_cubic_at`](fn@super::convolution::plasma_cubic_at)), 0 before `t[0]`
+//! and held at its last value after the end (a negative delay shifts the curve left). The
+//! convolutions then take the curve through those values with those second derivatives, as the
+//! undelayed models do with `cp` and `cp2`, so `delay = 0` gives the undelayed model bit for
+//! bit; for a linear curve (`cp2 = 0`) this is linear interpolation of `cp`. With `cp2 != 0` the
+//! delayed curve between two shifted samples is the cubic with their values and second
+//! derivatives: exact when the delay moves the samples onto the grid (a whole number of
+//! frames on a uniform grid), an approximation of the shifted spline otherwise (the spline's
+//! knot inside the interval is smoothed over). The derivative with respect to `delay` flows
+//! through the interpolation weights (the macro differentiates them); it jumps where a shifted
+//! sample crosses a grid point, the one-sided slope of the interval to the right being used
+//! there.
 //!
 //! `delay` (s): start 0, bounds [-10, 10]; the other parameters as in the undelayed models.
 
 use osipy_kernels::xp_kernel;
 
 /// [`tofts`](fn@super::tofts) with the plasma curve delayed by `delay` (s, start 0, bounds
-/// [-10, 10]). `cp` is **plasma** (mM); `ktrans` /min, `ve` fraction, `ct` mM.
+/// [-10, 10]). `cp` is **plasma** (mM), `cp2` its second derivatives (mM/s²); `ktrans` /min, `ve` fraction, `ct` mM.
 #[xp_kernel(model)]
 pub fn tofts_delay(
     #[uniform] t: &[f64],
@@ -38,6 +45,7 @@ pub fn tofts_delay(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..n {
@@ -56,6 +64,7 @@ pub fn tofts_delay(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );
@@ -67,9 +76,10 @@ pub fn tofts_delay(
 }
 
 /// [`extended_tofts`](fn@super::extended_tofts) with the plasma curve delayed by `delay` (s,
-/// start 0, bounds [-10, 10]). `cp` is **plasma** (mM); `ktrans` /min, `ve`, `vp` fractions,
+/// start 0, bounds [-10, 10]). `cp` is **plasma** (mM), `cp2` its second derivatives (mM/s²); `ktrans` /min, `ve`, `vp` fractions,
 /// `ct` mM.
 #[xp_kernel(model)]
+#[allow(clippy::too_many_arguments)] // inputs, parameters and the prediction of one model
 pub fn extended_tofts_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
@@ -93,6 +103,7 @@ pub fn extended_tofts_delay(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..n {
@@ -111,6 +122,7 @@ pub fn extended_tofts_delay(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );
@@ -122,7 +134,7 @@ pub fn extended_tofts_delay(
 }
 
 /// [`patlak`](fn@super::patlak) with the plasma curve delayed by `delay` (s, start 0, bounds
-/// [-10, 10]). `cp` is **plasma** (mM); `ps` /min, `vp` fraction, `ct` mM.
+/// [-10, 10]). `cp` is **plasma** (mM), `cp2` its second derivatives (mM/s²); `ps` /min, `vp` fraction, `ct` mM.
 #[xp_kernel(model)]
 pub fn patlak_delay(
     #[uniform] t: &[f64],
@@ -154,7 +166,7 @@ pub fn patlak_delay(
 }
 
 /// [`two_cxm`](fn@super::two_cxm) with the plasma curve delayed by `delay` (s, start 0, bounds
-/// [-10, 10]). `cp` is **plasma** (mM); `fp` ml/100ml/min, `ps` /min, `ve`, `vp` fractions,
+/// [-10, 10]). `cp` is **plasma** (mM), `cp2` its second derivatives (mM/s²); `fp` ml/100ml/min, `ps` /min, `ve`, `vp` fractions,
 /// `ct` mM.
 #[xp_kernel(model)]
 #[allow(clippy::too_many_arguments)] // the model's inputs, four parameters, delay, prediction
@@ -184,12 +196,14 @@ pub fn two_cxm_delay(
     let mut e_0_c = 0.0;
     let mut c1_0 = 0.0;
     let mut c2_0 = 0.0;
+    let mut dt3_prev_0 = -1.0;
     let mut c3_0 = 0.0;
     let mut c4_0 = 0.0;
     let mut dt_prev_1 = -1.0;
     let mut e_1_c = 0.0;
     let mut c1_1 = 0.0;
     let mut c2_1 = 0.0;
+    let mut dt3_prev_1 = -1.0;
     let mut c3_1 = 0.0;
     let mut c4_1 = 0.0;
     for i in 1..n {
@@ -208,6 +222,7 @@ pub fn two_cxm_delay(
             &mut e_0_c,
             &mut c1_0,
             &mut c2_0,
+            &mut dt3_prev_0,
             &mut c3_0,
             &mut c4_0,
         );
@@ -222,6 +237,7 @@ pub fn two_cxm_delay(
             &mut e_1_c,
             &mut c1_1,
             &mut c2_1,
+            &mut dt3_prev_1,
             &mut c3_1,
             &mut c4_1,
         );
@@ -234,8 +250,9 @@ pub fn two_cxm_delay(
 }
 
 /// [`two_cum`](fn@super::two_cum) with the plasma curve delayed by `delay` (s, start 0, bounds
-/// [-10, 10]). `cp` is **plasma** (mM); `fp` ml/100ml/min, `ps` /min, `vp` fraction, `ct` mM.
+/// [-10, 10]). `cp` is **plasma** (mM), `cp2` its second derivatives (mM/s²); `fp` ml/100ml/min, `ps` /min, `vp` fraction, `ct` mM.
 #[xp_kernel(model)]
+#[allow(clippy::too_many_arguments)] // inputs, parameters and the prediction of one model
 pub fn two_cum_delay(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
@@ -263,6 +280,7 @@ pub fn two_cum_delay(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..n {
@@ -281,6 +299,7 @@ pub fn two_cum_delay(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );

@@ -7,13 +7,15 @@ use osipy_kernels::xp_kernel;
 /// `kep = Ktrans / ve` (Tofts et al., JMRI 1999).
 ///
 /// - `t`: sample times (s), increasing, any spacing; `cp`: **plasma** concentration (mM) at
-///   `t` (convert a blood curve with [`plasma_from_blood`](super::plasma_from_blood));
+///   `t` (convert a blood curve with [`plasma_from_blood`](super::plasma_from_blood)); `cp2`:
+///   its second derivatives (mM/s²) at `t`, zeros for a curve linear between samples
+///   ([`plasma_curvature`](super::plasma_curvature));
 /// - `ktrans` (/min): start 0.6, bounds [0, 5]; `ve` (fraction): start 0.2, bounds
 ///   [1e-4, 1] (`kep` divides by `ve`, so the lower bound is strictly positive);
 /// - `ct`: tissue concentration (mM) at `t`, same length as `t` and `cp`.
 ///
-/// The convolution is exact for a `cp` linear between samples
-/// ([`exp_conv_step`](fn@super::convolution::exp_conv_step)); `ct[0] = 0`.
+/// The convolution is exact for the piecewise-cubic curve of `cp` and `cp2`
+/// ([`exp_conv_cubic`](fn@super::convolution::exp_conv_cubic)); `ct[0] = 0`.
 #[xp_kernel(model)]
 pub fn tofts(
     #[uniform] t: &[f64],
@@ -32,6 +34,7 @@ pub fn tofts(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..ct.len() {
@@ -47,6 +50,7 @@ pub fn tofts(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );
@@ -58,7 +62,7 @@ pub fn tofts(
 /// Extended Tofts model: `Ct(t) = vp cp(t) + Ktrans integral_0^t cp(s) exp(-kep (t - s)) ds`,
 /// `kep = Ktrans / ve`.
 ///
-/// - `t` (s), `cp` (**plasma**, mM) as in [`tofts`](fn@tofts);
+/// - `t` (s), `cp` (**plasma**, mM), `cp2` (mM/s²) as in [`tofts`](fn@tofts);
 /// - `ktrans` (/min): start 0.6, bounds [0, 5]; `ve`: start 0.2, bounds [1e-4, 1]; `vp`
 ///   (fraction): start 0.01, bounds [0, 1];
 /// - `ct`: tissue concentration (mM) at `t`.
@@ -81,6 +85,7 @@ pub fn extended_tofts(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..ct.len() {
@@ -96,6 +101,7 @@ pub fn extended_tofts(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );
@@ -108,7 +114,7 @@ pub fn extended_tofts(
 /// Flow Metab 1983), the integral by the trapezoid rule, exact for a `cp` linear between
 /// samples.
 ///
-/// - `t` (s), `cp` (**plasma**, mM) as in [`tofts`](fn@tofts);
+/// - `t` (s), `cp` (**plasma**, mM), `cp2` (mM/s²) as in [`tofts`](fn@tofts);
 /// - `ps` (/min): start 0.6, bounds [0, 5]; `vp` (fraction): start 0.01, bounds [0, 1];
 /// - `ct`: tissue concentration (mM) at `t`.
 #[xp_kernel(model)]
@@ -169,14 +175,15 @@ pub fn two_cxm_rates(f: f64, ps: f64, ve: f64, vp: f64) -> (f64, f64, f64, f64) 
 /// `Fp`: `Ct = cp * R`, `R(t) = Fp (a+ exp(-k+ t) + a- exp(-k- t))`, rates and amplitudes as
 /// in [`two_cxm_rates`](fn@two_cxm_rates) (Sourbron & Buckley, NMR Biomed 2013, 26:1004).
 ///
-/// - `t` (s), `cp` (**plasma**, mM) as in [`tofts`](fn@tofts);
+/// - `t` (s), `cp` (**plasma**, mM), `cp2` (mM/s²) as in [`tofts`](fn@tofts);
 /// - `fp` (ml/100ml/min): start 20, bounds [1e-3, 200] (strictly positive so the rates are
 ///   defined for `ps = 0`); `ps` (/min): start 0.6, bounds [0, 5]; `ve`: start 0.2, bounds
 ///   [1e-4, 1]; `vp`: start 0.01, bounds [1e-4, 1] (`ve` and `vp` divide);
 /// - `ct`: tissue concentration (mM) at `t`.
 ///
-/// Both convolutions are exact for a `cp` linear between samples.
+/// Both convolutions are exact for the curve of `cp` and `cp2`.
 #[xp_kernel(model)]
+#[allow(clippy::too_many_arguments)] // inputs, parameters and the prediction of one model
 pub fn two_cxm(
     #[uniform] t: &[f64],
     #[uniform] cp: &[f64],
@@ -198,12 +205,14 @@ pub fn two_cxm(
     let mut e_0_c = 0.0;
     let mut c1_0 = 0.0;
     let mut c2_0 = 0.0;
+    let mut dt3_prev_0 = -1.0;
     let mut c3_0 = 0.0;
     let mut c4_0 = 0.0;
     let mut dt_prev_1 = -1.0;
     let mut e_1_c = 0.0;
     let mut c1_1 = 0.0;
     let mut c2_1 = 0.0;
+    let mut dt3_prev_1 = -1.0;
     let mut c3_1 = 0.0;
     let mut c4_1 = 0.0;
     for i in 1..ct.len() {
@@ -219,6 +228,7 @@ pub fn two_cxm(
             &mut e_0_c,
             &mut c1_0,
             &mut c2_0,
+            &mut dt3_prev_0,
             &mut c3_0,
             &mut c4_0,
         );
@@ -233,6 +243,7 @@ pub fn two_cxm(
             &mut e_1_c,
             &mut c1_1,
             &mut c2_1,
+            &mut dt3_prev_1,
             &mut c3_1,
             &mut c4_1,
         );
@@ -247,7 +258,7 @@ pub fn two_cxm(
 /// `Tp = vp / (Fp + PS)` (Sourbron & Buckley, NMR Biomed 2013, 26:1004), so
 /// `Ct = Fp (1 - E) integral cp(s) exp(-(t - s) / Tp) ds + Fp E integral_0^t cp`.
 ///
-/// - `t` (s), `cp` (**plasma**, mM) as in [`tofts`](fn@tofts);
+/// - `t` (s), `cp` (**plasma**, mM), `cp2` (mM/s²) as in [`tofts`](fn@tofts);
 /// - `fp` (ml/100ml/min): start 20, bounds [1e-3, 200] (`E` divides by `Fp + PS`); `ps`
 ///   (/min): start 0.6, bounds [0, 5]; `vp`: start 0.01, bounds [1e-4, 1] (`1 / Tp` divides
 ///   by `vp`);
@@ -275,6 +286,7 @@ pub fn two_cum(
     let mut e_c = 0.0;
     let mut c1 = 0.0;
     let mut c2 = 0.0;
+    let mut dt3_prev = -1.0;
     let mut c3 = 0.0;
     let mut c4 = 0.0;
     for i in 1..ct.len() {
@@ -290,6 +302,7 @@ pub fn two_cum(
             &mut e_c,
             &mut c1,
             &mut c2,
+            &mut dt3_prev,
             &mut c3,
             &mut c4,
         );
