@@ -3,31 +3,19 @@
 //! maps as the flags; flags override the file; a bad setting in the file is a usage error (exit
 //! 2) that names the file and the key, with no output folder.
 
+mod common;
+
+use common::{osipy, scratch};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use ndarray::{Array2, Array4};
 use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
 
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
 const DIMS: [usize; 3] = [6, 5, 1];
 const NT: usize = 40;
 const DT: f64 = 6.0;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-config-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn osipy(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"))
-}
 
 fn ok(o: &Output) {
     assert!(

@@ -3,32 +3,19 @@
 //! `.npy`: maps against the truth, every output file, and each input error once (exit code,
 //! one-line message naming the flag or file, no output folder).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{osipy, scratch, write_npy};
+use std::path::Path;
 
 use ndarray::{Array2, Array3, Array4};
 use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
 
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
 const DIMS: [usize; 3] = [8, 8, 2];
 const NT: usize = 60;
 const DT: f64 = 5.0;
 const AIF_DELAY: f64 = 20.0;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-dce-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn osipy(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"))
-}
 
 struct Truth {
     conc: Array4<f64>,
@@ -65,27 +52,6 @@ fn phantom_with(how: osipy::dce::AifInterpolation) -> Truth {
 fn write_nifti(path: &Path, data: &Array4<f64>) {
     let like = geometry(DIMS, NT, [1.5, 1.5, 4.0], DT);
     nifti::write(path, data, Some(&like), OutputType::Float64).unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn write_npy(path: &Path, shape: &[usize], data: &[f64]) {
-    let dims: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
-    let shape_txt = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    };
-    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_txt}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in data {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
 fn sidecar(path: &Path) {

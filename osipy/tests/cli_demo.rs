@@ -2,26 +2,12 @@
 //! output file, NIfTI maps with the input's shape and affine, accuracy against the truth,
 //! folder protection.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{osipy, scratch};
+use std::path::Path;
 
 use osipy::io::nifti;
-
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-demo-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn osipy(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"))
-}
 
 fn read_map(dir: &Path, name: &str) -> nifti::Nifti {
     nifti::read(dir.join(name)).unwrap_or_else(|e| panic!("{e}"))

@@ -8,8 +8,10 @@
 //! without DICOM images, two series mixed, flags that disagree with the header): exit code 1,
 //! one line naming the file or folder, no output folder.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{osipy, osipy_ok, scratch};
+use std::path::Path;
 
 use dicom_core::value::PrimitiveValue;
 use dicom_core::{DataElement, VR};
@@ -18,7 +20,6 @@ use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use ndarray::{Array2, Array3, Array4};
 use osipy::io::nifti;
 
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
 const DIMS: [usize; 3] = [8, 8, 2];
 /// PixelSpacing (row spacing = column spacing) and slice step, mm.
 const SPACING: f64 = 1.5;
@@ -31,29 +32,6 @@ const AFFINE: [[f64; 4]; 4] = [
     [0.0, 0.0, STEP, -10.0],
     [0.0, 0.0, 0.0, 1.0],
 ];
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-dicom-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn osipy(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"))
-}
-
-fn ok(args: &[&str]) {
-    let r = osipy(args);
-    assert!(
-        r.status.success(),
-        "osipy {args:?} failed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-}
 
 /// What varies between the files of a series.
 #[derive(Clone)]
@@ -272,7 +250,7 @@ fn dce_spgr_signal_takes_times_flip_angle_and_tr_from_dicom() {
     std::fs::create_dir_all(&input).unwrap_or_else(|e| panic!("{e}"));
     write_dce(&input, &signal, 1e-5, 0.0);
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "dce",
         "--input",
         input.to_str().unwrap_or_default(),
@@ -306,7 +284,7 @@ fn dce_concentration_with_rescale_slope_and_intercept() {
     // Stored = (c + 0.5 mM) / 1e-7 mM.
     write_dce(&input, &truth.conc, 1e-7, -0.5);
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "dce",
         "--input",
         input.to_str().unwrap_or_default(),
@@ -387,7 +365,7 @@ fn t1_vfa_from_one_dicom_series_per_flip_angle() {
     write_vfa(&input, &vfa_signal(), [TR_MS; 4]);
     let (_, s0) = t1_truth();
     let (i, out) = (input.to_str().unwrap_or_default(), dir.join("out"));
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         i,
@@ -417,7 +395,7 @@ fn t1_vfa_from_one_dicom_series_per_flip_angle() {
 
     // Flags override the header (the linear method with the same angles and TR).
     let out2 = dir.join("linear");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         i,
@@ -472,7 +450,7 @@ fn t1_look_locker_from_dicom_inversion_times() {
         write_volume(&input, "ll", &sig, k, &f);
     }
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         input.to_str().unwrap_or_default(),

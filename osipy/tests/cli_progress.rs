@@ -5,58 +5,16 @@
 //! fitting every voxel in one launch (exactly, after the maps' float32 rounding): DCE (Tofts),
 //! VFA (nonlinear, with a B1 map) and Look-Locker.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{osipy_ok, scratch, write_npy};
+use std::path::Path;
 
 use ndarray::{Array2, Array3, ArrayD};
 use osipy::conc::VoxelValue;
 use osipy::io::nifti;
 use osipy::t1::{Vfa, VfaFit};
 use osipy_kernels::XpArray;
-
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-progress-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-/// Runs the binary; checks that it succeeded.
-fn osipy(args: &[&str]) -> Output {
-    let r = Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"));
-    assert!(
-        r.status.success(),
-        "osipy {args:?} failed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    r
-}
-
-fn write_npy(path: &Path, shape: &[usize], data: &[f64]) {
-    let dims: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
-    let shape_txt = if dims.len() == 1 {
-        format!("({},)", dims[0])
-    } else {
-        format!("({})", dims.join(", "))
-    };
-    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape_txt}, }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in data {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-}
 
 fn read_map(dir: &Path, name: &str) -> ArrayD<f64> {
     nifti::read(dir.join(name))
@@ -181,12 +139,12 @@ fn dce_reports_progress_and_quiet_changes_nothing() {
         "--device",
         "cpu",
     ];
-    let r = osipy(&[&common[..], &["--out", loud.to_str().unwrap()]].concat());
+    let r = osipy_ok(&[&common[..], &["--out", loud.to_str().unwrap()]].concat());
     let lines = progress_lines(&r.stderr, "dce", nx * ny);
     // One chunk (80 voxels): one line.
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(String::from_utf8_lossy(&r.stdout).contains("80 voxels fitted"));
-    let q = osipy(&[&common[..], &["--out", quiet.to_str().unwrap(), "--quiet"]].concat());
+    let q = osipy_ok(&[&common[..], &["--out", quiet.to_str().unwrap(), "--quiet"]].concat());
     assert!(q.stderr.is_empty(), "{}", String::from_utf8_lossy(&q.stderr));
     assert!(q.stdout.is_empty(), "{}", String::from_utf8_lossy(&q.stdout));
     assert_eq!(same_maps(&loud, &quiet), 8);
@@ -207,7 +165,7 @@ fn dce_in_chunks_matches_one_launch() {
     let input = dir.join("conc.npy");
     write_npy(&input, &[nx, ny, 1, nt], &data);
     let out = dir.join("out");
-    let r = osipy(&[
+    let r = osipy_ok(&[
         "dce",
         "--input",
         input.to_str().unwrap(),
@@ -300,7 +258,7 @@ fn t1_in_chunks_reports_progress_and_matches_one_launch() {
         "--method",
         "nonlinear",
     ];
-    let r = osipy(&[&common[..], &["--out", loud.to_str().unwrap()]].concat());
+    let r = osipy_ok(&[&common[..], &["--out", loud.to_str().unwrap()]].concat());
     let lines = progress_lines(&r.stderr, "t1", n);
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(
@@ -311,7 +269,7 @@ fn t1_in_chunks_reports_progress_and_matches_one_launch() {
         lines[1].starts_with("osipy t1: fitting 8192/9216 voxels (88.9%), "),
         "{lines:?}"
     );
-    let q = osipy(&[&common[..], &["--out", quiet.to_str().unwrap(), "--quiet"]].concat());
+    let q = osipy_ok(&[&common[..], &["--out", quiet.to_str().unwrap(), "--quiet"]].concat());
     assert!(q.stderr.is_empty(), "{}", String::from_utf8_lossy(&q.stderr));
     assert!(q.stdout.is_empty(), "{}", String::from_utf8_lossy(&q.stdout));
     assert_eq!(same_maps(&loud, &quiet), 8);
@@ -362,7 +320,7 @@ fn look_locker_in_chunks_matches_one_launch() {
     write_npy(&input, &[nx, ny, 1, times.len()], &sig);
     let ts_list = times.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",");
     let out = dir.join("out");
-    let r = osipy(&[
+    let r = osipy_ok(&[
         "t1",
         "--input",
         input.to_str().unwrap(),

@@ -3,41 +3,19 @@
 //! BIDS sidecar and as `.npy`, with and without a B1 map; a Look-Locker series; each input
 //! error once (exit code, one-line message naming the flag or file, no output folder).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{osipy, osipy_ok, scratch, write_npy};
+use std::path::Path;
 
 use ndarray::{Array3, Array4, ArrayD};
 use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
 
-const BIN: &str = env!("CARGO_BIN_EXE_osipy");
 const DIMS: [usize; 3] = [6, 6, 2];
 const FA: [f64; 4] = [2.0, 5.0, 12.0, 20.0];
 const TR: f64 = 0.005;
 const VOXEL: [f64; 3] = [1.5, 2.0, 4.0];
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-cli-t1-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-fn osipy(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN}: {e}"))
-}
-
-fn ok(args: &[&str]) {
-    let r = osipy(args);
-    assert!(
-        r.status.success(),
-        "osipy {args:?} failed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-}
 
 /// True T1 (s) and S0 (a.u.) with smooth gradients.
 fn truth() -> (Array3<f64>, Array3<f64>) {
@@ -71,25 +49,6 @@ fn write<D: ndarray::Dimension>(path: &Path, data: &ndarray::Array<f64, D>) {
     let frames = if data.ndim() == 4 { data.shape()[3] } else { 1 };
     let like = geometry(DIMS, frames, VOXEL, 1.0);
     nifti::write(path, data, Some(&like), OutputType::Float64).unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn write_npy(path: &Path, shape: &[usize], data: &[f64]) {
-    let dims: Vec<String> = shape.iter().map(|n| n.to_string()).collect();
-    let mut header = format!(
-        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}), }}",
-        dims.join(", ")
-    );
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in data {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
 fn read(out: &Path, name: &str) -> ArrayD<f64> {
@@ -131,7 +90,7 @@ fn vfa_nifti_nonlinear_and_linear_recover_t1() {
     let inp = input.to_str().unwrap_or_default();
     let out = dir.join("nl");
     let o = out.to_str().unwrap_or_default();
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         inp,
@@ -188,7 +147,7 @@ fn vfa_nifti_nonlinear_and_linear_recover_t1() {
         "--quiet",
     ]);
     assert_eq!(r.status.code(), Some(3));
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         inp,
@@ -207,7 +166,7 @@ fn vfa_nifti_nonlinear_and_linear_recover_t1() {
     assert!(!out.join("r2.nii.gz").exists(), "linear has no fit quality maps");
 
     let out2 = dir.join("two");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         inp,
@@ -243,7 +202,7 @@ fn vfa_with_b1_map_volumes_sidecar_and_mask() {
     write(&b1p, &b1);
     let inputs = names.join(",");
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         &inputs,
@@ -262,7 +221,7 @@ fn vfa_with_b1_map_volumes_sidecar_and_mask() {
     let mp = dir.join("mask.npy");
     write_npy(&mp, &DIMS, &mask.iter().copied().collect::<Vec<_>>());
     let out2 = dir.join("nob1");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         &inputs,
@@ -289,7 +248,7 @@ fn npy_input_linear() {
     let p = dir.join("vfa.npy");
     write_npy(&p, sig.shape(), &sig.iter().copied().collect::<Vec<_>>());
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         p.to_str().unwrap_or_default(),
@@ -323,7 +282,7 @@ fn look_locker_recovers_t1() {
     write(&p, &sig);
     let ts_list = times.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",");
     let out = dir.join("out");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         p.to_str().unwrap_or_default(),
@@ -343,7 +302,7 @@ fn look_locker_recovers_t1() {
     let p = dir.join("ll_mag.nii.gz");
     write(&p, &sig.mapv(f64::abs));
     let out = dir.join("mag");
-    ok(&[
+    osipy_ok(&[
         "t1",
         "--input",
         p.to_str().unwrap_or_default(),
@@ -374,7 +333,7 @@ fn emulator_matches_cpu_on_two_voxels() {
     let mut maps = Vec::new();
     for dev in ["cpu", "emulator"] {
         let out = dir.join(dev);
-        ok(&[
+        osipy_ok(&[
             "t1",
             "--input",
             p.to_str().unwrap_or_default(),
