@@ -18,6 +18,7 @@ pub use super::demo_args::{parse, parse_device, DemoOptions, Size, HELP};
 use super::demo_figures::figures;
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::{self, Phantom, PhantomSettings};
+use super::progress::Progress;
 use super::report::{write_provenance, write_report};
 use super::sha256::sha256_hex;
 use super::CliError;
@@ -94,35 +95,19 @@ impl Summary {
     }
 }
 
-/// Stage and per-slice progress on stderr (nothing with `quiet`).
-struct Progress {
-    quiet: bool,
+/// Numbered stage lines (`osipy demo: [k/6] ...`) and the fit's progress, on stderr through
+/// the commands' shared reporter (nothing with `quiet`).
+struct Stages {
+    progress: Progress<std::io::Stderr>,
     stages: usize,
     done: usize,
 }
 
-impl Progress {
+impl Stages {
     fn stage(&mut self, what: &str) {
         self.done += 1;
-        if !self.quiet {
-            eprintln!("[{}/{}] {what}", self.done, self.stages);
-        }
-    }
-
-    fn bar(&self, done: usize, total: usize, unit: &str) {
-        if self.quiet {
-            return;
-        }
-        let width = 30;
-        let filled = done * width / total.max(1);
-        eprint!(
-            "\r      [{}{}] {done}/{total} {unit}",
-            "#".repeat(filled),
-            " ".repeat(width - filled)
-        );
-        if done == total {
-            eprintln!();
-        }
+        let line = format!("[{}/{}] {what}", self.done, self.stages);
+        self.progress.stage(&line);
     }
 }
 
@@ -189,7 +174,7 @@ fn fit(
     p: &Phantom,
     dev: Device,
     settings: &LevenbergMarquardt,
-    progress: &Progress,
+    progress: &mut Progress<std::io::Stderr>,
 ) -> Result<Fitted, CliError> {
     let (nx, ny, nz) = p.mask.dim();
     let t = on(dev, Array1::from(p.t.clone()).into_dyn())?;
@@ -206,6 +191,7 @@ fn fit(
         status: nan.clone(),
         at_bound: nan,
     };
+    progress.start("fitting", p.mask.iter().filter(|m| **m).count());
     for z in 0..nz {
         let data = on(dev, p.conc.slice(s![.., .., z, ..]).to_owned().into_dyn())?;
         let mask = XpArray::from_host(p.mask.slice(s![.., .., z]).to_owned().into_dyn()).to_device(&dev)?;
@@ -234,7 +220,7 @@ fn fit(
         put(&mut f.iterations, r.iterations.to_host()?.mapv(f64::from))?;
         put(&mut f.status, r.status.to_host()?.mapv(f64::from))?;
         put(&mut f.at_bound, r.at_bound.to_host()?.mapv(f64::from))?;
-        progress.bar(z + 1, nz, "slices");
+        progress.advance(p.mask.slice(s![.., .., z]).iter().filter(|m| **m).count());
     }
     Ok(f)
 }
@@ -257,8 +243,8 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     let t_total = Instant::now();
     o.device.check_available()?;
     check_out(&o.out, o.force)?;
-    let mut progress = Progress {
-        quiet: o.quiet,
+    let mut progress = Stages {
+        progress: Progress::stderr("osipy demo", o.quiet),
         stages: 6,
         done: 0,
     };
@@ -349,7 +335,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     ));
     let t0 = Instant::now();
     let lm = LevenbergMarquardt::default();
-    let f = fit(&p, o.device, &lm, &progress)?;
+    let f = fit(&p, o.device, &lm, &mut progress.progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     progress.stage("writing the maps");
