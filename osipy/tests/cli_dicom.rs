@@ -195,9 +195,15 @@ fn dce_phantom() -> Dce {
 /// One series, one file per slice and frame; frame `i` acquired at 10:00:00 + 5 i s (flip
 /// angle 20 degrees, TR 4 ms).
 fn write_dce(dir: &Path, data: &Array4<f64>, slope: f64, intercept: f64) {
+    write_dce_series(dir, "1.2.826.0.1.3680043.9.7.1", data, slope, intercept);
+}
+
+fn write_dce_series(dir: &Path, uid: &str, data: &Array4<f64>, slope: f64, intercept: f64) {
+    // File names per series, so two series can share a folder.
+    let prefix = format!("dyn{}", uid.rsplit('.').next().unwrap_or_default());
     for i in 0..NT {
         let f = Frame {
-            series_uid: "1.2.826.0.1.3680043.9.7.1".into(),
+            series_uid: uid.into(),
             series_number: 5,
             z: 0,
             time_s: 36000.0 + DT * i as f64,
@@ -207,7 +213,7 @@ fn write_dce(dir: &Path, data: &Array4<f64>, slope: f64, intercept: f64) {
             slope,
             intercept,
         };
-        write_volume(dir, "dyn", data, i, &f);
+        write_volume(dir, &prefix, data, i, &f);
     }
 }
 
@@ -272,6 +278,78 @@ fn dce_spgr_signal_takes_times_flip_angle_and_tr_from_dicom() {
     let prov = provenance(&out);
     assert_eq!(prov["settings"]["flip_angle_deg"], 20.0);
     assert_eq!(prov["settings"]["tr_s"], 0.004);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dce_picks_one_series_of_a_study_with_series() {
+    // A study folder with one sub-folder per series: --series reads the one asked for.
+    let dir = scratch("dce-series");
+    let truth = dce_phantom();
+    let study = dir.join("study");
+    let (a, b) = ("1.2.826.0.1.3680043.9.7.51", "1.2.826.0.1.3680043.9.7.52");
+    for (sub, uid, scale) in [("s1", a, 1.0), ("s2", b, 3.0)] {
+        let folder = study.join(sub);
+        std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{e}"));
+        write_dce_series(&folder, uid, &truth.conc.mapv(|c| c * scale), 1e-7, -0.5);
+    }
+    let out = dir.join("out");
+    let run = |uid: &str, out: &Path| {
+        osipy(&[
+            "dce",
+            "--input",
+            study.to_str().unwrap_or_default(),
+            "--series",
+            uid,
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--aif-delay",
+            "20",
+            "--quiet",
+        ])
+    };
+    let r = run(a, &out);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    check_dce(&out, &truth);
+    assert_eq!(provenance(&out)["settings"]["dicom_series"], a);
+    // An unknown series: one line naming the folder and the series present; no output.
+    let missing = dir.join("missing");
+    let r = run("1.2.3.4", &missing);
+    assert_eq!(r.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("series 1.2.3.4 not found") && err.contains(a) && err.contains(b),
+        "{err}"
+    );
+    assert!(!missing.exists());
+    // Both series in one folder without --series: the error says how to pick one.
+    let flat = dir.join("flat");
+    std::fs::create_dir_all(&flat).unwrap_or_else(|e| panic!("{e}"));
+    write_dce_series(&flat, a, &truth.conc, 1e-7, -0.5);
+    write_dce_series(&flat, b, &truth.conc, 1e-7, -0.5);
+    let r = osipy(&[
+        "dce",
+        "--input",
+        flat.to_str().unwrap_or_default(),
+        "--out",
+        missing.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("pick one with --series UID"));
+    // --series is for DICOM only; a bad UID is a usage error.
+    let r = osipy(&[
+        "dce",
+        "--input",
+        "a.nii.gz",
+        "--series",
+        a,
+        "--out",
+        missing.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let r = osipy(&["dce", "--input", "x", "--series", "abc", "--out", "o"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--series: expected a SeriesInstanceUID"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -77,6 +77,12 @@ pub(crate) const DCE_KEYS: &[Key] = &[
         "concentration (mM) or signal (SPGR)",
     ),
     key(
+        "series",
+        Takes::Value,
+        "null",
+        "DICOM SeriesInstanceUID to read from a folder (and its sub-folders) of several series",
+    ),
+    key(
         "sidecar",
         Takes::Value,
         "null",
@@ -548,7 +554,7 @@ mod tests {
     fn every_key_is_a_flag_of_its_command() {
         // A value for every key through the file: each is accepted by the parser.
         let dce_values = "input: a.nii\nout: o\nforce: true\nquiet: true\nkind: signal\n\
-            sidecar: s.json\nmask: m.nii\ntimes: [0, 5, 10]\ndt: 2\naif: georgiou\n\
+            series: 1.2.3\nsidecar: s.json\nmask: m.nii\ntimes: [0, 5, 10]\ndt: 2\naif: georgiou\n\
             aif_delay: 3\naif_interp: spline\nhct: 0.45\nmodel: 2cxm\ndelay: true\nt1: 1.4\nflip_angle: 15\n\
             tr: 0.005\nrelaxivity: 4.5\nbaseline: 3\ndevice: emulator\n";
         let p = write("all-dce.yaml", dce_values);
@@ -569,6 +575,7 @@ mod tests {
             (Some(15.0), Some(0.005), Some(4.5))
         );
         assert_eq!((o.t1.as_deref(), o.baseline), (Some("1.4"), 3));
+        assert_eq!(o.series.as_deref(), Some("1.2.3"));
         assert_eq!(o.device, Some(osipy_kernels::Device::Emulator));
         let t1_values = "input: [a.nii, b.nii]\nout: o\nforce: true\nquiet: true\n\
             sidecar: s.json\nmask: m.nii\nmethod: linear\nflip_angles: [2, 15]\ntr: 0.01\n\

@@ -27,6 +27,8 @@ Input:
   --input PATH       4-D .nii/.nii.gz, DICOM folder (or file) or .npy (float64, C order)
   --kind KIND        concentration (mM; default) or signal (SPGR; needs T1, flip angle, TR,
                      relaxivity)
+  --series UID       DICOM: the SeriesInstanceUID to read when the folder (or its sub-folders,
+                     searched with this flag) holds several series
   --sidecar JSON     BIDS sidecar (default: the input's name with .json, when it exists)
   --mask MASK        3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted
                      (default: voxels whose curve is finite and not all zero)
@@ -134,6 +136,8 @@ pub struct DceOptions {
     pub kind: Kind,
     /// Time axis from the command line.
     pub times: Option<TimesArg>,
+    /// DICOM SeriesInstanceUID to read.
+    pub series: Option<String>,
     /// BIDS sidecar.
     pub sidecar: Option<PathBuf>,
     /// AIF specification (see [`HELP`]).
@@ -182,6 +186,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
         quiet: false,
         kind: Kind::Concentration,
         times: None,
+        series: None,
         sidecar: None,
         aif: "parker".into(),
         aif_delay_s: 0.0,
@@ -258,6 +263,15 @@ fn apply(
             o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
         }
         "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
+        "--series" => {
+            let v = flags.value("--series")?;
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                return Err(CliError::Usage(format!(
+                    "--series: expected a SeriesInstanceUID (digits and dots), found `{v}`"
+                )));
+            }
+            o.series = Some(v);
+        }
         "--aif" => o.aif = flags.value("--aif")?,
         "--aif-delay" => {
             let v = flags.value("--aif-delay")?;

@@ -44,20 +44,30 @@ fn to4(flag: &str, path: &Path, a: ArrayD<f64>) -> Result<Array4<f64>, CliError>
     })
 }
 
-fn read_input(path: &Path) -> Result<Input, CliError> {
+fn read_input(path: &Path, series: Option<&str>) -> Result<Input, CliError> {
     if !path.exists() {
         return Err(rt(format!("--input {}: no such file or folder", path.display())));
     }
     let mut hashes = serde_json::Map::new();
     if path.is_dir() || !(is_npy(path) || is_nifti(path)) {
-        let s = dicom::read_series(path).map_err(|e| {
+        // With --series: that series, looked for in sub-folders too (a study as exported).
+        let options = dicom::ReadOptions {
+            series_uid: series.map(str::to_string),
+            sub_folders: series.is_some(),
+            ..dicom::ReadOptions::default()
+        };
+        let s = dicom::read_series_with(path, &options).map_err(|e| {
             let what = if path.is_dir() {
                 ""
             } else {
                 "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
             };
+            let hint = match e {
+                dicom::DicomError::MixedSeries { .. } => " (osipy dce: pick one with --series UID)",
+                _ => "",
+            };
             rt(format!(
-                "--input {}: {what}{}",
+                "--input {}: {what}{}{hint}",
                 path.display(),
                 e.to_string().replace('\n', " ")
             ))
@@ -625,7 +635,13 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
 
     stage(o, &format!("reading {}", o.input.display()));
     let t0 = Instant::now();
-    let mut inp = read_input(&o.input)?;
+    if o.series.is_some() && (is_npy(&o.input) || is_nifti(&o.input)) {
+        return Err(CliError::Usage(format!(
+            "--series: only for a DICOM input, found --input {}",
+            o.input.display()
+        )));
+    }
+    let mut inp = read_input(&o.input, o.series.as_deref())?;
     let (nx, ny, nz, nt) = inp.data.dim();
     if nt < 3 {
         return Err(rt(format!(
@@ -939,6 +955,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let settings = json!({
         "config": o.config.as_ref().map(|p| p.display().to_string()),
         "input": o.input.display().to_string(),
+        "dicom_series": o.series,
         "input_format": inp.format,
         "kind": match o.kind { Kind::Concentration => "concentration", Kind::Signal => "signal" },
         "sidecar": sidecar_path.as_ref().map(|p| p.display().to_string()),
