@@ -641,7 +641,7 @@ mod tests {
         let f = p.display().to_string();
         assert_eq!(
             usage(dce(&["--config", &f])),
-            format!("--config {f}: key `device`: expected cpu, emulator, cuda or cuda:N, found `gpu`")
+            format!("--config {f}: key `device`: expected cpu, emulator, cuda, cuda:N or auto, found `gpu`")
         );
         let p = write("bad-out.yaml", "out: /\n");
         let f = p.display().to_string();

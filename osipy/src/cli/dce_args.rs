@@ -7,7 +7,7 @@ use osipy_kernels::Device;
 use crate::dce::AifInterpolation;
 
 use super::config::DCE_KEYS;
-use super::demo_args::parse_device;
+use super::demo_args::parse_device_or_auto;
 use super::{CliError, Flags, Parsed, Step};
 
 /// Help text of `osipy dce`.
@@ -335,14 +335,7 @@ fn apply(
                 }
             };
         }
-        "--device" => {
-            let v = flags.value("--device")?;
-            o.device = if v == "auto" {
-                None
-            } else {
-                Some(parse_device(&v)?)
-            };
-        }
+        "--device" => o.device = parse_device_or_auto(&flags.value("--device")?)?,
         _ => return Err(CliError::Usage(format!("dce: unknown argument `{a}`"))),
     }
     Ok(Step::Next)

@@ -93,6 +93,19 @@ impl Default for DemoOptions {
     }
 }
 
+/// Parses a device name or `auto` (`None`: CUDA device 0 if usable, else the CPU), as
+/// `osipy dce` and `osipy t1` take it.
+pub fn parse_device_or_auto(s: &str) -> Result<Option<Device>, CliError> {
+    if s == "auto" {
+        return Ok(None);
+    }
+    parse_device(s).map(Some).map_err(|_| {
+        CliError::Usage(format!(
+            "--device: expected cpu, emulator, cuda, cuda:N or auto, found `{s}`"
+        ))
+    })
+}
+
 /// Parses a device name: `cpu`, `emulator`, `cuda` (ordinal 0) or `cuda:N`.
 pub fn parse_device(s: &str) -> Result<Device, CliError> {
     let bad = || {

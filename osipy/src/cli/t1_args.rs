@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use osipy_kernels::Device;
 
 use super::config::T1_KEYS;
-use super::demo_args::parse_device;
+use super::demo_args::parse_device_or_auto;
 use super::{CliError, Flags, Parsed, Step};
 
 /// Help text of `osipy t1`.
@@ -250,14 +250,7 @@ fn apply(
         "--b1" => o.b1 = Some(PathBuf::from(flags.value("--b1")?)),
         "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
         "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
-        "--device" => {
-            let v = flags.value("--device")?;
-            o.device = if v == "auto" {
-                None
-            } else {
-                Some(parse_device(&v)?)
-            };
-        }
+        "--device" => o.device = parse_device_or_auto(&flags.value("--device")?)?,
         _ => return Err(CliError::Usage(format!("t1: unknown argument `{a}`"))),
     }
     Ok(Step::Next)
