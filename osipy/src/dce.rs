@@ -149,10 +149,10 @@ impl AifInterpolation {
 /// [`AifInterpolation::Spline`]. Errors as [`spline_moments`] (for both, so a bad curve is
 /// found whichever is asked for).
 pub fn plasma_curvature(t: &[f64], cp: &[f64], how: AifInterpolation) -> Result<Vec<f64>> {
-    let m = spline_moments(t, cp)?;
+    check_plasma_curve("plasma_curvature", t, cp)?;
     Ok(match how {
         AifInterpolation::Linear => vec![0.0; t.len()],
-        AifInterpolation::Spline => m,
+        AifInterpolation::Spline => natural_spline_moments(t, cp),
     })
 }
 
@@ -164,8 +164,15 @@ pub fn plasma_curvature(t: &[f64], cp: &[f64], how: AifInterpolation) -> Result<
 /// samples give zeros. `t` and `cp` of different lengths, a `t` that does not increase
 /// strictly, or a non-finite value is [`Error::Invalid`].
 pub fn spline_moments(t: &[f64], cp: &[f64]) -> Result<Vec<f64>> {
+    check_plasma_curve("spline_moments", t, cp)?;
+    Ok(natural_spline_moments(t, cp))
+}
+
+/// `t` and `cp` of one length, finite, `t` strictly increasing; else [`Error::Invalid`]
+/// naming `function` and the argument.
+fn check_plasma_curve(function: &'static str, t: &[f64], cp: &[f64]) -> Result<()> {
     let bad = |arg: &'static str, expected: &str, found: String| Error::Invalid {
-        function: "spline_moments",
+        function,
         arg,
         expected: expected.to_string(),
         found,
@@ -195,9 +202,15 @@ pub fn spline_moments(t: &[f64], cp: &[f64]) -> Result<Vec<f64>> {
             format!("t[{}] = {} then t[{i}] = {}", i - 1, t[i - 1], t[i]),
         ));
     }
+    Ok(())
+}
+
+/// [`spline_moments`] of a curve that [`check_plasma_curve`] accepted.
+fn natural_spline_moments(t: &[f64], cp: &[f64]) -> Vec<f64> {
+    let n = t.len();
     let mut m = vec![0.0; n];
     if n < 3 {
-        return Ok(m);
+        return m;
     }
     // Forward sweep over the unknowns M_1 .. M_{n-2}.
     let k = n - 2;
@@ -224,7 +237,7 @@ pub fn spline_moments(t: &[f64], cp: &[f64]) -> Result<Vec<f64>> {
         };
         m[i] = (rhs[r] - sup) / diag[r];
     }
-    Ok(m)
+    m
 }
 
 /// Stacks per-voxel columns (each of the item shape, as the `*_init` kernels return them)

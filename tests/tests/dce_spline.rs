@@ -326,7 +326,7 @@ fn delay_models_shift_the_spline_curve() {
 fn zero_curvature_is_the_linear_model_bit_for_bit() {
     let (t, cp) = grid();
     let z = vec![0.0; t.len()];
-    // The linear step of exp_conv_cached against the cubic step with zero curvature.
+    // The linear step (exp_conv_step) against the cubic step with zero curvature.
     let (a, b) = (&cp[..40], &cp[1..41]);
     let k: Vec<f64> = (0..40).map(|i| 1e-4 * 1.7f64.powi(i)).collect();
     let dt: Vec<f64> = (0..40).map(|i| (t[i + 1] - t[i]) / 60.0).collect();

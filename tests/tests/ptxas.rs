@@ -139,7 +139,6 @@ pub fn dce_modules() -> Vec<(&'static str, &'static str)> {
         ("two_cum_init", dce::two_cum_init::PTX),
         ("exp_conv_step", c::exp_conv_step::PTX),
         ("exp_conv_coeffs", c::exp_conv_coeffs::PTX),
-        ("exp_conv_cached", c::exp_conv_cached::PTX),
         ("interval_from", c::interval_from::PTX),
         ("plasma_at", c::plasma_at::PTX),
         ("exp_conv_cubic_coeffs", c::exp_conv_cubic_coeffs::PTX),

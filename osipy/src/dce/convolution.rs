@@ -39,39 +39,13 @@ pub fn exp_conv_step(a: f64, b: f64, k: f64, dt: f64) -> (f64, f64) {
     (c1 * a + c2 * (b - a), e)
 }
 
-/// [`exp_conv_step`](fn@exp_conv_step) for a sweep over samples: the coefficients of the last
-/// interval are kept in `dt_prev`, `e`, `c1`, `c2` (start with `dt_prev = -1`) and recomputed
-/// only when `dt` changes, so a uniform grid costs one `exp` per model evaluation. Returns
-/// `(i, e)` as `exp_conv_step` does.
-#[xp_kernel]
-#[allow(clippy::too_many_arguments)]
-pub fn exp_conv_cached(
-    a: f64,
-    b: f64,
-    k: f64,
-    dt: f64,
-    dt_prev: &mut f64,
-    e: &mut f64,
-    c1: &mut f64,
-    c2: &mut f64,
-) -> (f64, f64) {
-    if dt != *dt_prev {
-        let (ce, cc1, cc2) = exp_conv_coeffs(k, dt);
-        *e = ce;
-        *c1 = cc1;
-        *c2 = cc2;
-        *dt_prev = dt;
-    }
-    (*c1 * a + *c2 * (b - a), *e)
-}
-
 /// The coefficients of [`exp_conv_step`](fn@exp_conv_step) that depend only on the rate and
 /// the interval: `(e, c1, c2)` with `e = exp(-k dt)` and the step's integral
 /// `i = c1 a + c2 (b - a)` for a plasma segment from `a` to `b`:
 /// `c1 = (1 - e) / k`, `c2 = 1 / k - (1 - e) / (k^2 dt)` for `x = k dt > 1e-3`, and the third-order
 /// series `c1 = dt sum_m (-x)^m / (m! (m+1))`, `c2 = dt sum_m (-x)^m / (m! (m+1) (m+2))` below.
 /// The models compute them once per run of equal intervals
-/// ([`exp_conv_cached`](fn@exp_conv_cached)) and stay exact on any grid.
+/// ([`exp_conv_cubic`](fn@exp_conv_cubic)) and stay exact on any grid.
 #[xp_kernel]
 pub fn exp_conv_coeffs(k: f64, dt: f64) -> (f64, f64, f64) {
     let x = k * dt;
@@ -165,16 +139,17 @@ pub fn plasma_area(a: f64, b: f64, ma: f64, mb: f64, dt: f64) -> f64 {
     0.5 * dt * (a + b) - dt * h * h / 24.0 * (ma + mb)
 }
 
-/// [`exp_conv_cached`](fn@exp_conv_cached) for the piecewise-cubic plasma curve of the
-/// [module docs](self): the segment from `a` to `b` with second derivatives `ma`, `mb`
-/// (mM/s²) at its ends. The coefficients (`e`, `c1`, `c2` of
+/// One step of a sweep over samples of the exact convolution of the piecewise-cubic plasma
+/// curve of the [module docs](self) ([`exp_conv_step`](fn@exp_conv_step) for the linear one):
+/// the segment from `a` to `b` with second derivatives `ma`, `mb` (mM/s²) at its ends, over an
+/// interval of `dt` minutes, rate `k` (/min). The coefficients (`e`, `c1`, `c2` of
 /// [`exp_conv_coeffs`](fn@exp_conv_coeffs), `c3`, `c4` of
 /// [`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)) are kept and recomputed only when
 /// `dt` changes (start with `dt_prev = dt3_prev = -1` and `c3 = c4 = 0`); `c3`, `c4` only when
 /// a second derivative is not zero, so a linear curve (`cp2 = 0`) never computes them. Returns
 /// `(i, e)` with `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`, the cubic part added only when `ma`
-/// or `mb` is not zero: for `ma = mb = 0` exactly the value (and the cost) of
-/// `exp_conv_cached`.
+/// or `mb` is not zero: for `ma = mb = 0` exactly the value of `exp_conv_step`, at the cost of
+/// one `exp` per run of equal intervals.
 #[xp_kernel]
 #[allow(clippy::too_many_arguments)]
 pub fn exp_conv_cubic(
@@ -219,20 +194,14 @@ pub fn exp_conv_cubic(
 /// [`plasma_at`](fn@plasma_at)'s, bit for bit.
 #[xp_kernel]
 pub fn plasma_cubic_at(t: &[f64], cp: &[f64], cp2: &[f64], len: usize, x: f64, j: usize) -> (f64, f64) {
-    let mut value = 0.0;
+    let mut value = plasma_at(t, cp, len, x, j);
     let mut curvature = 0.0;
-    if x >= t[0] {
-        if x >= t[len - 1] {
-            value = cp[len - 1];
-        } else {
-            let h = t[j + 1] - t[j];
-            let w = (x - t[j]) / h;
-            let v = 1.0 - w;
-            let lin = cp[j] + w * (cp[j + 1] - cp[j]);
-            let cub = h * h / 6.0 * ((v * v * v - v) * cp2[j] + (w * w * w - w) * cp2[j + 1]);
-            value = lin + cub;
-            curvature = v * cp2[j] + w * cp2[j + 1];
-        }
+    if x >= t[0] && x < t[len - 1] {
+        let h = t[j + 1] - t[j];
+        let w = (x - t[j]) / h;
+        let v = 1.0 - w;
+        value += h * h / 6.0 * ((v * v * v - v) * cp2[j] + (w * w * w - w) * cp2[j + 1]);
+        curvature = v * cp2[j] + w * cp2[j + 1];
     }
     (value, curvature)
 }
