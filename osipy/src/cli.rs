@@ -205,7 +205,7 @@ enum Origin {
 /// the key instead of the flag ([`Flags::locate`]).
 pub(crate) struct Flags<'a> {
     config: std::vec::IntoIter<config::Item>,
-    it: std::slice::Iter<'a, String>,
+    it: std::vec::IntoIter<&'a String>,
     inline: Option<&'a str>,
     origin: Origin,
     config_path: Option<std::path::PathBuf>,
@@ -216,7 +216,7 @@ impl<'a> Flags<'a> {
     pub(crate) fn new(args: &'a [String]) -> Self {
         Flags {
             config: Vec::new().into_iter(),
-            it: args.iter(),
+            it: args.iter().collect::<Vec<_>>().into_iter(),
             inline: None,
             origin: Origin::CommandLine,
             config_path: None,
@@ -228,6 +228,8 @@ impl<'a> Flags<'a> {
     /// the parser). Arguments that are values of other flags are not taken for `--config`.
     pub(crate) fn with_config(args: &'a [String], cmd: &str, keys: &[config::Key]) -> Result<Self, CliError> {
         let mut path: Option<String> = None;
+        // The command line without `--config` and its value, for the parser.
+        let mut rest: Vec<&'a String> = Vec::with_capacity(args.len());
         let mut i = 0;
         while i < args.len() {
             let a = &args[i];
@@ -246,15 +248,21 @@ impl<'a> Flags<'a> {
                     )));
                 }
                 path = Some(v);
-            } else if a.starts_with("--") && !a.contains('=') {
-                // Skip the value of a flag that takes one, so `--out --config` style values
-                // are never mistaken for flags.
-                let k = a[2..].replace('-', "_");
-                if keys
-                    .iter()
-                    .any(|s| s.name == k && s.takes != config::Takes::Switch)
-                {
-                    i += 1;
+            } else {
+                rest.push(a);
+                if a.starts_with("--") && !a.contains('=') {
+                    // Keep the value of a flag that takes one as it is, so `--out --config`
+                    // style values are never mistaken for flags.
+                    let k = a[2..].replace('-', "_");
+                    if keys
+                        .iter()
+                        .any(|s| s.name == k && s.takes != config::Takes::Switch)
+                    {
+                        if let Some(v) = args.get(i + 1) {
+                            rest.push(v);
+                        }
+                        i += 1;
+                    }
                 }
             }
             i += 1;
@@ -265,7 +273,7 @@ impl<'a> Flags<'a> {
         };
         Ok(Flags {
             config: items.into_iter(),
-            it: args.iter(),
+            it: rest.into_iter(),
             inline: None,
             origin: Origin::CommandLine,
             config_path: path.map(std::path::PathBuf::from),
@@ -282,22 +290,13 @@ impl<'a> Flags<'a> {
             return Some((written, flag));
         }
         self.origin = Origin::CommandLine;
-        loop {
-            let a = self.it.next()?;
-            if a == "--config" {
-                self.it.next();
-                continue;
-            }
-            if a.starts_with("--config=") {
-                continue;
-            }
-            let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-                _ => (a.as_str(), None),
-            };
-            self.inline = inline;
-            return Some((a.clone(), flag.to_string()));
-        }
+        let a = self.it.next()?;
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
+            _ => (a.as_str(), None),
+        };
+        self.inline = inline;
+        Some((a.clone(), flag.to_string()))
     }
 
     /// The value of the flag just read: the file's value, after `=`, else the next argument.
