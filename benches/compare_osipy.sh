@@ -1,132 +1,49 @@
 #!/usr/bin/env bash
-# Side by side with the Python osipy (PyPI 0.1.4): the same synthetic DCE data fitted by the
-# peer (its defaults) and by this crate's Tofts and extended Tofts models, in one run.
+# Side by side with the Python osipy (PyPI 0.1.4), one modality per run.
 #
-# Usage: benches/compare_osipy.sh [--sizes 10000,300000] [--models tofts,extended_tofts]
-#                                 [--threads N] [--reps N] [--seed 1234] [--work DIR]
-#                                 [--aif-interp linear|spline|both]
+# Usage: benches/compare_osipy.sh [MODALITY] [ARGS...]
+#        benches/compare_osipy.sh MODALITY --help
 #
-#   --sizes    voxel counts (comma list; default 10000,300000); 80 samples 4 s apart each
-#   --models   tofts, extended_tofts or both (default both)
-#   --threads  threads of both fitters (OSIPY_NUM_THREADS for the peer, rayon for ours);
-#              default: each one's default (all cores)
-#   --reps     timed fits of ours per data set, median reported (default 5 up to 100,000
-#              voxels, 3 above); the peer is timed once, as osipy_bench.py does
-#   --seed     seed of the synthetic data (default 1234)
-#   --aif-interp  how ours takes the AIF between its samples (both fitters get the same
-#              samples): linear (as the peer), spline (natural cubic spline through them) or
-#              both (default: one row each; min_speedup covers every row)
-#   --work     folder for the peer's venv and the data (default
-#              ${CARGO_TARGET_DIR:-<repo>/target}/compare-osipy); the venv is reused when it
-#              holds osipy 0.1.4, the data are made afresh on every run
+#   MODALITY  the first argument when it does not start with '-' (default: dce); runs
+#             benches/compare_osipy/MODALITY.sh with the remaining ARGS
 #
-# Environment: PYTHON312 picks the interpreter for the venv (any Python >= 3.12); otherwise
-# python3.13 / python3.12 on PATH, then pyenv's (`PYENV_VERSION=3.12.x`, `pyenv root`).
-# OSIPY_PEER_VENV overrides the venv's folder.
-#
-# Steps: (1) the venv (Python >= 3.12, pip install osipy==0.1.4); (2) `cargo build --release`
-# of compare_fit; (3) compare_osipy/make_data_and_peer.py makes each data set once, saves it as
-# .npy and fits it with the peer (timed); (4) compare_fit fits the same files with ours (timed)
-# and prints the table: wall time, voxels/s, the speedup (peer time / our time), each parameter's
-# median absolute relative error against the truth (peer / ours), the fraction converged. The
-# last line is `min_speedup <X>`, the smallest speedup in the table.
+# `benches/compare_osipy.sh` and `benches/compare_osipy.sh --sizes 1000` are
+# `benches/compare_osipy.sh dce` and `benches/compare_osipy.sh dce --sizes 1000`. A modality is
+# added by adding its script benches/compare_osipy/<name>.sh; common.sh and _*.sh there are
+# shared helpers, not modalities.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/compare_osipy
+# shellcheck source=compare_osipy/common.sh
+. "$dir/common.sh"
 
-sizes=10000,300000
-models=tofts,extended_tofts
-threads=
-reps=
-seed=1234
-interp=both
-work=${CARGO_TARGET_DIR:-$repo/target}/compare-osipy
-
-usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-die() { echo "compare_osipy.sh: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --sizes) [ $# -ge 2 ] || die "--sizes needs a value"; sizes=$2; shift 2 ;;
-    --models) [ $# -ge 2 ] || die "--models needs a value"; models=$2; shift 2 ;;
-    --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift 2 ;;
-    --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift 2 ;;
-    --seed) [ $# -ge 2 ] || die "--seed needs a value"; seed=$2; shift 2 ;;
-    --aif-interp) [ $# -ge 2 ] || die "--aif-interp needs a value"; interp=$2; shift 2 ;;
-    --work) [ $# -ge 2 ] || die "--work needs a value"; work=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
-  esac
-done
-[[ $sizes =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--sizes expects a comma list of integers, got '$sizes'"
-[[ $models =~ ^(tofts|extended_tofts)(,(tofts|extended_tofts))*$ ]] ||
-  die "--models expects tofts and/or extended_tofts (comma list), got '$models'"
-[ -z "$threads" ] || [[ $threads =~ ^[1-9][0-9]*$ ]] || die "--threads expects an integer >= 1, got '$threads'"
-[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps expects an integer >= 1, got '$reps'"
-[[ $seed =~ ^[0-9]+$ ]] || die "--seed expects a non-negative integer, got '$seed'"
-[[ $interp =~ ^(linear|spline|both)$ ]] || die "--aif-interp expects linear, spline or both, got '$interp'"
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-venv=${OSIPY_PEER_VENV:-$work/venv}
-
-# --- (1) the peer's venv ------------------------------------------------------------------
-is_py312() { "$@" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; }
-peer_ok() { [ -x "$venv/bin/python" ] &&
-  "$venv/bin/python" -c 'import osipy, sys; sys.exit(0 if osipy.__version__ == "0.1.4" else 1)' >/dev/null 2>&1; }
-find_python() {
-  if [ -n "${PYTHON312:-}" ]; then
-    is_py312 "$PYTHON312" || die "PYTHON312=$PYTHON312 is not a working Python >= 3.12"
-    echo "$PYTHON312"; return
-  fi
-  local c v
-  for c in python3.13 python3.12 python3; do
-    # A pyenv shim exists for every version pyenv has, but runs only where that version is active.
-    if command -v "$c" >/dev/null 2>&1 && is_py312 "$c"; then command -v "$c"; return; fi
+modalities() {
+  local f name
+  for f in "$dir"/*.sh; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .sh)
+    case "$name" in common|_*) continue ;; esac
+    echo "$name"
   done
-  if command -v pyenv >/dev/null 2>&1; then
-    for v in $(pyenv versions --bare 2>/dev/null | grep -E '^3\.(1[2-9]|[2-9][0-9])(\.[0-9]+)?$' | sort -rV); do
-      c=$(PYENV_VERSION=$v pyenv which python3 2>/dev/null) || continue
-      if is_py312 "$c"; then echo "$c"; return; fi
-    done
-    for c in "$(pyenv root)"/versions/3.1[2-9]*/bin/python3; do
-      if [ -x "$c" ] && is_py312 "$c"; then echo "$c"; return; fi
-    done
-  fi
-  die "no Python >= 3.12 found (osipy 0.1.4 needs it): set PYTHON312 to one"
 }
-if peer_ok; then
-  echo "# peer venv: $venv (reused)"
-else
-  py=$(find_python)
-  echo "# peer venv: creating $venv with $py ($("$py" -c 'import platform; print(platform.python_version())'))"
-  "$py" -m venv --clear "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q "osipy==0.1.4"
-  peer_ok || die "osipy 0.1.4 is not importable from $venv after pip install"
+
+usage() {
+  header_usage "${BASH_SOURCE[0]}"
+  echo
+  echo "Modalities: $(modalities | paste -sd' ' -)"
+  echo "Each one's flags: benches/compare_osipy.sh MODALITY --help"
+}
+
+modality=dce
+if [ $# -gt 0 ]; then
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    -*) ;;
+    *) modality=$1; shift ;;
+  esac
 fi
-
-# --- (2) ours ----------------------------------------------------------------------------
-(cd "$repo" && cargo build --release -q -p osipy-benches --bin compare_fit)
-
-# --- (3) data and the peer's fits ----------------------------------------------------------
-echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# data: Parker AIF (osipy ParkerAIF, used as the plasma curve by both), 80 samples 4 s apart, Ktrans U(0.01, 0.5) /min, ve U(0.05, 0.6), vp U(0.005, 0.1), noise SD 0.01 mM, truth from a 0.05 s Simpson convolution of the continuous AIF; seed $seed"
-data=$work/data
-peer_env=()
-[ -z "$threads" ] || peer_env=(OSIPY_NUM_THREADS="$threads")
-env "${peer_env[@]}" "$venv/bin/python" "$here/compare_osipy/make_data_and_peer.py" \
-  --out "$data" --models "$models" --sizes "$sizes" --seed "$seed"
-
-# --- (4) our fits and the table --------------------------------------------------------------
-dirs=()
-IFS=, read -r -a model_list <<<"$models"
-IFS=, read -r -a size_list <<<"$sizes"
-for m in "${model_list[@]}"; do
-  for n in "${size_list[@]}"; do dirs+=("$data/${m}_$((10#$n))"); done
-done
-ours_args=(--aif-interp "$interp")
-[ -z "$threads" ] || ours_args+=(--threads "$threads")
-[ -z "$reps" ] || ours_args+=(--reps "$reps")
-echo "# load average before our fits: $(cut -d' ' -f1-3 /proc/loadavg)"
-cd "$repo"
-exec cargo run --release -q -p osipy-benches --bin compare_fit -- "${ours_args[@]}" "${dirs[@]}"
+if [[ ! $modality =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || [[ $modality == common ]] ||
+  [ ! -f "$dir/$modality.sh" ]; then
+  die "unknown modality '$modality' (found: $(modalities | paste -sd' ' -))"
+fi
+exec bash "$dir/$modality.sh" "$@"

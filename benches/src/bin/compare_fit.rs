@@ -1,5 +1,5 @@
-//! Our side of `benches/compare_osipy.sh`: fits the data sets that
-//! `benches/compare_osipy/make_data_and_peer.py` wrote (and the Python osipy fitted) with this
+//! Our side of `benches/compare_osipy.sh dce`: fits the data sets that
+//! `benches/compare_osipy/dce_data_and_peer.py` wrote (and the Python osipy fitted) with this
 //! crate's Tofts and extended Tofts models, and prints the side-by-side table.
 //!
 //! ```text
@@ -45,7 +45,7 @@ const MODELS_FROM: &str = "osipy::dce::{tofts, extended_tofts}";
 const USAGE: &str = "\
 usage: compare_fit [--reps N] [--threads N] [--aif-interp linear|spline|both] DIR...
 
-  DIR           a folder written by benches/compare_osipy/make_data_and_peer.py
+  DIR           a folder written by benches/compare_osipy/dce_data_and_peer.py
   --reps N      timed fits per data set; the median is reported (default 5 up to 100,000
                 voxels, 3 above)
   --threads N   rayon threads (default: rayon's default, RAYON_NUM_THREADS or all cores)

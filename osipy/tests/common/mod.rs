@@ -62,3 +62,12 @@ pub fn write_npy(path: &Path, shape: &[usize], data: &[f64]) {
     }
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
+
+/// The SHA-256 digest of `data`, as 64 lower-case hexadecimal digits.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Synthetic DCE data for the side-by-side comparison, and the fit by the Python osipy (the peer).
 
-Part of ``benches/compare_osipy.sh``; run by it with the interpreter of a venv holding osipy 0.1.4
-from PyPI (Python >= 3.12). For every model and size it
+Part of ``benches/compare_osipy.sh dce`` (``benches/compare_osipy/dce.sh``); run by it with the
+interpreter of a venv holding osipy 0.1.4 from PyPI (Python >= 3.12). For every model and size it
 
 1. makes the synthetic data once: Parker population AIF (osipy's ``ParkerAIF()``, its default
    parameters, sampled at the acquisition times and used as the plasma curve by both fitters),
@@ -29,8 +29,8 @@ the same ``conc_mM.npy``).
 
 Usage::
 
-    make_data_and_peer.py --out DIR [--models tofts,extended_tofts] [--sizes 10000,300000]
-                          [--seed 1234] [--nt 80] [--dt 4] [--noise-sd 0.01] [--no-peer]
+    dce_data_and_peer.py --out DIR [--models tofts,extended_tofts] [--sizes 10000,300000]
+                         [--seed 1234] [--nt 80] [--dt 4] [--noise-sd 0.01] [--no-peer]
 """
 from __future__ import annotations
 
