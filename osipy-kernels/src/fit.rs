@@ -47,6 +47,27 @@ use ndarray::{ArrayD, IxDyn};
 use crate::{Device, Error, IntoXpRef, Result, XpArray, XpRef};
 
 /// Per-voxel outcome of a fit (`FitResult::status` holds the codes).
+///
+/// The codes are stable (maps and files written by one version are read by the next):
+///
+/// | code | status | `Display` |
+/// |---:|---|---|
+/// | 1 | [`ConvergedCost`](FitStatus::ConvergedCost) | `converged (cost)` |
+/// | 2 | [`ConvergedStep`](FitStatus::ConvergedStep) | `converged (step)` |
+/// | 3 | [`ConvergedGradient`](FitStatus::ConvergedGradient) | `converged (gradient)` |
+/// | 4 | [`MaxIterations`](FitStatus::MaxIterations) | `iteration limit` |
+/// | 5 | [`NonFiniteData`](FitStatus::NonFiniteData) | `non-finite data` |
+/// | 6 | [`Singular`](FitStatus::Singular) | `singular` |
+/// | 7 | [`Masked`](FitStatus::Masked) | `masked` |
+/// | 8 | [`InvalidStart`](FitStatus::InvalidStart) | `invalid start` |
+/// | 9 | [`NonFiniteModel`](FitStatus::NonFiniteModel) | `non-finite model` |
+///
+/// ```
+/// use osipy_kernels::fit::FitStatus;
+/// assert_eq!(FitStatus::from_code(4), Some(FitStatus::MaxIterations));
+/// assert_eq!(FitStatus::MaxIterations.to_string(), "iteration limit");
+/// assert_eq!(FitStatus::MaxIterations.code(), 4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub enum FitStatus {
@@ -92,12 +113,38 @@ impl FitStatus {
         FitStatus::ALL.iter().copied().find(|s| *s as u32 == code)
     }
 
+    /// The stable code (the value in `FitResult::status` and in status maps).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// A few words for people (the `Display` text).
+    pub fn name(self) -> &'static str {
+        match self {
+            FitStatus::ConvergedCost => "converged (cost)",
+            FitStatus::ConvergedStep => "converged (step)",
+            FitStatus::ConvergedGradient => "converged (gradient)",
+            FitStatus::MaxIterations => "iteration limit",
+            FitStatus::NonFiniteData => "non-finite data",
+            FitStatus::Singular => "singular",
+            FitStatus::Masked => "masked",
+            FitStatus::InvalidStart => "invalid start",
+            FitStatus::NonFiniteModel => "non-finite model",
+        }
+    }
+
     /// Whether the fit converged (by any criterion).
     pub fn is_converged(self) -> bool {
         matches!(
             self,
             FitStatus::ConvergedCost | FitStatus::ConvergedStep | FitStatus::ConvergedGradient
         )
+    }
+}
+
+impl std::fmt::Display for FitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

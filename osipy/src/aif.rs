@@ -234,3 +234,61 @@ fn check_delay(function: &'static str, delay_s: f64) -> Result<()> {
 fn collect(r: std::result::Result<XpArray<f64>, osipy_kernels::Error>) -> Result<Vec<f64>> {
     Ok(r?.into_host()?.into_iter().collect())
 }
+
+/// The mean curve of the voxels of `mask` (an arterial region) in `conc` (voxel axes, then
+/// time): the measured AIF of a region drawn on a vessel, one value per frame, in the series'
+/// unit. A mask of another voxel shape, one that selects no voxel, or a mean that is not
+/// finite (a NaN in a selected curve) is [`Error::Invalid`].
+///
+/// ```
+/// use ndarray::{arr2, arr1};
+/// let conc = arr2(&[[0.0, 2.0, 4.0], [0.0, 4.0, 2.0], [9.0, 9.0, 9.0]]);
+/// let mean = osipy::aif::mean_curve(&conc.view().into_dyn(), &arr1(&[true, true, false]).into_dyn().view())?;
+/// assert_eq!(mean, vec![0.0, 3.0, 3.0]);
+/// # Ok::<(), osipy::Error>(())
+/// ```
+pub fn mean_curve(
+    conc: &ndarray::ArrayViewD<'_, f64>,
+    mask: &ndarray::ArrayViewD<'_, bool>,
+) -> Result<Vec<f64>> {
+    let shape = conc.shape();
+    let Some((&nt, items)) = shape.split_last() else {
+        return Err(Error::Invalid {
+            function: "mean_curve",
+            arg: "conc",
+            expected: "voxels x time".into(),
+            found: format!("shape {shape:?}"),
+        });
+    };
+    if mask.shape() != items {
+        return Err(Error::Invalid {
+            function: "mean_curve",
+            arg: "mask",
+            expected: format!("the series' voxel shape {items:?}"),
+            found: format!("shape {:?}", mask.shape()),
+        });
+    }
+    let voxels = crate::volume::Voxels::new("mean_curve", items, Some(mask))?;
+    let n = voxels.selected.len();
+    if n == 0 {
+        return Err(Error::Invalid {
+            function: "mean_curve",
+            arg: "mask",
+            expected: "a mask that selects at least one voxel".into(),
+            found: "none selected".into(),
+        });
+    }
+    let rows = voxels.gather(conc, nt, 0..n)?;
+    let mean: Vec<f64> = (0..nt)
+        .map(|k| (0..n).map(|i| rows[[i, k]]).sum::<f64>() / n as f64)
+        .collect();
+    if let Some(k) = mean.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Invalid {
+            function: "mean_curve",
+            arg: "conc",
+            expected: "finite curves in the mask".into(),
+            found: format!("a mean that is not finite at frame {k}"),
+        });
+    }
+    Ok(mean)
+}

@@ -91,10 +91,12 @@ pub mod convolution;
 pub mod delay;
 pub mod init;
 pub mod models;
+mod pipeline;
 
 pub use delay::*;
 pub use init::{extended_tofts_init, patlak_init, tofts_init, two_cum_init, two_cxm_init};
 pub use models::*;
+pub use pipeline::{default_delay_grid, Model, Start, VolumeFit};
 
 use ndarray::{ArrayD, IxDyn};
 use osipy_kernels::{Device, XpArray};

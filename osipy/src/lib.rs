@@ -36,7 +36,6 @@
 //! ```
 
 pub mod aif;
-pub mod cli;
 pub mod conc;
 pub mod dce;
 mod error;
@@ -44,5 +43,6 @@ pub mod interp;
 pub mod io;
 pub mod npy;
 pub mod t1;
+pub mod volume;
 
 pub use error::{Error, Result};

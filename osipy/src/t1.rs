@@ -55,10 +55,12 @@
 
 pub mod ll;
 mod ll_method;
+mod pipeline;
 pub mod vfa;
 mod vfa_methods;
 
 pub use ll_method::{look_locker, LookLocker, LookLockerMap};
+pub use pipeline::{Method, VolumeFit};
 pub use vfa_methods::{vfa_linear, vfa_nonlinear, vfa_two_angle, FlipAngles, Vfa, VfaFit, VfaStart};
 
 use osipy_kernels::fit::FitResult;
@@ -68,6 +70,25 @@ use crate::conc::arrays::invalid;
 use crate::Result;
 
 /// Outcome of T1 mapping in one voxel (`T1Map::status` holds the codes).
+///
+/// The codes are stable (status maps written by one version are read by the next):
+///
+/// | code | status | `Display` |
+/// |---:|---|---|
+/// | 1 | [`Ok`](T1Status::Ok) | `ok` |
+/// | 2 | [`MaxIterations`](T1Status::MaxIterations) | `iteration limit` |
+/// | 3 | [`NoSolution`](T1Status::NoSolution) | `no solution` |
+/// | 4 | [`NonFiniteData`](T1Status::NonFiniteData) | `non-finite data` |
+/// | 5 | [`Degenerate`](T1Status::Degenerate) | `degenerate` |
+/// | 6 | [`InvalidInput`](T1Status::InvalidInput) | `invalid input` |
+/// | 7 | [`Masked`](T1Status::Masked) | `masked` |
+///
+/// ```
+/// use osipy::t1::T1Status;
+/// assert_eq!(T1Status::from_code(3), Some(T1Status::NoSolution));
+/// assert_eq!(T1Status::NoSolution.to_string(), "no solution");
+/// assert_eq!(T1Status::NoSolution.code(), 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u32)]
 pub enum T1Status {
@@ -105,6 +126,30 @@ impl T1Status {
     /// The status of a code, if it is one.
     pub fn from_code(code: u32) -> Option<T1Status> {
         T1Status::ALL.iter().copied().find(|s| *s as u32 == code)
+    }
+
+    /// The stable code (the value in status maps).
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// A few words for people (the `Display` text).
+    pub fn name(self) -> &'static str {
+        match self {
+            T1Status::Ok => "ok",
+            T1Status::MaxIterations => "iteration limit",
+            T1Status::NoSolution => "no solution",
+            T1Status::NonFiniteData => "non-finite data",
+            T1Status::Degenerate => "degenerate",
+            T1Status::InvalidInput => "invalid input",
+            T1Status::Masked => "masked",
+        }
+    }
+}
+
+impl std::fmt::Display for T1Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -16,11 +16,11 @@ use super::inputs::{hash_file, is_nifti, is_npy, rt};
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
 use super::CliError;
-use crate::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
-use crate::conc::{Baseline, SignalToConc, Spgr};
-use crate::dce;
-use crate::io::dicom;
-use crate::io::nifti::{self, Nifti, OutputType};
+use osipy::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
+use osipy::conc::{Baseline, SignalToConc, Spgr};
+use osipy::dce;
+use osipy::io::dicom;
+use osipy::io::nifti::{self, Nifti, OutputType};
 
 /// The series as read, with where its geometry, times and settings came from.
 pub(crate) struct Input {
@@ -109,7 +109,7 @@ fn read_input(path: &Path, series: Option<&str>) -> Result<Input, CliError> {
     hash_file(path, &mut hashes)?;
     if is_npy(path) {
         let (shape, v) =
-            crate::npy::read_f64(path).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
+            osipy::npy::read_f64(path).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
         let a =
             ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
         let data = to4("--input", path, a)?;
@@ -221,7 +221,7 @@ fn read_map3(
     hash_file(path, hashes)?;
     let a = if is_npy(path) {
         let (shape, v) =
-            crate::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
         ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?
     } else {
         nifti::read(path)
@@ -263,7 +263,7 @@ fn read_curve(
     let mut plasma = false;
     let v = if is_npy(path) {
         let (shape, v) =
-            crate::npy::read_f64(path).map_err(|e| rt(format!("--aif {}: {e}", path.display())))?;
+            osipy::npy::read_f64(path).map_err(|e| rt(format!("--aif {}: {e}", path.display())))?;
         if shape.iter().filter(|n| **n > 1).count() > 1 {
             return Err(rt(format!(
                 "--aif {}: expected a 1-D array, found shape {shape:?}",
@@ -900,7 +900,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let mut files = Vec::new();
     let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
         nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
-            .map_err(crate::Error::from)?;
+            .map_err(osipy::Error::from)?;
         files.push(name);
         Ok(())
     };

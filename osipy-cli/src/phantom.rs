@@ -3,8 +3,8 @@
 
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 
-use crate::io::nifti::{AffineSource, ByteOrder, Datatype, Header, Nifti, Version};
-use crate::{aif, dce, Error, Result};
+use osipy::io::nifti::{AffineSource, ByteOrder, Datatype, Header, Nifti, Version};
+use osipy::{aif, dce, Error, Result};
 
 /// Region labels of the phantom.
 pub const REGIONS: [&str; 5] = [

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use ndarray::{Array2, Array4};
-use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
+use osipy_cli::phantom::geometry;
 
 const DIMS: [usize; 3] = [6, 5, 1];
 const NT: usize = 40;
@@ -121,7 +121,7 @@ fn dce_config_gives_the_maps_of_the_flags_and_flags_override_it() {
         text.contains(&format!("\"config\":\"{}\"", cfg.display())),
         "{text}"
     );
-    let cfg_hash = osipy::cli::sha256::sha256_hex(&std::fs::read(&cfg).unwrap());
+    let cfg_hash = osipy_cli::sha256::sha256_hex(&std::fs::read(&cfg).unwrap());
     assert!(
         text.contains(&format!("\"{}\":\"{cfg_hash}\"", cfg.display())),
         "{text}"

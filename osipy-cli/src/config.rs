@@ -510,17 +510,17 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
-    fn dce(v: &[&str]) -> Result<crate::cli::Parsed<crate::cli::dce_args::DceOptions>, CliError> {
-        crate::cli::dce_args::parse(&args(v))
+    fn dce(v: &[&str]) -> Result<crate::Parsed<crate::dce_args::DceOptions>, CliError> {
+        crate::dce_args::parse(&args(v))
     }
 
-    fn t1(v: &[&str]) -> Result<crate::cli::Parsed<crate::cli::t1_args::T1Options>, CliError> {
-        crate::cli::t1_args::parse(&args(v))
+    fn t1(v: &[&str]) -> Result<crate::Parsed<crate::t1_args::T1Options>, CliError> {
+        crate::t1_args::parse(&args(v))
     }
 
     #[test]
     fn dumped_defaults_parse_to_the_defaults_of_the_flags() {
-        use crate::cli::Parsed;
+        use crate::Parsed;
         let p = write("defaults-dce.yaml", dump("dce", DCE_KEYS));
         let f = p.to_str().unwrap();
         let Parsed::Run(mut from_file) = dce(&["--config", f, "--input", "a.nii", "--out", "o"]).unwrap()
@@ -560,16 +560,16 @@ mod tests {
         let p = write("all-dce.yaml", dce_values);
         let items = load(&p, "dce", DCE_KEYS).unwrap();
         assert_eq!(items.len(), DCE_KEYS.len());
-        let crate::cli::Parsed::Run(o) = dce(&["--config", p.to_str().unwrap()]).unwrap() else {
+        let crate::Parsed::Run(o) = dce(&["--config", p.to_str().unwrap()]).unwrap() else {
             panic!("expected options")
         };
         assert!(o.force && o.quiet && o.fit_delay);
-        assert_eq!(o.kind, crate::cli::dce_args::Kind::Signal);
+        assert_eq!(o.kind, crate::dce_args::Kind::Signal);
         // `dt` comes after `times` in the file and wins, as a later flag would.
-        assert_eq!(o.times, Some(crate::cli::dce_args::TimesArg::Dt(2.0)));
+        assert_eq!(o.times, Some(crate::dce_args::TimesArg::Dt(2.0)));
         assert_eq!((o.aif.as_str(), o.aif_delay_s, o.hct), ("georgiou", 3.0, 0.45));
-        assert_eq!(o.aif_interp, crate::dce::AifInterpolation::Spline);
-        assert_eq!(o.model, crate::cli::dce_args::Model::TwoCxm);
+        assert_eq!(o.aif_interp, osipy::dce::AifInterpolation::Spline);
+        assert_eq!(o.model, crate::dce_args::Model::TwoCxm);
         assert_eq!(
             (o.flip_angle_deg, o.tr_s, o.relaxivity),
             (Some(15.0), Some(0.005), Some(4.5))
@@ -581,7 +581,7 @@ mod tests {
             sidecar: s.json\nmask: m.nii\nmethod: linear\nflip_angles: [2, 15]\ntr: 0.01\n\
             b1: b.nii\ndevice: auto\n";
         let p = write("all-t1.yaml", t1_values);
-        let crate::cli::Parsed::Run(o) = t1(&["--config", p.to_str().unwrap()]).unwrap() else {
+        let crate::Parsed::Run(o) = t1(&["--config", p.to_str().unwrap()]).unwrap() else {
             panic!("expected options")
         };
         assert_eq!(o.inputs.len(), 2);
@@ -591,7 +591,7 @@ mod tests {
             "ll-t1.yaml",
             "input: a.nii\nout: o\nmethod: look-locker\ntimes: [0.1, 0.5]\nmagnitude: true\n",
         );
-        let crate::cli::Parsed::Run(o) = t1(&["--config", ll.to_str().unwrap()]).unwrap() else {
+        let crate::Parsed::Run(o) = t1(&["--config", ll.to_str().unwrap()]).unwrap() else {
             panic!("expected options")
         };
         assert!(o.magnitude);
@@ -610,11 +610,10 @@ mod tests {
     fn command_line_overrides_the_file() {
         let p = write("override.yaml", "input: a.nii\nout: o\nmodel: tofts\nhct: 0.4\n");
         let f = p.to_str().unwrap();
-        let crate::cli::Parsed::Run(o) = dce(&["--model", "patlak", "--config", f, "--out", "p"]).unwrap()
-        else {
+        let crate::Parsed::Run(o) = dce(&["--model", "patlak", "--config", f, "--out", "p"]).unwrap() else {
             panic!("expected options")
         };
-        assert_eq!(o.model, crate::cli::dce_args::Model::Patlak);
+        assert_eq!(o.model, crate::dce_args::Model::Patlak);
         assert_eq!(o.out, std::path::PathBuf::from("p"));
         assert_eq!(o.hct, 0.4);
         assert_eq!(o.input, std::path::PathBuf::from("a.nii"));
@@ -622,7 +621,7 @@ mod tests {
 
     #[test]
     fn bad_values_in_the_file_name_the_key() {
-        let usage = |r: Result<crate::cli::Parsed<crate::cli::dce_args::DceOptions>, CliError>| match r {
+        let usage = |r: Result<crate::Parsed<crate::dce_args::DceOptions>, CliError>| match r {
             Err(CliError::Usage(m)) => m,
             other => panic!("expected a usage error, found {other:?}"),
         };
@@ -679,8 +678,7 @@ mod tests {
         );
         // A value that looks like --config is the value of its flag.
         let p = write("plain.yaml", "input: a.nii\n");
-        let crate::cli::Parsed::Run(o) =
-            dce(&["--config", p.to_str().unwrap(), "--out", "--config"]).unwrap()
+        let crate::Parsed::Run(o) = dce(&["--config", p.to_str().unwrap(), "--out", "--config"]).unwrap()
         else {
             panic!("expected options")
         };

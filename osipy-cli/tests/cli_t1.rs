@@ -9,8 +9,8 @@ use common::{osipy, osipy_ok, scratch, write_npy};
 use std::path::Path;
 
 use ndarray::{Array3, Array4, ArrayD};
-use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
+use osipy_cli::phantom::geometry;
 
 const DIMS: [usize; 3] = [6, 6, 2];
 const FA: [f64; 4] = [2.0, 5.0, 12.0, 20.0];

@@ -543,9 +543,9 @@ mod chunked_dce_fit {
     use osipy_kernels::{Device, XpArray};
 
     use super::{Mode, Progress};
-    use crate::cli::dce_cmd::{self, DceFit, DceOptions};
-    use crate::cli::Parsed;
-    use crate::dce;
+    use crate::dce_cmd::{self, DceFit, DceOptions};
+    use crate::Parsed;
+    use osipy::dce;
 
     const DIMS: (usize, usize, usize) = (5, 4, 3);
     const NT: usize = 40;
@@ -568,7 +568,7 @@ mod chunked_dce_fit {
     /// one all-zero voxel; the mask leaves out every fifth voxel.
     fn series() -> (Vec<f64>, Vec<f64>, Array4<f64>, Array3<bool>) {
         let t: Vec<f64> = (0..NT).map(|i| i as f64 * 4.0).collect();
-        let cb = crate::aif::parker(&t, 15.0).expect("parker");
+        let cb = osipy::aif::parker(&t, 15.0).expect("parker");
         let cp = dce::plasma_from_blood(&cb, 0.42).expect("plasma");
         let (nx, ny, nz) = DIMS;
         let n = nx * ny * nz;

@@ -22,8 +22,8 @@ use super::progress::Progress;
 use super::report::{write_provenance, write_report};
 use super::sha256::sha256_hex;
 use super::CliError;
-use crate::dce;
-use crate::io::nifti::{self, Nifti, OutputType};
+use osipy::dce;
+use osipy::io::nifti::{self, Nifti, OutputType};
 
 /// Accuracy of one fitted parameter against the truth, over the voxels of the mask.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,7 +232,7 @@ fn write_map(
     like: &Nifti,
     files: &mut Vec<String>,
 ) -> Result<(), CliError> {
-    nifti::write(dir.join(name), map, Some(like), OutputType::Float32).map_err(crate::Error::from)?;
+    nifti::write(dir.join(name), map, Some(like), OutputType::Float32).map_err(osipy::Error::from)?;
     files.push(name.to_string());
     Ok(())
 }
@@ -292,10 +292,10 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         Some(&geometry),
         OutputType::Float32,
     )
-    .map_err(crate::Error::from)?;
+    .map_err(osipy::Error::from)?;
     files.push("phantom_conc.nii.gz".to_string());
     // Every output takes its geometry and header from the input as written.
-    let input = nifti::read(dir.join("phantom_conc.nii.gz")).map_err(crate::Error::from)?;
+    let input = nifti::read(dir.join("phantom_conc.nii.gz")).map_err(osipy::Error::from)?;
     write_map(
         &dir,
         "mask.nii.gz",

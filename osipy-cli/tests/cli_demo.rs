@@ -149,7 +149,7 @@ fn demo_small_noisy_writes_every_output_with_the_input_geometry_and_accurate_map
     assert_eq!(p["device"], "the CPU");
     assert_eq!(p["converged_fraction"], 1.0);
     let bytes = std::fs::read(out.join("phantom_conc.nii.gz")).unwrap_or_else(|e| panic!("{e}"));
-    let want = osipy::cli::sha256::sha256_hex(&bytes);
+    let want = osipy_cli::sha256::sha256_hex(&bytes);
     assert_eq!(p["inputs_sha256"]["phantom_conc.nii.gz"], want.as_str());
     assert!(p["timings_s"]["fit"].as_f64().is_some_and(|t| t > 0.0));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap_or_else(|e| panic!("{e}"));

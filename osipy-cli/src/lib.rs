@@ -88,15 +88,15 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-impl From<crate::Error> for CliError {
-    fn from(e: crate::Error) -> Self {
+impl From<osipy::Error> for CliError {
+    fn from(e: osipy::Error) -> Self {
         CliError::Runtime(e.to_string().replace('\n', " "))
     }
 }
 
 impl From<osipy_kernels::Error> for CliError {
     fn from(e: osipy_kernels::Error) -> Self {
-        crate::Error::from(e).into()
+        osipy::Error::from(e).into()
     }
 }
 

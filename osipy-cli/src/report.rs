@@ -12,7 +12,7 @@ use super::demo_args::DemoOptions;
 use super::outdir::io_err;
 use super::phantom::{PhantomSettings, REGIONS};
 use super::CliError;
-use crate::dce;
+use osipy::dce;
 
 pub(crate) fn status_name(s: FitStatus) -> &'static str {
     match s {

@@ -9,8 +9,8 @@ use common::{osipy, scratch, write_npy};
 use std::path::Path;
 
 use ndarray::{Array2, Array3, Array4};
-use osipy::cli::phantom::geometry;
 use osipy::io::nifti::{self, OutputType};
+use osipy_cli::phantom::geometry;
 
 const DIMS: [usize; 3] = [8, 8, 2];
 const NT: usize = 60;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use osipy_kernels::Device;
 
-use crate::dce::AifInterpolation;
+use osipy::dce::AifInterpolation;
 
 use super::config::DCE_KEYS;
 use super::demo_args::parse_device_or_auto;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{Error, Result};
+use osipy::{Error, Result};
 
 /// An RGB colour.
 pub type Rgb = [u8; 3];

@@ -17,10 +17,10 @@ use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
 pub use super::t1_args::{parse, Method, T1Options, HELP};
 use super::CliError;
-use crate::conc::VoxelValue;
-use crate::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
-use crate::io::nifti::{self, Nifti, OutputType};
-use crate::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
+use osipy::conc::VoxelValue;
+use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
+use osipy::io::nifti::{self, Nifti, OutputType};
+use osipy::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
 
 /// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
 /// too for NIfTI.
@@ -31,7 +31,7 @@ fn read_any(flag: &str, path: &Path, hashes: &mut Hashes) -> Result<(ArrayD<f64>
     hash_file(path, hashes)?;
     if is_npy(path) {
         let (shape, v) =
-            crate::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
         let a =
             ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
         Ok((a, None))
@@ -767,7 +767,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let mut files: Vec<String> = Vec::new();
     let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
         nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
-            .map_err(crate::Error::from)?;
+            .map_err(osipy::Error::from)?;
         files.push(name);
         Ok(())
     };

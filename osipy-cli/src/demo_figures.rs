@@ -9,7 +9,7 @@ use super::demo::Fitted;
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::phantom::{Phantom, REGIONS};
 use super::CliError;
-use crate::dce;
+use osipy::dce;
 
 fn finite_range(a: &Array3<f64>) -> (f64, f64) {
     let (lo, hi) = a

@@ -1,6 +1,0 @@
-//! The `osipy` command (see [`osipy::cli`] for the commands and exit codes).
-
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    std::process::exit(osipy::cli::main(&args));
-}
