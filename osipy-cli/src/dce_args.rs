@@ -84,33 +84,7 @@ pub enum Kind {
     Signal,
 }
 
-/// The pharmacokinetic model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Model {
-    /// Standard Tofts (ktrans /min, ve).
-    Tofts,
-    /// Extended Tofts (ktrans /min, ve, vp).
-    ExtendedTofts,
-    /// Patlak (ps /min, vp).
-    Patlak,
-    /// Two-compartment exchange (fp ml/100ml/min, ps /min, ve, vp).
-    TwoCxm,
-    /// Two-compartment uptake (fp ml/100ml/min, ps /min, vp).
-    TwoCum,
-}
-
-impl Model {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Model::Tofts => "tofts",
-            Model::ExtendedTofts => "extended_tofts",
-            Model::Patlak => "patlak",
-            Model::TwoCxm => "2cxm",
-            Model::TwoCum => "2cum",
-        }
-    }
-}
+pub use osipy::dce::Model;
 
 /// A time axis given on the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +142,8 @@ pub struct DceOptions {
     pub device: Option<Device>,
     /// The `--config` file the settings came from (recorded in the provenance).
     pub config: Option<PathBuf>,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 fn number(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, CliError> {
@@ -202,6 +178,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
         baseline: 5,
         device: Some(Device::Cpu),
         config: None,
+        threads: None,
     };
     let (mut input, mut out) = (None, None);
     let mut flags = Flags::with_config(args, "dce", DCE_KEYS)?;
@@ -296,18 +273,14 @@ fn apply(
         }
         "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
         "--model" => {
-            o.model = match flags.value("--model")?.as_str() {
-                "tofts" => Model::Tofts,
-                "extended_tofts" | "extended-tofts" | "etofts" => Model::ExtendedTofts,
-                "patlak" => Model::Patlak,
-                "2cxm" => Model::TwoCxm,
-                "2cum" => Model::TwoCum,
-                v => {
-                    return Err(CliError::Usage(format!(
-                        "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
-                    )))
-                }
-            }
+            let v = flags.value("--model")?;
+            let m: Model = v.parse().map_err(|_| {
+                CliError::Usage(format!(
+                    "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
+                ))
+            })?;
+            o.fit_delay |= m.has_delay();
+            o.model = m.without_delay();
         }
         "--t1" => o.t1 = Some(flags.value("--t1")?),
         "--flip-angle" => {

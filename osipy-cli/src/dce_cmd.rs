@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{Array1, Array3, Array4, ArrayD, Ix3, Ix4};
-use osipy_kernels::fit::{FitResult, LevenbergMarquardt};
-use osipy_kernels::{Device, XpArray};
+use ndarray::{Array3, Array4, ArrayD, Ix3, Ix4};
+use osipy_kernels::fit::LevenbergMarquardt;
+use osipy_kernels::Device;
 use serde_json::{json, Value};
 
 pub use super::dce_args::{parse, DceOptions, Kind, Model, TimesArg, HELP};
@@ -342,255 +342,48 @@ pub(crate) struct DceFit {
     pub(crate) quality: Vec<(&'static str, Array3<f64>)>,
 }
 
-fn on(dev: Device, a: ArrayD<f64>) -> Result<XpArray<f64>, CliError> {
-    Ok(XpArray::from_host(a).to_device(&dev)?)
-}
-
-macro_rules! fit_model {
-    ($t:expr, ($cp:expr, $cp2:expr), $data:expr, $mask:expr, $delays:expr, $delay:expr, $lm:expr,
-     $m:ident, $md:ident, $init:ident, ($($p:ident),+)) => {{
-        let ($($p,)+ d0, _rss) = dce::$init::launch($t, $cp, $data, $delays)?;
-        if $delay {
-            let init = dce::stack_params(&[$(&$p,)+ &d0])?;
-            let r = dce::$md::fitter($t, $cp, $cp2).settings($lm).init(init).fit_masked($data, $mask)?;
-            (r, dce::$md::PARAMS.to_vec())
-        } else {
-            let init = dce::stack_params(&[$(&$p),+])?;
-            let r = dce::$m::fitter($t, $cp, $cp2).settings($lm).init(init).fit_masked($data, $mask)?;
-            (r, dce::$m::PARAMS.to_vec())
-        }
-    }};
-}
-
-macro_rules! curve_model {
-    ($t:expr, ($cp:expr, $cp2:expr), $q:expr, $out:expr, $delay:expr, $m:ident, $md:ident, ($($i:literal),+)) => {{
-        let n = $q.len();
-        if $delay {
-            dce::$md::launch($t, $cp, $cp2, $(&[$q[$i]],)+ &[$q[n - 1]], $out)?;
-        } else {
-            dce::$m::launch($t, $cp, $cp2, $(&[$q[$i]]),+, $out)?;
-        }
-    }};
-}
-
-/// The model curve (mM) of parameters `q` (in `PARAMS` order) on `t`, for the plasma curve
-/// `cp` with second derivatives `cp2`.
-pub(crate) fn model_curve(
-    model: Model,
-    delay: bool,
-    t: &[f64],
-    (cp, cp2): (&[f64], &[f64]),
-    q: &[f64],
-) -> Result<Vec<f64>, CliError> {
-    let mut out = ndarray::Array2::<f64>::zeros((1, t.len()));
-    match model {
-        Model::Tofts => curve_model!(t, (cp, cp2), q, &mut out, delay, tofts, tofts_delay, (0, 1)),
-        Model::ExtendedTofts => curve_model!(
-            t,
-            (cp, cp2),
-            q,
-            &mut out,
-            delay,
-            extended_tofts,
-            extended_tofts_delay,
-            (0, 1, 2)
-        ),
-        Model::Patlak => curve_model!(t, (cp, cp2), q, &mut out, delay, patlak, patlak_delay, (0, 1)),
-        Model::TwoCxm => curve_model!(
-            t,
-            (cp, cp2),
-            q,
-            &mut out,
-            delay,
-            two_cxm,
-            two_cxm_delay,
-            (0, 1, 2, 3)
-        ),
-        Model::TwoCum => curve_model!(
-            t,
-            (cp, cp2),
-            q,
-            &mut out,
-            delay,
-            two_cum,
-            two_cum_delay,
-            (0, 1, 2)
-        ),
-    }
-    Ok(out.row(0).to_vec())
-}
-
-/// Fits the voxels of `mask` chunk by chunk (`chunk` voxels gathered from `conc` per chunk:
-/// one launch of the model's `*_init` kernel, one fit), reporting each chunk to `progress`.
-/// Voxels outside the mask get what the fitter gives a masked voxel (status `Masked`, NaN
-/// parameters, chi2 and R2, 0 iterations, no bound bits). Every voxel is independent, so the
-/// maps are the same bit for bit whatever `chunk` is.
+/// Fits the voxels of `mask` with the library pipeline [`dce::VolumeFit`] (chunks of
+/// `chunk` voxels, each reported to `progress`).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn fit<W: std::io::Write>(
+pub(super) fn fit<W: std::io::Write + Send>(
     o: &DceOptions,
     dev: Device,
     t: &[f64],
-    (cp, cp2): (&[f64], &[f64]),
+    cp: &[f64],
     conc: &Array4<f64>,
     mask: &Array3<bool>,
     lm: LevenbergMarquardt,
-    chunk: usize,
     progress: &mut super::progress::Progress<W>,
 ) -> Result<DceFit, CliError> {
-    let (nx, ny, nz, nt) = conc.dim();
-    let n_all = nx * ny * nz;
-    let td = on(dev, Array1::from(t.to_vec()).into_dyn())?;
-    let cpd = on(dev, Array1::from(cp.to_vec()).into_dyn())?;
-    let cp2d = on(dev, Array1::from(cp2.to_vec()).into_dyn())?;
-    let delays: Vec<f64> = if o.fit_delay {
-        (-10..=10).map(f64::from).collect()
-    } else {
-        vec![0.0]
-    };
-    let dd = on(dev, Array1::from(delays).into_dyn())?;
-    let (t, cp, cp2, delays) = (&td, &cpd, &cp2d, &dd);
-    // The curves as rows (C order of the voxels, as the mask is walked).
-    let conc = conc.as_standard_layout();
-    let rows = conc
-        .view()
-        .into_shape_with_order((n_all, nt))
-        .map_err(|e| rt(format!("concentration shape: {e}")))?;
-    let sel: Vec<usize> = mask
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| **m)
-        .map(|(i, _)| i)
-        .collect();
-    let masked = f64::from(osipy_kernels::fit::FitStatus::Masked as u32);
-    // Parameter maps (filled on the first chunk, when the names are known), then r2, chi2,
-    // iterations, status and at_bound, flat in C order.
-    let mut names: Vec<&'static str> = Vec::new();
-    let mut params: Vec<Vec<f64>> = Vec::new();
-    let mut quality: Vec<Vec<f64>> = [f64::NAN, f64::NAN, 0.0, masked, 0.0]
-        .iter()
-        .map(|v| vec![*v; n_all])
-        .collect();
-    progress.start("fitting", sel.len());
-    for range in super::progress::chunks(sel.len(), chunk) {
-        let ids = &sel[range];
-        let mut block = Vec::with_capacity(ids.len() * nt);
-        for &i in ids {
-            block.extend(rows.row(i).iter().copied());
-        }
-        let block = ArrayD::from_shape_vec(vec![ids.len(), nt], block)
-            .map_err(|e| rt(format!("fit chunk shape: {e}")))?;
-        let data = on(dev, block)?;
-        let all = XpArray::from_host(ArrayD::from_elem(vec![ids.len()], true)).to_device(&dev)?;
-        let (data, all) = (&data, &all);
-        let (r, n): (FitResult, Vec<&'static str>) = match o.model {
-            Model::Tofts => fit_model!(
-                t,
-                (cp, cp2),
-                data,
-                all,
-                delays,
-                o.fit_delay,
-                lm,
-                tofts,
-                tofts_delay,
-                tofts_init,
-                (a, b)
-            ),
-            Model::ExtendedTofts => fit_model!(
-                t,
-                (cp, cp2),
-                data,
-                all,
-                delays,
-                o.fit_delay,
-                lm,
-                extended_tofts,
-                extended_tofts_delay,
-                extended_tofts_init,
-                (a, b, c)
-            ),
-            Model::Patlak => fit_model!(
-                t,
-                (cp, cp2),
-                data,
-                all,
-                delays,
-                o.fit_delay,
-                lm,
-                patlak,
-                patlak_delay,
-                patlak_init,
-                (a, b)
-            ),
-            Model::TwoCxm => fit_model!(
-                t,
-                (cp, cp2),
-                data,
-                all,
-                delays,
-                o.fit_delay,
-                lm,
-                two_cxm,
-                two_cxm_delay,
-                two_cxm_init,
-                (a, b, c, e)
-            ),
-            Model::TwoCum => fit_model!(
-                t,
-                (cp, cp2),
-                data,
-                all,
-                delays,
-                o.fit_delay,
-                lm,
-                two_cum,
-                two_cum_delay,
-                two_cum_init,
-                (a, b, c)
-            ),
-        };
-        if names.is_empty() {
-            params = vec![vec![f64::NAN; n_all]; n.len()];
-            names = n;
-        }
-        // Items x P, then one value per item each, in chunk order.
-        let p: Vec<f64> = r.params.to_host()?.iter().copied().collect();
-        let np = names.len();
-        let columns: [Vec<f64>; 5] = [
-            r.r2.to_host()?.iter().copied().collect(),
-            r.chi2.to_host()?.iter().copied().collect(),
-            r.iterations.to_host()?.iter().map(|v| f64::from(*v)).collect(),
-            r.status.to_host()?.iter().map(|v| f64::from(*v)).collect(),
-            r.at_bound.to_host()?.iter().map(|v| f64::from(*v)).collect(),
-        ];
-        if p.len() != ids.len() * np || columns.iter().any(|c| c.len() != ids.len()) {
-            return Err(rt(format!(
-                "fit result: expected {} voxels x {np} parameters, found {} values",
-                ids.len(),
-                p.len()
-            )));
-        }
-        for (j, &i) in ids.iter().enumerate() {
-            for (a, map) in params.iter_mut().enumerate() {
-                map[i] = p[j * np + a];
-            }
-            for (map, c) in quality.iter_mut().zip(&columns) {
-                map[i] = c[j];
-            }
-        }
-        progress.advance(ids.len());
+    let (nx, ny, nz, _) = conc.dim();
+    let model = o.model.with_delay(o.fit_delay);
+    progress.start("fitting", mask.iter().filter(|m| **m).count());
+    let mut last = 0;
+    let mut fit = dce::VolumeFit::new(model, t, cp)
+        .interpolation(o.aif_interp)
+        .mask(mask)
+        .settings(lm)
+        .device(dev)
+        .progress(|done, _| {
+            progress.advance(done - last);
+            last = done;
+        });
+    if let Some(n) = o.threads {
+        fit = fit.threads(n);
     }
-    if names.is_empty() {
-        return Err(rt("fit: the mask selects no voxel".to_string()));
-    }
-    let shape3 = |v: Vec<f64>| -> Result<Array3<f64>, CliError> {
-        Array3::from_shape_vec((nx, ny, nz), v).map_err(|e| rt(format!("fit result shape: {e}")))
+    let maps = fit.fit(conc)?;
+    let map3 = |name: &str| -> Result<Array3<f64>, CliError> {
+        maps.get(name)
+            .ok_or_else(|| rt(format!("fit result: no map `{name}`")))?
+            .clone()
+            .into_shape_with_order((nx, ny, nz))
+            .map_err(|e| rt(format!("fit result shape: {e}")))
     };
-    let params = params.into_iter().map(shape3).collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<&'static str> = model.params().to_vec();
+    let params = names.iter().map(|n| map3(n)).collect::<Result<Vec<_>, _>>()?;
     let quality = ["r2", "chi2", "iterations", "status", "at_bound"]
         .into_iter()
-        .zip(quality)
-        .map(|(n, v)| Ok((n, shape3(v)?)))
+        .map(|n| Ok((n, map3(n)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
     Ok(DceFit {
         names,
@@ -696,10 +489,9 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let xyz = [nx, ny, nz];
     let mask: Array3<bool> = match &o.mask {
         Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
-            let c = inp.data.slice(ndarray::s![x, y, z, ..]);
-            c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
-        }),
+        None => osipy::volume::default_mask(&inp.data.view().into_dyn())
+            .into_dimensionality::<Ix3>()
+            .map_err(|e| rt(format!("mask shape: {e}")))?,
     };
     let voxels = mask.iter().filter(|m| **m).count();
     if voxels == 0 {
@@ -824,23 +616,17 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         )
     } else if let Some(p) = o.aif.strip_prefix("mask:") {
         let am = read_map3("--aif mask:", Path::new(p), xyz, &mut inp.hashes)?;
-        let sel: Vec<[usize; 3]> = am
-            .indexed_iter()
-            .filter(|(_, v)| **v != 0.0 && v.is_finite())
-            .map(|((x, y, z), _)| [x, y, z])
-            .collect();
-        if sel.is_empty() {
+        let am = am.mapv(|v| v != 0.0 && v.is_finite()).into_dyn();
+        let n = am.iter().filter(|v| **v).count();
+        if n == 0 {
             return Err(rt(format!("--aif mask:{p}: the mask selects no voxel")));
         }
-        let c: Vec<f64> = (0..nt)
-            .map(|k| sel.iter().map(|v| conc[[v[0], v[1], v[2], k]]).sum::<f64>() / sel.len() as f64)
-            .collect();
-        if c.iter().any(|v| !v.is_finite()) {
-            return Err(rt(format!(
+        let c = osipy::aif::mean_curve(&conc.view().into_dyn(), &am.view()).map_err(|_| {
+            rt(format!(
                 "--aif mask:{p}: the mean curve of the arterial voxels is not finite"
-            )));
-        }
-        (c, false, format!("mean of {} voxels of {p} (blood)", sel.len()))
+            ))
+        })?;
+        (c, false, format!("mean of {n} voxels of {p} (blood)"))
     } else {
         let p = Path::new(&o.aif);
         let is_file_spec = is_npy(p) || p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -874,8 +660,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let t0 = Instant::now();
     let lm = LevenbergMarquardt::default();
     let mut progress = super::progress::Progress::stderr("osipy dce", o.quiet);
-    let chunk = super::progress::chunk_voxels(voxels, device);
-    let f = fit(o, device, &t, (&cp, &cp2), &conc, &mask, lm, chunk, &mut progress)?;
+    let f = fit(o, device, &t, &cp, &conc, &mask, lm, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     // Outputs.

@@ -6,7 +6,7 @@ use std::path::Path;
 use ndarray::{s, Array3, Array4};
 use serde_json::json;
 
-use super::dce_cmd::{model_curve, DceFit, DceOptions, Summary};
+use super::dce_cmd::{DceFit, DceOptions, Summary};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::outdir::io_err;
 use super::CliError;
@@ -107,7 +107,7 @@ pub(crate) fn figures(
     for (i, v) in pick.iter().enumerate() {
         let data: Vec<f64> = c.conc.slice(s![v.0, v.1, v.2, ..]).to_vec();
         let q: Vec<f64> = f.params.iter().map(|p| p[*v]).collect();
-        let fitted = model_curve(o.model, o.fit_delay, c.t, (c.cp, c.cp2), &q)?;
+        let fitted = o.model.with_delay(o.fit_delay).curve(c.t, c.cp, c.cp2, &q)?;
         let title = format!("VOXEL ({},{},{}) MMOL/L", v.0, v.1, v.2);
         let rect = ((i as i64 % 2) * pw, (i as i64 / 2) * ph, pw, ph);
         figure::plot(

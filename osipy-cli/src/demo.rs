@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{s, Array1, Array3, ArrayD, Axis, IxDyn};
+use ndarray::Array3;
 use osipy_kernels::fit::{FitStatus, LevenbergMarquardt};
-use osipy_kernels::{Device, XpArray};
+use osipy_kernels::Device;
 use serde_json::json;
 
 pub use super::demo_args::{parse, parse_device, DemoOptions, Size, HELP};
@@ -164,65 +164,46 @@ pub(crate) struct Fitted {
     pub(crate) at_bound: Array3<f64>,
 }
 
-fn on(dev: Device, a: ArrayD<f64>) -> Result<XpArray<f64>, CliError> {
-    Ok(XpArray::from_host(a).to_device(&dev)?)
-}
-
-/// Fits the phantom slice by slice on `dev` (data-driven starts, then the bounded
-/// Levenberg-Marquardt fit of the mask's voxels).
+/// Fits the phantom's mask with the library pipeline [`dce::VolumeFit`] on `dev`
+/// (data-driven starts, then the bounded Levenberg-Marquardt fit).
 fn fit(
     p: &Phantom,
     dev: Device,
     settings: &LevenbergMarquardt,
+    threads: Option<usize>,
     progress: &mut Progress<std::io::Stderr>,
 ) -> Result<Fitted, CliError> {
     let (nx, ny, nz) = p.mask.dim();
-    let t = on(dev, Array1::from(p.t.clone()).into_dyn())?;
-    let cp = on(dev, Array1::from(p.cp.clone()).into_dyn())?;
-    // The phantom's curves are made with the piecewise-linear AIF (zero second derivatives).
-    let cp2 = on(dev, Array1::<f64>::zeros(p.cp.len()).into_dyn())?;
-    let delays = on(dev, Array1::from(vec![0.0]).into_dyn())?;
-    let nan = Array3::<f64>::from_elem((nx, ny, nz), f64::NAN);
-    let mut f = Fitted {
-        params: [nan.clone(), nan.clone(), nan.clone()],
-        r2: nan.clone(),
-        chi2: nan.clone(),
-        iterations: nan.clone(),
-        status: nan.clone(),
-        at_bound: nan,
-    };
     progress.start("fitting", p.mask.iter().filter(|m| **m).count());
-    for z in 0..nz {
-        let data = on(dev, p.conc.slice(s![.., .., z, ..]).to_owned().into_dyn())?;
-        let mask = XpArray::from_host(p.mask.slice(s![.., .., z]).to_owned().into_dyn()).to_device(&dev)?;
-        let (k0, e0, v0, _delay, _rss) = dce::extended_tofts_init::launch(&t, &cp, &data, &delays)?;
-        let init = dce::stack_params(&[&k0, &e0, &v0])?;
-        let r = dce::extended_tofts::fitter(&t, &cp, &cp2)
-            .settings(*settings)
-            .init(init)
-            .fit_masked(&data, &mask)?;
-        let params = r.params.to_host()?;
-        debug_assert_eq!(params.shape(), &[nx, ny, 3]);
-        for (k, map) in f.params.iter_mut().enumerate() {
-            map.slice_mut(s![.., .., z])
-                .assign(&params.index_axis(Axis(2), k));
-        }
-        let shape = IxDyn(&[nx, ny]);
-        let put = |map: &mut Array3<f64>, v: ArrayD<f64>| -> Result<(), CliError> {
-            let v = v
-                .into_shape_with_order(shape.clone())
-                .map_err(|e| CliError::Runtime(format!("fit result shape: {e}")))?;
-            map.slice_mut(s![.., .., z]).assign(&v);
-            Ok(())
-        };
-        put(&mut f.r2, r.r2.to_host()?)?;
-        put(&mut f.chi2, r.chi2.to_host()?)?;
-        put(&mut f.iterations, r.iterations.to_host()?.mapv(f64::from))?;
-        put(&mut f.status, r.status.to_host()?.mapv(f64::from))?;
-        put(&mut f.at_bound, r.at_bound.to_host()?.mapv(f64::from))?;
-        progress.advance(p.mask.slice(s![.., .., z]).iter().filter(|m| **m).count());
+    let mut last = 0;
+    // The phantom's curves are made with the piecewise-linear AIF (the default).
+    let mut pipeline = dce::VolumeFit::new(dce::Model::ExtendedTofts, &p.t, &p.cp)
+        .mask(&p.mask)
+        .settings(*settings)
+        .device(dev)
+        .progress(|done, _| {
+            progress.advance(done - last);
+            last = done;
+        });
+    if let Some(n) = threads {
+        pipeline = pipeline.threads(n);
     }
-    Ok(f)
+    let maps = pipeline.fit(&p.conc)?;
+    let map3 = |name: &str| -> Result<Array3<f64>, CliError> {
+        maps.get(name)
+            .ok_or_else(|| CliError::Runtime(format!("fit result: no map `{name}`")))?
+            .clone()
+            .into_shape_with_order((nx, ny, nz))
+            .map_err(|e| CliError::Runtime(format!("fit result shape: {e}")))
+    };
+    Ok(Fitted {
+        params: [map3("ktrans")?, map3("ve")?, map3("vp")?],
+        r2: map3("r2")?,
+        chi2: map3("chi2")?,
+        iterations: map3("iterations")?,
+        status: map3("status")?,
+        at_bound: map3("at_bound")?,
+    })
 }
 
 fn write_map(
@@ -335,7 +316,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     ));
     let t0 = Instant::now();
     let lm = LevenbergMarquardt::default();
-    let f = fit(&p, o.device, &lm, &mut progress.progress)?;
+    let f = fit(&p, o.device, &lm, o.threads, &mut progress.progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     progress.stage("writing the maps");

@@ -77,6 +77,8 @@ pub struct DemoOptions {
     pub noise_mm: f64,
     /// Where the fit runs.
     pub device: Device,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 impl Default for DemoOptions {
@@ -89,6 +91,7 @@ impl Default for DemoOptions {
             seed: 42,
             noise_mm: 0.02,
             device: Device::Cpu,
+            threads: None,
         }
     }
 }

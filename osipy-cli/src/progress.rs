@@ -1,5 +1,5 @@
 //! Progress of the long stage of a command (the voxel fit of `osipy dce` and `osipy t1`) on
-//! stderr, and the chunks of voxels it is reported by.
+//! stderr (the library pipelines report each chunk of voxels they finish).
 //!
 //! Three modes ([`Mode::for_stderr`]):
 //!
@@ -16,10 +16,7 @@
 //! without a terminal or a clock.
 
 use std::io::{IsTerminal, Stderr, Write};
-use std::ops::Range;
 use std::time::{Duration, Instant};
-
-use osipy_kernels::Device;
 
 /// Shortest time between two redraws of the terminal line.
 pub(crate) const REDRAW: Duration = Duration::from_millis(100);
@@ -27,14 +24,6 @@ pub(crate) const REDRAW: Duration = Duration::from_millis(100);
 pub(crate) const PLAIN_EVERY: Duration = Duration::from_secs(5);
 /// A plain line each time the work crosses another multiple of this percentage.
 pub(crate) const PLAIN_STEP_PERCENT: usize = 10;
-/// Target number of chunks of a large fit (progress is reported after each).
-pub(crate) const TARGET_CHUNKS: usize = 64;
-/// Fewest voxels in a chunk on the CPU and the emulator (below this the rayon split of one
-/// launch stops paying off).
-pub(crate) const MIN_CHUNK_CPU: usize = 4096;
-/// Fewest voxels in a chunk on CUDA: one launch per chunk must fill the GPU (2^18 threads
-/// are about the resident capacity of an H100).
-pub(crate) const MIN_CHUNK_CUDA: usize = 1 << 18;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,24 +48,6 @@ impl Mode {
             Mode::Plain
         }
     }
-}
-
-/// Voxels per chunk of a fit of `total` voxels on `device`: about [`TARGET_CHUNKS`] chunks,
-/// at least [`MIN_CHUNK_CPU`] voxels ([`MIN_CHUNK_CUDA`] on CUDA), so a small input is one
-/// chunk. Always at least 1.
-pub(crate) fn chunk_voxels(total: usize, device: Device) -> usize {
-    let min = match device {
-        Device::Cuda(_) => MIN_CHUNK_CUDA,
-        _ => MIN_CHUNK_CPU,
-    };
-    total.div_ceil(TARGET_CHUNKS).max(min).min(total).max(1)
-}
-
-/// The ranges `0..total` split into consecutive chunks of `len` (the last may be shorter;
-/// none when `total` is 0).
-pub(crate) fn chunks(total: usize, len: usize) -> impl Iterator<Item = Range<usize>> {
-    let len = len.max(1);
-    (0..total.div_ceil(len)).map(move |c| c * len..((c + 1) * len).min(total))
 }
 
 /// A duration for humans: `12.3s` under a minute, else `m:ss` or `h:mm:ss`.
@@ -508,237 +479,5 @@ mod tests {
             p.advance(50);
         }
         assert!(buf.is_empty());
-    }
-
-    #[test]
-    fn chunk_sizes() {
-        assert_eq!(chunk_voxels(0, Device::Cpu), 1);
-        assert_eq!(chunk_voxels(100, Device::Cpu), 100);
-        assert_eq!(chunk_voxels(4096, Device::Cpu), 4096);
-        assert_eq!(chunk_voxels(10_000, Device::Cpu), 4096);
-        assert_eq!(chunk_voxels(1_000_000, Device::Cpu), 15_625);
-        assert_eq!(chunk_voxels(1_000_000, Device::Emulator), 15_625);
-        assert_eq!(chunk_voxels(1_000_000, Device::Cuda(0)), 1 << 18);
-        assert_eq!(chunk_voxels(100_000, Device::Cuda(0)), 100_000);
-        assert_eq!(chunk_voxels(64 << 20, Device::Cuda(0)), 1 << 20);
-        for (n, len) in [(10_000usize, 4096usize), (7, 3), (6, 3), (1, 5), (0, 4)] {
-            let c: Vec<Range<usize>> = chunks(n, len).collect();
-            assert_eq!(c.len(), n.div_ceil(len));
-            assert!(c.iter().all(|r| !r.is_empty() && r.len() <= len));
-            let flat: Vec<usize> = c.into_iter().flatten().collect();
-            assert_eq!(flat, (0..n).collect::<Vec<_>>());
-        }
-        let n = 1_000_000;
-        let c = chunks(n, chunk_voxels(n, Device::Cpu)).count();
-        assert!((50..=100).contains(&c), "{c} chunks");
-    }
-}
-
-/// The chunked fit of `osipy dce` against one chunk and against the fitter on the whole 4-D
-/// series (the path before chunking), every output bit for bit.
-#[cfg(test)]
-mod chunked_dce_fit {
-    use ndarray::{Array2, Array3, Array4};
-    use osipy_kernels::fit::LevenbergMarquardt;
-    use osipy_kernels::{Device, XpArray};
-
-    use super::{Mode, Progress};
-    use crate::dce_cmd::{self, DceFit, DceOptions};
-    use crate::Parsed;
-    use osipy::dce;
-
-    const DIMS: (usize, usize, usize) = (5, 4, 3);
-    const NT: usize = 40;
-
-    fn options(model: &str, delay: bool) -> DceOptions {
-        let mut args: Vec<String> = ["--input", "in.npy", "--out", "out", "--model", model]
-            .iter()
-            .map(|a| (*a).to_string())
-            .collect();
-        if delay {
-            args.push("--delay".into());
-        }
-        match dce_cmd::parse(&args) {
-            Ok(Parsed::Run(o)) => o,
-            _ => panic!("options {args:?}"),
-        }
-    }
-
-    /// Extended Tofts curves with a small deterministic noise, one voxel with a NaN sample,
-    /// one all-zero voxel; the mask leaves out every fifth voxel.
-    fn series() -> (Vec<f64>, Vec<f64>, Array4<f64>, Array3<bool>) {
-        let t: Vec<f64> = (0..NT).map(|i| i as f64 * 4.0).collect();
-        let cb = osipy::aif::parker(&t, 15.0).expect("parker");
-        let cp = dce::plasma_from_blood(&cb, 0.42).expect("plasma");
-        let (nx, ny, nz) = DIMS;
-        let n = nx * ny * nz;
-        let k: Vec<f64> = (0..n).map(|i| 0.02 + 0.005 * (i % 11) as f64).collect();
-        let e: Vec<f64> = (0..n).map(|i| 0.1 + 0.02 * (i % 7) as f64).collect();
-        let v: Vec<f64> = (0..n).map(|i| 0.01 + 0.004 * (i % 5) as f64).collect();
-        let mut ct = Array2::<f64>::zeros((n, NT));
-        dce::extended_tofts::launch(&t, &cp, &vec![0.0; NT], &k, &e, &v, &mut ct).expect("model");
-        let mut state = 12345u64;
-        for x in ct.iter_mut() {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            *x += 0.004 * (((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5);
-        }
-        ct[[17, 9]] = f64::NAN;
-        ct.row_mut(23).fill(0.0);
-        let conc = ct.into_shape_with_order((nx, ny, nz, NT)).expect("shape");
-        let mask = Array3::from_shape_fn(DIMS, |(x, y, z)| (x * ny * nz + y * nz + z) % 5 != 3);
-        (t, cp, conc, mask)
-    }
-
-    fn same(what: &str, a: &Array3<f64>, b: &Array3<f64>) {
-        assert_eq!(a.dim(), b.dim());
-        for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            assert!(x.to_bits() == y.to_bits(), "{what} at voxel {i}: {x:e} vs {y:e}");
-        }
-    }
-
-    fn same_fit(what: &str, a: &DceFit, b: &DceFit) {
-        assert_eq!(a.names, b.names, "{what}");
-        for (n, (x, y)) in a.names.iter().zip(a.params.iter().zip(&b.params)) {
-            same(&format!("{what} {n}"), x, y);
-        }
-        assert_eq!(a.quality.len(), 5);
-        for ((n, x), (m, y)) in a.quality.iter().zip(&b.quality) {
-            assert_eq!(n, m);
-            same(&format!("{what} {n}"), x, y);
-        }
-    }
-
-    fn run_on(
-        o: &DceOptions,
-        dev: Device,
-        mask: &Array3<bool>,
-        chunk: usize,
-        mode: Mode,
-    ) -> (DceFit, String) {
-        let (t, cp, conc, _) = series();
-        let mut buf = Vec::new();
-        let f = {
-            let mut p = Progress::new(&mut buf, mode, "osipy dce");
-            dce_cmd::fit(
-                o,
-                dev,
-                &t,
-                (&cp, &vec![0.0; cp.len()]),
-                &conc,
-                mask,
-                LevenbergMarquardt::default(),
-                chunk,
-                &mut p,
-            )
-            .expect("fit")
-        };
-        (f, String::from_utf8(buf).expect("utf-8"))
-    }
-
-    fn run(o: &DceOptions, chunk: usize, mode: Mode) -> (DceFit, String) {
-        run_on(o, Device::Cpu, &series().3, chunk, mode)
-    }
-
-    #[test]
-    fn chunks_on_the_emulator_match_the_cpu() {
-        // A few voxels (the emulator is slow), one with a NaN sample.
-        let mask = Array3::from_shape_fn(DIMS, |(x, y, z)| {
-            let i = x * DIMS.1 * DIMS.2 + y * DIMS.2 + z;
-            (12..20).contains(&i)
-        });
-        let o = options("tofts", false);
-        let (cpu, _) = run_on(&o, Device::Cpu, &mask, 100, Mode::Quiet);
-        let (emu, log) = run_on(&o, Device::Emulator, &mask, 3, Mode::Plain);
-        same_fit("emulator", &cpu, &emu);
-        assert_eq!(log.lines().count(), 3, "{log}");
-        assert!(
-            log.lines()
-                .last()
-                .is_some_and(|l| l.contains("8/8 voxels (100.0%)")),
-            "{log}"
-        );
-        assert_eq!(emu.quality[3].1.iter().filter(|s| **s == 5.0).count(), 1);
-    }
-
-    #[test]
-    fn every_model_is_the_same_in_one_chunk_and_in_many() {
-        let voxels = series().3.iter().filter(|m| **m).count();
-        assert_eq!(voxels, 48);
-        for (model, delay) in [
-            ("tofts", false),
-            ("extended_tofts", true),
-            ("patlak", false),
-            ("2cxm", false),
-            ("2cum", true),
-        ] {
-            let o = options(model, delay);
-            let (one, _) = run(&o, voxels, Mode::Quiet);
-            let (many, log) = run(&o, 7, Mode::Plain);
-            same_fit(&format!("{model} delay {delay}"), &one, &many);
-            // 7 chunks (the last of 6 voxels): a line per 10 % crossed, the last at 100 %.
-            let lines: Vec<&str> = log.lines().collect();
-            assert!(lines.len() >= 5 && lines.len() <= 7, "{log}");
-            assert!(
-                lines.iter().all(|l| l.starts_with("osipy dce: fitting ")),
-                "{log}"
-            );
-            assert!(
-                lines[lines.len() - 1].starts_with("osipy dce: fitting 48/48 voxels (100.0%)"),
-                "{log}"
-            );
-            // Statuses: masked outside the mask, non-finite data where a sample is NaN.
-            let status = &one.quality[3].1;
-            let (_, ny, nz) = DIMS;
-            let at = |i: usize| status[[i / (ny * nz), (i / nz) % ny, i % nz]];
-            assert_eq!(at(3), 7.0, "{model}");
-            assert_eq!(at(17), 5.0, "{model}");
-            assert!(
-                one.params[0].iter().filter(|p| p.is_finite()).count() >= 40,
-                "{model}"
-            );
-        }
-    }
-
-    #[test]
-    fn chunks_match_the_fitter_on_the_whole_series() {
-        let (t, cp, conc, mask) = series();
-        let lm = LevenbergMarquardt::default();
-        let (chunked, _) = run(&options("extended_tofts", true), 5, Mode::Quiet);
-        let data = XpArray::from_host(conc.into_dyn());
-        let m = XpArray::from_host(mask.into_dyn());
-        let delays: Vec<f64> = (-10..=10).map(f64::from).collect();
-        let (a, b, c, d, _) = dce::extended_tofts_init::launch(&t, &cp, &data, &delays[..]).expect("init");
-        let init = dce::stack_params(&[&a, &b, &c, &d]).expect("stack");
-        let r = dce::extended_tofts_delay::fitter(&t, &cp, &vec![0.0; cp.len()])
-            .settings(lm)
-            .init(init)
-            .fit_masked(&data, &m)
-            .expect("fit");
-        let p = r.params.to_host().expect("host");
-        for (k, name) in chunked.names.iter().enumerate() {
-            let want = p
-                .index_axis(ndarray::Axis(3), k)
-                .to_owned()
-                .into_dimensionality()
-                .expect("3-D");
-            same(name, &chunked.params[k], &want);
-        }
-        let f = |a: ndarray::ArrayD<u32>| a.mapv(f64::from).into_dimensionality().expect("3-D");
-        let want = [
-            r.r2.to_host().expect("host").into_dimensionality().expect("3-D"),
-            r.chi2
-                .to_host()
-                .expect("host")
-                .into_dimensionality()
-                .expect("3-D"),
-            f(r.iterations.to_host().expect("host")),
-            f(r.status.to_host().expect("host")),
-            f(r.at_bound.to_host().expect("host")),
-        ];
-        for ((n, got), want) in chunked.quality.iter().zip(&want) {
-            same(n, got, want);
-        }
     }
 }

@@ -63,35 +63,7 @@ Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exist
 empty (use --force).
 ";
 
-/// The T1 method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// Nonlinear least squares of the SPGR signal over S0 and R1.
-    Nonlinear,
-    /// Linear DESPOT1 over all flip angles.
-    Linear,
-    /// Closed form from the first and the last flip angle.
-    TwoAngle,
-    /// Look-Locker inversion recovery.
-    LookLocker,
-}
-
-impl Method {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Nonlinear => "nonlinear",
-            Method::Linear => "linear",
-            Method::TwoAngle => "two-angle",
-            Method::LookLocker => "look-locker",
-        }
-    }
-
-    /// Whether this is a variable-flip-angle method.
-    pub fn is_vfa(self) -> bool {
-        self != Method::LookLocker
-    }
-}
+pub use osipy::t1::Method;
 
 /// Options of `osipy t1`.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +96,8 @@ pub struct T1Options {
     pub device: Option<Device>,
     /// The `--config` file the settings came from (recorded in the provenance).
     pub config: Option<PathBuf>,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 fn list(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<Vec<f64>, CliError> {
@@ -156,6 +130,7 @@ pub fn parse(args: &[String]) -> Result<Parsed<T1Options>, CliError> {
         sidecar: None,
         device: Some(Device::Cpu),
         config: None,
+        threads: None,
     };
     let mut flags = Flags::with_config(args, "t1", T1_KEYS)?;
     while let Some((a, flag)) = flags.next_arg() {

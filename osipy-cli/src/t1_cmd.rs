@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{s, Array1, Array2, Array3, Array4, ArrayD, Axis, Ix3, Ix4, IxDyn};
-use osipy_kernels::{Device, XpArray};
+use ndarray::{s, Array3, Array4, ArrayD, Axis, Ix3, Ix4, IxDyn};
+use osipy_kernels::Device;
 use serde_json::{json, Value};
 
 use super::figure;
@@ -17,10 +17,9 @@ use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
 pub use super::t1_args::{parse, Method, T1Options, HELP};
 use super::CliError;
-use osipy::conc::VoxelValue;
 use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
 use osipy::io::nifti::{self, Nifti, OutputType};
-use osipy::t1::{self, LookLocker, T1Status, Vfa, VfaFit};
+use osipy::t1::{self, LookLocker, T1Status, VfaFit};
 
 /// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
 /// too for NIfTI.
@@ -317,121 +316,61 @@ struct Maps {
     maps: Vec<(&'static str, &'static str, Array3<f64>)>,
 }
 
-/// Scatters per-voxel values (in mask order) into a map, `fill` outside the mask.
-fn scatter(idx: &[[usize; 3]], xyz: [usize; 3], v: &[f64], fill: f64) -> Array3<f64> {
-    let mut m = Array3::from_elem((xyz[0], xyz[1], xyz[2]), fill);
-    for (p, x) in idx.iter().zip(v) {
-        m[*p] = *x;
-    }
-    m
-}
-
-fn host(a: &XpArray<f64>) -> Result<Vec<f64>, CliError> {
-    Ok(a.to_host()?.iter().copied().collect())
-}
-
-fn host_u32(a: &XpArray<u32>) -> Result<Vec<f64>, CliError> {
-    Ok(a.to_host()?.iter().map(|v| f64::from(*v)).collect())
-}
-
 struct Acquisition {
     flip_angles_deg: Option<Vec<f64>>,
     tr_s: Option<f64>,
     times_s: Option<Vec<f64>>,
 }
 
-/// Fits the voxels (the rows of `sig`, with `b1` alongside; `idx` their positions) chunk by
-/// chunk, `chunk` voxels per launch, reporting each chunk to `progress`. Every voxel is
-/// independent (the starts are per-voxel kernels too), so the maps are the same bit for bit
-/// whatever `chunk` is.
+/// Maps T1 in the voxels of `mask` with the library pipeline [`t1::VolumeFit`], each chunk
+/// reported to `progress`.
 #[allow(clippy::too_many_arguments)]
-fn fit<W: std::io::Write>(
+fn fit<W: std::io::Write + Send>(
     o: &T1Options,
     device: Device,
     acq: &Acquisition,
-    sig: Array2<f64>,
-    b1: Option<Array1<f64>>,
-    idx: &[[usize; 3]],
-    xyz: [usize; 3],
-    chunk: usize,
+    data: &Array4<f64>,
+    mask: &Array3<bool>,
+    b1: Option<&Array3<f64>>,
     progress: &mut super::progress::Progress<W>,
 ) -> Result<Maps, CliError> {
-    let nan = f64::NAN;
-    let masked = f64::from(T1Status::Masked as u32);
-    let fa = acq.flip_angles_deg.clone().unwrap_or_default();
-    let tr = acq.tr_s.unwrap_or(f64::NAN);
-    // `(file stem, unit, values in mask order, value outside the mask)`, in output order.
-    type Column = (&'static str, &'static str, Vec<f64>, f64);
-    let mut columns: Vec<Column> = Vec::new();
-    let n = sig.nrows();
-    progress.start("fitting", n);
-    for range in super::progress::chunks(n, chunk) {
-        let len = range.len();
-        let part =
-            XpArray::from_host(sig.slice(s![range.clone(), ..]).to_owned().into_dyn()).to_device(&device)?;
-        let mut got: Vec<Column> = Vec::new();
-        if o.method == Method::LookLocker {
-            let times = acq.times_s.clone().unwrap_or_default();
-            let ll = LookLocker::new(times).magnitude(o.magnitude);
-            let r = t1::look_locker(&part, &ll)?;
-            let (a, b) = (host(&r.a)?, host(&r.b)?);
-            let s0: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
-            got.push(("t1", "s", host(&r.t1)?, nan));
-            got.push(("r1", "/s", host(&r.r1)?, nan));
-            got.push(("s0", "a.u.", s0, nan));
-            got.push(("status", "code", host_u32(&r.status)?, masked));
-            got.push(("t1_star", "s", host(&r.t1_star)?, nan));
-            got.push(("a", "a.u.", a, nan));
-            got.push(("b", "a.u.", b, nan));
-            got.push(("r2", "", host(&r.fit.r2)?, nan));
-            got.push(("chi2", "a.u.^2", host(&r.fit.chi2)?, nan));
-            got.push(("iterations", "", host_u32(&r.fit.iterations)?, nan));
-        } else {
-            let b1x = match &b1 {
-                Some(b) => Some(
-                    XpArray::from_host(b.slice(s![range.clone()]).to_owned().into_dyn())
-                        .to_device(&device)?,
-                ),
-                None => None,
-            };
-            let mut vfa = Vfa::new(fa.clone(), tr);
-            if let Some(b) = &b1x {
-                vfa = vfa.b1(VoxelValue::from(b));
-            }
-            let r = match o.method {
-                Method::Linear => t1::vfa_linear(&part, &vfa)?,
-                Method::TwoAngle => t1::vfa_two_angle(&part, &vfa, 0, fa.len() - 1)?,
-                _ => t1::vfa_nonlinear(&part, &vfa, &VfaFit::default())?,
-            };
-            got.push(("t1", "s", host(&r.t1)?, nan));
-            got.push(("r1", "/s", host(&r.r1)?, nan));
-            got.push(("s0", "a.u.", host(&r.s0)?, nan));
-            got.push(("status", "code", host_u32(&r.status)?, masked));
-            if let Some(f) = &r.fit {
-                got.push(("r2", "", host(&f.r2)?, nan));
-                got.push(("chi2", "a.u.^2", host(&f.chi2)?, nan));
-                got.push(("iterations", "", host_u32(&f.iterations)?, nan));
-            }
-        }
-        if let Some((name, _, v, _)) = got.iter().find(|c| c.2.len() != len) {
-            return Err(rt(format!(
-                "fit result {name}: expected {len} voxels, found {}",
-                v.len()
-            )));
-        }
-        if columns.is_empty() {
-            columns = got;
-        } else {
-            for (c, g) in columns.iter_mut().zip(got) {
-                c.2.extend(g.2);
-            }
-        }
-        progress.advance(len);
+    let (nx, ny, nz, _) = data.dim();
+    let mut pipeline = if o.method == Method::LookLocker {
+        t1::VolumeFit::look_locker(acq.times_s.clone().unwrap_or_default()).magnitude(o.magnitude)
+    } else {
+        t1::VolumeFit::vfa(
+            o.method,
+            acq.flip_angles_deg.clone().unwrap_or_default(),
+            acq.tr_s.unwrap_or(f64::NAN),
+        )
+    };
+    if let Some(b) = b1 {
+        pipeline = pipeline.b1(b);
     }
-    let maps = columns
+    if let Some(n) = o.threads {
+        pipeline = pipeline.threads(n);
+    }
+    progress.start("fitting", mask.iter().filter(|m| **m).count());
+    let mut last = 0;
+    let maps = pipeline
+        .mask(mask)
+        .device(device)
+        .progress(|done, _| {
+            progress.advance(done - last);
+            last = done;
+        })
+        .fit(data)?;
+    let maps = maps
+        .maps
         .into_iter()
-        .map(|(name, unit, v, fill)| (name, unit, scatter(idx, xyz, &v, fill)))
-        .collect();
+        .map(|m| {
+            let a = m
+                .data
+                .into_shape_with_order((nx, ny, nz))
+                .map_err(|e| rt(format!("map {} shape: {e}", m.name)))?;
+            Ok((m.name, m.unit, a))
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
     Ok(Maps { maps })
 }
 
@@ -719,7 +658,8 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         .filter(|(_, m)| **m)
         .map(|((x, y, z), _)| [x, y, z])
         .collect();
-    if idx.is_empty() {
+    let n_fit = idx.len();
+    if n_fit == 0 {
         return Err(rt(match &o.mask {
             Some(p) => format!("--mask {}: the mask selects no voxel", p.display()),
             None => {
@@ -727,23 +667,15 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
             }
         }));
     }
-    let sig = Array2::from_shape_fn((idx.len(), nv), |(i, k)| {
-        let [x, y, z] = idx[i];
-        inp.data[[x, y, z, k]]
-    });
-    let b1 = b1map
-        .as_ref()
-        .map(|m| Array1::from_iter(idx.iter().map(|p| m[*p])));
     timings.push(("read", t0.elapsed().as_secs_f64()));
 
     stage(
         o,
-        &format!("fitting {} voxels ({}) on {device}", idx.len(), o.method.name()),
+        &format!("fitting {n_fit} voxels ({}) on {device}", o.method.name()),
     );
     let t0 = Instant::now();
     let mut progress = super::progress::Progress::stderr("osipy t1", o.quiet);
-    let chunk = super::progress::chunk_voxels(idx.len(), device);
-    let maps = fit(o, device, &acq, sig, b1, &idx, xyz, chunk, &mut progress)?;
+    let maps = fit(o, device, &acq, &inp.data, &mask, b1map.as_ref(), &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     stage(o, "writing the maps, figures, provenance and report");

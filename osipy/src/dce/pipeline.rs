@@ -386,7 +386,7 @@ impl<'a> VolumeFit<'a> {
     /// fitted): a time axis, plasma curve, series, mask, start or bounds of the wrong shape or
     /// value, a mask that selects no voxel, a bad setting, a device that cannot be used.
     /// Per-voxel failures are statuses in the maps.
-    pub fn fit<'s>(&mut self, conc: impl Into<Series<'s>>) -> Result<Maps> {
+    pub fn fit<'s>(mut self, conc: impl Into<Series<'s>>) -> Result<Maps> {
         let conc = conc.into();
         let s = &self.setup;
         let (items, nt) = conc.split_shape("VolumeFit::fit", "conc")?;

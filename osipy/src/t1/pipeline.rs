@@ -227,7 +227,7 @@ impl<'a> VolumeFit<'a> {
     /// times, a B1 map or mask of another voxel shape, a mask that selects no voxel, bad
     /// acquisition values or settings, a device that cannot be used. Per-voxel failures are
     /// statuses in the maps.
-    pub fn fit<'s>(&mut self, signal: impl Into<Series<'s>>) -> Result<Maps> {
+    pub fn fit<'s>(mut self, signal: impl Into<Series<'s>>) -> Result<Maps> {
         let signal = signal.into();
         let s = &self.setup;
         let (items, nv) = signal.split_shape("t1::VolumeFit::fit", "signal")?;
