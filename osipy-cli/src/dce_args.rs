@@ -1,79 +1,14 @@
-//! The command line of `osipy dce`: its help text, options and their parser.
+//! The command line of `osipy dce`: its options, each flag described once (clap derive; the
+//! `--config` keys and `--dump-defaults` come from the same definitions).
 
 use std::path::PathBuf;
 
-use osipy_kernels::Device;
-
+use clap::Args;
 use osipy::dce::AifInterpolation;
 
-use super::config::DCE_KEYS;
-use super::demo_args::parse_device_or_auto;
-use super::{CliError, Flags, Parsed, Step};
+pub use osipy::dce::Model;
 
-/// Help text of `osipy dce`.
-pub const HELP: &str = "\
-osipy dce: fit a pharmacokinetic model to a 4-D DCE-MRI series
-
-Usage: osipy dce --input PATH --out DIR [options]
-
-Reads a 4-D series (NIfTI .nii/.nii.gz, a DICOM folder, or a .npy array [x, y, z, t]),
-converts signal to concentration when asked, builds the arterial input, fits the model to
-every voxel of the mask with data-driven starts, and writes one NIfTI map per parameter,
-quality maps (r2, chi2, iterations, status, at_bound), the mask, the AIF (aif.csv), PNG
-figures, provenance.json and report.md into DIR (built in a hidden sibling folder and renamed
-into place when everything is written: a failed run leaves no output).
-
-Input:
-  --input PATH       4-D .nii/.nii.gz, DICOM folder (or file) or .npy (float64, C order)
-  --kind KIND        concentration (mM; default) or signal (SPGR; needs T1, flip angle, TR,
-                     relaxivity)
-  --series UID       DICOM: the SeriesInstanceUID to read when the folder (or its sub-folders,
-                     searched with this flag) holds several series
-  --sidecar JSON     BIDS sidecar (default: the input's name with .json, when it exists)
-  --mask MASK        3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted
-                     (default: voxels whose curve is finite and not all zero)
-Time axis (first found wins):
-  --times T0,T1,..   frame start times in seconds
-  --dt S             frame spacing in seconds (frames at 0, S, 2S, ..)
-  sidecar            FrameTimesStart, else VolumeTiming (s)
-  DICOM              the series' frame times
-  NIfTI              pixdim[4] with the header's time unit
-  The axis is shifted to start at 0 s; it must be strictly increasing with one time per frame.
-Arterial input (plasma mM on the time axis):
-  --aif AIF          parker (default), georgiou, mcgrath, weinmann, fritz-hansen (population
-                     curves; blood curves become plasma with --hct); FILE.npy (1-D) or
-                     FILE.csv (one column, optional header), a blood curve (mM), one value
-                     per frame; a CSV whose header names a plasma_mM (or blood_mM) column
-                     gives that column as plasma (blood), e.g. aif.csv of a run; mask:MASK (the mean curve of the arterial voxels of a
-                     3-D mask, blood); auto (osipy::aif::detect_aif over the fit mask, blood)
-  --aif-delay S      bolus arrival time of a population AIF (s; default 0)
-  --aif-interp I     the AIF between its samples: linear (default; the OSIPI convention) or
-                     spline (natural cubic spline: less bias for a sharp bolus sampled every
-                     few seconds); the convolutions are exact for either
-  --hct H            haematocrit for blood -> plasma (default 0.42)
-Model:
-  --model MODEL      tofts, extended_tofts (default), patlak, 2cxm, 2cum
-  --delay            also fit an arterial delay (s, bounds [-10, 10]; starts from a 1-s grid)
-Signal to concentration (--kind signal; flags override the sidecar and DICOM tags):
-  --t1 T1            pre-contrast T1: seconds, or a 3-D NIfTI/.npy map (s)
-  --flip-angle DEG   flip angle (sidecar FlipAngle; DICOM FlipAngle)
-  --tr S             repetition time (sidecar RepetitionTimeExcitation, else RepetitionTime;
-                     DICOM RepetitionTime)
-  --relaxivity R1    longitudinal relaxivity (/s/mM; sidecar ContrastAgentRelaxivity)
-  --baseline N       number of pre-contrast frames (default 5)
-Run:
-  --out DIR          output folder (required)
-  --force            replace DIR if it exists and is not empty
-  --device DEV       cpu (default), emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
-  --quiet            no progress on stderr and no summary on stdout
-  --config FILE      read the settings from a YAML file (keys are the flags without `--`,
-                     `_` for `-`); flags on the command line override it
-  --dump-defaults    print a YAML file of every setting with its default, and exit
-  -h, --help         this text
-
-Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
-empty (use --force).
-";
+use crate::values::{self, DeviceArg};
 
 /// What the input holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,232 +19,169 @@ pub enum Kind {
     Signal,
 }
 
-pub use osipy::dce::Model;
-
-/// A time axis given on the command line.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TimesArg {
-    /// Explicit times (s).
-    List(Vec<f64>),
-    /// Uniform spacing (s).
-    Dt(f64),
+impl Kind {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Concentration => "concentration",
+            Kind::Signal => "signal",
+        }
+    }
 }
+
+fn kind(v: &str) -> Result<Kind, String> {
+    match v {
+        "concentration" => Ok(Kind::Concentration),
+        "signal" => Ok(Kind::Signal),
+        _ => Err(format!("expected concentration or signal, found `{v}`")),
+    }
+}
+
+fn interp(v: &str) -> Result<AifInterpolation, String> {
+    match v {
+        "linear" => Ok(AifInterpolation::Linear),
+        "spline" => Ok(AifInterpolation::Spline),
+        _ => Err(format!("expected linear or spline, found `{v}`")),
+    }
+}
+
+fn model(v: &str) -> Result<Model, String> {
+    v.parse::<Model>()
+        .map_err(|_| format!("expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"))
+}
+
+/// Help text above the options of `osipy dce --help`.
+const ABOUT: &str = "\
+Fit a pharmacokinetic model to a 4-D DCE-MRI series
+
+Reads a 4-D series (NIfTI .nii/.nii.gz, a DICOM folder, or a .npy array [x, y, z, t]),
+converts signal to concentration when asked, builds the arterial input, fits the model to
+every voxel of the mask with data-driven starts (osipy::dce::VolumeFit), and writes one NIfTI
+map per parameter, quality maps (r2, chi2, iterations, status, at_bound), the mask, the AIF
+(aif.csv), PNG figures, provenance.json and report.md into DIR (built in a hidden sibling
+folder and renamed into place when everything is written: a failed run leaves no output).";
+
+/// Help text below the options of `osipy dce --help`.
+const AFTER: &str = "\
+Time axis (first found wins): --times, --dt, the sidecar's FrameTimesStart or VolumeTiming, the
+DICOM frame times, the NIfTI pixdim[4] with the header's time unit. The axis is shifted to start
+at 0 s; it must be strictly increasing with one time per frame.
+
+Every setting can come from a YAML file (--config FILE): its keys are the flags without `--`
+(`_` for `-`); flags on the command line override it; --dump-defaults prints every key.
+
+Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
+empty (use --force).";
 
 /// Options of `osipy dce`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(about = "Fit a pharmacokinetic model to a 4-D DCE series", long_about = ABOUT, after_help = AFTER)]
 pub struct DceOptions {
-    /// The 4-D input.
+    /// 4-D .nii/.nii.gz, DICOM folder (or file) or .npy (float64, C order) [x, y, z, t]
+    #[arg(long, value_name = "PATH", required = true, help_heading = "Input")]
     pub input: PathBuf,
-    /// Output folder.
-    pub out: PathBuf,
-    /// Replace an existing non-empty output folder.
-    pub force: bool,
-    /// No progress and no summary.
-    pub quiet: bool,
-    /// What the input holds.
+    /// What the input holds: concentration (mM) or signal (SPGR; needs T1, flip angle, TR,
+    /// relaxivity)
+    #[arg(long, value_name = "KIND", default_value = "concentration", value_parser = kind, help_heading = "Input")]
     pub kind: Kind,
-    /// Time axis from the command line.
-    pub times: Option<TimesArg>,
-    /// DICOM SeriesInstanceUID to read.
+    /// DICOM: the SeriesInstanceUID to read when the folder (or its sub-folders, searched with
+    /// this flag) holds several series
+    #[arg(long, value_name = "UID", value_parser = values::series_uid, help_heading = "Input")]
     pub series: Option<String>,
-    /// BIDS sidecar.
+    /// BIDS sidecar (default: the input's name with .json, when it exists)
+    #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// AIF specification (see [`HELP`]).
-    pub aif: String,
-    /// Population AIF bolus arrival (s).
-    pub aif_delay_s: f64,
-    /// How the AIF runs between its samples.
-    pub aif_interp: AifInterpolation,
-    /// Haematocrit.
-    pub hct: f64,
-    /// Fit mask file.
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted (default:
+    /// voxels whose curve is finite and not all zero)
+    #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
-    /// Model.
+
+    /// Frame start times in seconds, comma-separated
+    #[arg(long, value_name = "T0,T1,..", value_delimiter = ',', value_parser = values::frame_time,
+          help_heading = "Time axis")]
+    pub times: Option<Vec<f64>>,
+    /// Frame spacing in seconds (frames at 0, S, 2S, ..)
+    #[arg(long, value_name = "S", value_parser = values::spacing, help_heading = "Time axis")]
+    pub dt: Option<f64>,
+
+    /// parker, georgiou, mcgrath, weinmann, fritz-hansen (population curves; blood curves become
+    /// plasma with --hct); FILE.npy (1-D) or FILE.csv (one column, optional header; a header
+    /// naming a plasma_mM or blood_mM column gives that column), one value per frame (blood
+    /// unless the header says plasma); mask:MASK (the mean curve of the arterial voxels of a
+    /// 3-D mask, blood); auto (osipy::aif::detect_aif over the fit mask, blood)
+    #[arg(
+        long,
+        value_name = "AIF",
+        default_value = "parker",
+        help_heading = "Arterial input"
+    )]
+    pub aif: String,
+    /// Bolus arrival time of a population AIF (s)
+    #[arg(long = "aif-delay", id = "aif_delay", value_name = "S", default_value = "0",
+          allow_negative_numbers = true, value_parser = values::seconds, help_heading = "Arterial input")]
+    pub aif_delay_s: f64,
+    /// The AIF between its samples: linear (the OSIPI convention) or spline (natural cubic
+    /// spline: less bias for a sharp bolus sampled every few seconds); the convolutions are
+    /// exact for either
+    #[arg(long = "aif-interp", id = "aif_interp", value_name = "I", default_value = "linear",
+          value_parser = interp, help_heading = "Arterial input")]
+    pub aif_interp: AifInterpolation,
+    /// Haematocrit for blood -> plasma
+    #[arg(long, value_name = "H", default_value = "0.42", value_parser = values::hct, help_heading = "Arterial input")]
+    pub hct: f64,
+
+    /// tofts, extended_tofts, patlak, 2cxm, 2cum (a `_delay` suffix is --delay)
+    #[arg(long, value_name = "MODEL", default_value = "extended_tofts", value_parser = model, help_heading = "Model")]
     pub model: Model,
-    /// Fit an arterial delay.
+    /// Also fit an arterial delay (s, bounds [-10, 10]; starts from a 1-s grid)
+    #[arg(long = "delay", id = "delay", help_heading = "Model")]
     pub fit_delay: bool,
-    /// Pre-contrast T1: seconds or a map file.
+
+    /// Pre-contrast T1: seconds, or a 3-D NIfTI/.npy map (s)
+    #[arg(
+        long,
+        value_name = "T1",
+        help_heading = "Signal to concentration (--kind signal)"
+    )]
     pub t1: Option<String>,
-    /// Flip angle (degrees).
+    /// Flip angle in degrees (else sidecar FlipAngle, DICOM FlipAngle)
+    #[arg(long = "flip-angle", id = "flip_angle", value_name = "DEG", value_parser = values::flip_angle,
+          help_heading = "Signal to concentration (--kind signal)")]
     pub flip_angle_deg: Option<f64>,
-    /// Repetition time (s).
+    /// Repetition time in seconds (else sidecar RepetitionTimeExcitation or RepetitionTime,
+    /// DICOM RepetitionTime)
+    #[arg(long = "tr", id = "tr", value_name = "S", value_parser = values::tr,
+          help_heading = "Signal to concentration (--kind signal)")]
     pub tr_s: Option<f64>,
-    /// Relaxivity (/s/mM).
+    /// Longitudinal relaxivity in /s/mM (else sidecar ContrastAgentRelaxivity)
+    #[arg(long, value_name = "R1", value_parser = values::relaxivity,
+          help_heading = "Signal to concentration (--kind signal)")]
     pub relaxivity: Option<f64>,
-    /// Pre-contrast frames.
+    /// Number of pre-contrast frames
+    #[arg(long, value_name = "N", default_value = "5", value_parser = values::frames,
+          help_heading = "Signal to concentration (--kind signal)")]
     pub baseline: usize,
-    /// Device, `None` for auto.
-    pub device: Option<Device>,
-    /// The `--config` file the settings came from (recorded in the provenance).
-    pub config: Option<PathBuf>,
-    /// Worker threads (`None`: one per core).
+
+    /// Output folder
+    #[arg(long, value_name = "DIR", required = true, value_parser = values::out_dir_parser(), help_heading = "Run")]
+    pub out: PathBuf,
+    /// Replace DIR if it exists and is not empty
+    #[arg(long, help_heading = "Run")]
+    pub force: bool,
+    /// cpu, emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
+    #[arg(long, value_name = "DEV", default_value = "cpu", value_parser = values::device_or_auto, help_heading = "Run")]
+    pub device: DeviceArg,
+    /// Worker threads of the CPU fit (default: one per core)
+    #[arg(long, value_name = "N", value_parser = values::threads, help_heading = "Run")]
     pub threads: Option<usize>,
-}
-
-fn number(flag: &str, v: &str, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64, CliError> {
-    match v.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && ok(x) => Ok(x),
-        _ => Err(CliError::Usage(format!("{flag}: expected {what}, found `{v}`"))),
-    }
-}
-
-/// Parses the arguments after `dce` (after the settings of `--config FILE`, when given).
-pub fn parse(args: &[String]) -> Result<Parsed<DceOptions>, CliError> {
-    let mut o = DceOptions {
-        input: PathBuf::new(),
-        out: PathBuf::new(),
-        force: false,
-        quiet: false,
-        kind: Kind::Concentration,
-        times: None,
-        series: None,
-        sidecar: None,
-        aif: "parker".into(),
-        aif_delay_s: 0.0,
-        aif_interp: AifInterpolation::Linear,
-        hct: 0.42,
-        mask: None,
-        model: Model::ExtendedTofts,
-        fit_delay: false,
-        t1: None,
-        flip_angle_deg: None,
-        tr_s: None,
-        relaxivity: None,
-        baseline: 5,
-        device: Some(Device::Cpu),
-        config: None,
-        threads: None,
-    };
-    let (mut input, mut out) = (None, None);
-    let mut flags = Flags::with_config(args, "dce", DCE_KEYS)?;
-    while let Some((a, flag)) = flags.next_arg() {
-        match apply(&mut o, &mut input, &mut out, &mut flags, &a, &flag) {
-            Ok(Step::Next) => {}
-            Ok(Step::Help) => return Ok(Parsed::Help),
-            Ok(Step::Dump) => return Ok(Parsed::DumpDefaults),
-            Err(e) => return Err(flags.locate(e)),
-        }
-    }
-    o.input = input.ok_or_else(|| {
-        CliError::Usage("dce: --input is required (or `input` in the --config file)".into())
-    })?;
-    o.out =
-        out.ok_or_else(|| CliError::Usage("dce: --out is required (or `out` in the --config file)".into()))?;
-    o.config = flags.config_path();
-    Ok(Parsed::Run(o))
-}
-
-/// Applies the argument `a` (flag `flag`) to the options.
-fn apply(
-    o: &mut DceOptions,
-    input: &mut Option<PathBuf>,
-    out: &mut Option<PathBuf>,
-    flags: &mut Flags<'_>,
-    a: &str,
-    flag: &str,
-) -> Result<Step, CliError> {
-    match flag {
-        "-h" | "--help" => return Ok(Step::Help),
-        "--dump-defaults" => return Ok(Step::Dump),
-        "--force" => o.force = true,
-        "--quiet" | "-q" => o.quiet = true,
-        "--delay" => o.fit_delay = true,
-        "--input" => *input = Some(PathBuf::from(flags.value("--input")?)),
-        "--out" => *out = Some(flags.out_dir()?),
-        "--kind" => {
-            o.kind = match flags.value("--kind")?.as_str() {
-                "concentration" => Kind::Concentration,
-                "signal" => Kind::Signal,
-                v => {
-                    return Err(CliError::Usage(format!(
-                        "--kind: expected concentration or signal, found `{v}`"
-                    )))
-                }
-            }
-        }
-        "--times" => {
-            let v = flags.value("--times")?;
-            let t = v
-                .split(',')
-                .map(|x| number("--times", x, "comma-separated times in seconds", |_| true))
-                .collect::<Result<Vec<_>, _>>()?;
-            o.times = Some(TimesArg::List(t));
-        }
-        "--dt" => {
-            let v = flags.value("--dt")?;
-            o.times = Some(TimesArg::Dt(number("--dt", &v, "a spacing > 0 s", |x| x > 0.0)?));
-        }
-        "--sidecar" => o.sidecar = Some(PathBuf::from(flags.value("--sidecar")?)),
-        "--series" => {
-            let v = flags.value("--series")?;
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
-                return Err(CliError::Usage(format!(
-                    "--series: expected a SeriesInstanceUID (digits and dots), found `{v}`"
-                )));
-            }
-            o.series = Some(v);
-        }
-        "--aif" => o.aif = flags.value("--aif")?,
-        "--aif-delay" => {
-            let v = flags.value("--aif-delay")?;
-            o.aif_delay_s = number("--aif-delay", &v, "a delay in seconds", |_| true)?;
-        }
-        "--aif-interp" => {
-            o.aif_interp = match flags.value("--aif-interp")?.as_str() {
-                "linear" => AifInterpolation::Linear,
-                "spline" => AifInterpolation::Spline,
-                v => {
-                    return Err(CliError::Usage(format!(
-                        "--aif-interp: expected linear or spline, found `{v}`"
-                    )))
-                }
-            }
-        }
-        "--hct" => {
-            let v = flags.value("--hct")?;
-            o.hct = number("--hct", &v, "a haematocrit in [0, 1)", |x| {
-                (0.0..1.0).contains(&x)
-            })?;
-        }
-        "--mask" => o.mask = Some(PathBuf::from(flags.value("--mask")?)),
-        "--model" => {
-            let v = flags.value("--model")?;
-            let m: Model = v.parse().map_err(|_| {
-                CliError::Usage(format!(
-                    "--model: expected tofts, extended_tofts, patlak, 2cxm or 2cum, found `{v}`"
-                ))
-            })?;
-            o.fit_delay |= m.has_delay();
-            o.model = m.without_delay();
-        }
-        "--t1" => o.t1 = Some(flags.value("--t1")?),
-        "--flip-angle" => {
-            let v = flags.value("--flip-angle")?;
-            o.flip_angle_deg = Some(number("--flip-angle", &v, "degrees in (0, 180)", |x| {
-                x > 0.0 && x < 180.0
-            })?);
-        }
-        "--tr" => {
-            let v = flags.value("--tr")?;
-            o.tr_s = Some(number("--tr", &v, "a repetition time > 0 s", |x| x > 0.0)?);
-        }
-        "--relaxivity" => {
-            let v = flags.value("--relaxivity")?;
-            o.relaxivity = Some(number("--relaxivity", &v, "a relaxivity > 0 /s/mM", |x| x > 0.0)?);
-        }
-        "--baseline" => {
-            let v = flags.value("--baseline")?;
-            o.baseline = match v.parse::<usize>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    return Err(CliError::Usage(format!(
-                        "--baseline: expected a number of frames >= 1, found `{v}`"
-                    )))
-                }
-            };
-        }
-        "--device" => o.device = parse_device_or_auto(&flags.value("--device")?)?,
-        _ => return Err(CliError::Usage(format!("dce: unknown argument `{a}`"))),
-    }
-    Ok(Step::Next)
+    /// No progress on stderr and no summary on stdout
+    #[arg(long, short = 'q', help_heading = "Run")]
+    pub quiet: bool,
+    /// Read the settings from a YAML file (keys: the flags without `--`, `_` for `-`); flags on
+    /// the command line override it
+    #[arg(long, value_name = "FILE", help_heading = "Run")]
+    pub config: Option<PathBuf>,
+    /// Print a YAML file of every setting with its default, and exit
+    #[arg(long = "dump-defaults", id = "dump_defaults", help_heading = "Run")]
+    pub dump_defaults: bool,
 }

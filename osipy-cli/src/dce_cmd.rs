@@ -1,6 +1,6 @@
 //! `osipy dce`: fits a pharmacokinetic model to a 4-D DCE-MRI series read from NIfTI, DICOM
 //! or `.npy`, and writes the parameter maps, quality maps, figures, a provenance record and a
-//! report (see [`HELP`]).
+//! report (see `--help`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -10,7 +10,7 @@ use osipy_kernels::fit::LevenbergMarquardt;
 use osipy_kernels::Device;
 use serde_json::{json, Value};
 
-pub use super::dce_args::{parse, DceOptions, Kind, Model, TimesArg, HELP};
+pub use super::dce_args::{DceOptions, Kind, Model};
 use super::dce_out::{figures, write_provenance, write_report, Curves};
 use super::inputs::{hash_file, is_nifti, is_npy, rt};
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
@@ -150,13 +150,7 @@ fn read_input(path: &Path, series: Option<&str>) -> Result<Input, CliError> {
 }
 
 fn default_sidecar(input: &Path) -> Option<PathBuf> {
-    let name = input.file_name()?.to_string_lossy().into_owned();
-    let stem = name
-        .strip_suffix(".nii.gz")
-        .or_else(|| name.strip_suffix(".nii"))
-        .or_else(|| name.strip_suffix(".npy"))?;
-    let p = input.with_file_name(format!("{stem}.json"));
-    p.is_file().then_some(p)
+    super::inputs::sidecar_beside(input)
 }
 
 fn sidecar_number(sc: &Value, key: &str, file: &Path) -> Result<Option<f64>, CliError> {
@@ -411,18 +405,11 @@ fn stage(o: &DceOptions, what: &str) {
     super::progress::Progress::stderr("osipy dce", o.quiet).stage(what);
 }
 
-/// Runs `osipy dce` (see [`HELP`]); `command_line` is recorded in the provenance. Prints the
+/// Runs `osipy dce` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
-    let device = match o.device {
-        Some(d) => {
-            d.check_available()?;
-            d
-        }
-        None if Device::Cuda(0).check_available().is_ok() => Device::Cuda(0),
-        None => Device::Cpu,
-    };
+    let device = o.device.resolve()?;
     check_out(&o.out, o.force)?;
     let mut timings = Vec::new();
 
@@ -473,8 +460,11 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     // Time axis.
     let sc_times = sidecar_times(&sidecar, &sc_file)?;
     let (t, times_source) = match (&o.times, sc_times, &inp.file_times) {
-        (Some(TimesArg::List(v)), _, _) => (check_times(v, nt, "--times")?, "--times".to_string()),
-        (Some(TimesArg::Dt(d)), _, _) => ((0..nt).map(|i| i as f64 * d).collect(), format!("--dt {d}")),
+        (Some(v), _, _) => (check_times(v, nt, "--times")?, "--times".to_string()),
+        (None, _, _) if o.dt.is_some() => {
+            let d = o.dt.unwrap_or(1.0);
+            ((0..nt).map(|i| i as f64 * d).collect(), format!("--dt {d}"))
+        }
         (None, Some((v, src)), _) => (check_times(&v, nt, &src)?, src),
         (None, None, Some((v, src))) => (check_times(v, nt, src)?, (*src).to_string()),
         (None, None, None) => {
@@ -754,7 +744,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
             "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
         },
-        "out": o.out.display().to_string(), "force": o.force,
+        "out": o.out.display().to_string(), "force": o.force, "threads": o.threads,
     });
     files.push("provenance.json".into());
     files.push("report.md".into());

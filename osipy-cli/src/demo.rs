@@ -14,7 +14,7 @@ use osipy_kernels::fit::{FitStatus, LevenbergMarquardt};
 use osipy_kernels::Device;
 use serde_json::json;
 
-pub use super::demo_args::{parse, parse_device, DemoOptions, Size, HELP};
+pub use super::demo_args::{DemoOptions, Modality, Size};
 use super::demo_figures::figures;
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::{self, Phantom, PhantomSettings};
@@ -218,7 +218,7 @@ fn write_map(
     Ok(())
 }
 
-/// Runs the demo: builds, fits and writes everything into `o.out` (see [`HELP`]);
+/// Runs the demo: builds, fits and writes everything into `o.out` (see `--help`);
 /// `command_line` is recorded in the provenance.
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
     let t_total = Instant::now();

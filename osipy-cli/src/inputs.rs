@@ -33,3 +33,21 @@ pub(crate) fn is_nifti(p: &Path) -> bool {
     let n = p.to_string_lossy().to_ascii_lowercase();
     n.ends_with(".nii") || n.ends_with(".nii.gz")
 }
+
+/// The BIDS sidecar beside a NIfTI or `.npy` file (`x.nii.gz`, `x.nii`, `x.npy` -> `x.json`),
+/// when it exists. Works on the file name's bytes, so any name does.
+pub(crate) fn sidecar_beside(input: &Path) -> Option<std::path::PathBuf> {
+    let mut p = input.to_path_buf();
+    if p.extension().is_some_and(|e| e == "gz") {
+        p.set_extension("");
+        if p.extension().is_none_or(|e| e != "nii") {
+            return None;
+        }
+    }
+    let ext = p.extension()?;
+    if ext != "nii" && ext != "npy" {
+        return None;
+    }
+    p.set_extension("json");
+    p.is_file().then_some(p)
+}

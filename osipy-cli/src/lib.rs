@@ -1,6 +1,12 @@
 //! The `osipy` command line (the `osipy` binary calls [`main`]).
 //!
-//! Arguments are parsed by hand. Exit codes a script can rely on:
+//! Arguments are parsed by clap (derive): each command's options are one struct
+//! ([`DceOptions`], [`T1Options`], [`DemoOptions`]) whose doc comments are the help, whose
+//! arguments are the keys of a `--config` YAML file ([`config`](mod@config)) and whose value
+//! parsers check the file's settings too. Paths are taken as they are (any bytes). Every
+//! map is computed by the library pipelines (`osipy::dce::VolumeFit`, `osipy::t1::VolumeFit`);
+//! the command reads files, writes maps, figures, provenance and reports. Exit codes a script
+//! can rely on:
 //!
 //! | code | meaning |
 //! |---|---|
@@ -9,7 +15,7 @@
 //! | 2 | usage error: unknown command or argument, bad value |
 //! | 3 | the output folder exists and is not empty (pass `--force`) |
 
-mod config;
+pub mod config;
 mod dce_args;
 pub mod dce_cmd;
 mod dce_out;
@@ -25,6 +31,17 @@ mod report;
 pub mod sha256;
 mod t1_args;
 pub mod t1_cmd;
+mod values;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{ArgMatches, Args, Command, FromArgMatches};
+
+pub use dce_args::DceOptions;
+pub use demo_args::DemoOptions;
+pub use t1_args::T1Options;
+pub use values::DeviceArg;
 
 use std::fmt;
 
@@ -36,25 +53,6 @@ pub const EXIT_RUNTIME: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code when the output folder exists and is not empty.
 pub const EXIT_EXISTS: i32 = 3;
-
-/// Help text of `osipy`.
-pub const USAGE: &str = "\
-osipy: MRI perfusion analysis
-
-Usage: osipy <command> [options]
-
-Commands:
-  dce         fit a pharmacokinetic model to a 4-D DCE series (osipy dce --help)
-  t1          T1 maps from variable flip angle or Look-Locker volumes (osipy t1 --help)
-  demo        fit a synthetic 4-D DCE phantom and write maps, figures and a report
-              (osipy demo --help for its options)
-
-Options:
-  -h, --help  this text
-  --version   the version
-
-Exit codes: 0 success; 1 runtime error; 2 usage error; 3 output folder exists (use --force).
-";
 
 /// Why a command failed; each kind has its exit code ([`CliError::code`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,64 +98,216 @@ impl From<osipy_kernels::Error> for CliError {
     }
 }
 
+/// Help text of `osipy` below its commands.
+const AFTER: &str = "\
+Each command's options: osipy <command> --help.
+
+Exit codes: 0 success; 1 runtime error; 2 usage error; 3 output folder exists (use --force).";
+
+/// A command's definition: its arguments, a later occurrence of a flag overriding an earlier
+/// one (so the command line overrides a `--config` file put before it).
+fn command<T: Args>(name: &'static str) -> Command {
+    T::augment_args(Command::new(name))
+        .args_override_self(true)
+        .max_term_width(100)
+}
+
+/// The `osipy` command and its subcommands (with `required` as written when `required`,
+/// else with nothing required, to read `--config` and `--dump-defaults` first).
+fn root(required: bool) -> Command {
+    let relax = |c: Command| {
+        if required {
+            c
+        } else {
+            c.mut_args(|a| a.required(false))
+        }
+    };
+    Command::new("osipy")
+        .bin_name("osipy")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("osipy: MRI perfusion analysis")
+        .after_help(AFTER)
+        .max_term_width(100)
+        .subcommand_required(true)
+        .subcommand(relax(command::<DceOptions>("dce")))
+        .subcommand(relax(command::<T1Options>("t1")))
+        .subcommand(relax(command::<DemoOptions>("demo")))
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// Print this text (help, version, `--dump-defaults`) and exit 0.
+    Print(String),
+    /// Run `osipy dce`.
+    Dce(DceOptions),
+    /// Run `osipy t1`.
+    T1(T1Options),
+    /// Run `osipy demo`.
+    Demo(DemoOptions),
+}
+
+/// The flag and the message of a clap error (`(Some("--hct"), "expected ..")` for a value a
+/// parser refused; clap's own words, first line, otherwise).
+pub(crate) fn clap_message(e: &clap::Error) -> (Option<String>, String) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => Some(s.split([' ', '=']).next().unwrap_or(s).to_string()),
+        Some(ContextValue::Strings(v)) => v
+            .first()
+            .map(|s| s.split([' ', '=']).next().unwrap_or(s).to_string()),
+        _ => None,
+    };
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    match e.kind() {
+        ErrorKind::ValueValidation => {
+            let msg = std::error::Error::source(e).map_or(first, |s| s.to_string());
+            (arg, msg)
+        }
+        ErrorKind::UnknownArgument => {
+            let a = arg.clone().unwrap_or_default();
+            (arg, format!("unknown argument `{a}`"))
+        }
+        _ => (arg, first),
+    }
+}
+
+/// A clap error of command `cmd` as the usage error the user sees.
+fn usage_error(e: &clap::Error, cmd: Option<&str>) -> CliError {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let (arg, msg) = clap_message(e);
+    let cmd = cmd.unwrap_or("osipy");
+    CliError::Usage(match e.kind() {
+        ErrorKind::ValueValidation => format!("{}: {msg}", arg.unwrap_or_default()),
+        ErrorKind::UnknownArgument => format!("{cmd}: {msg}"),
+        ErrorKind::MissingRequiredArgument => {
+            let flag = arg.unwrap_or_default();
+            format!(
+                "{cmd}: {flag} is required (or `{}` in the --config file)",
+                flag.trim_start_matches('-').replace('-', "_")
+            )
+        }
+        ErrorKind::InvalidSubcommand => {
+            let found = match e.get(ContextKind::InvalidSubcommand) {
+                Some(ContextValue::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            format!("unknown command `{found}`; expected dce, t1 or demo")
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "expected a command (dce, t1, demo), found none".into()
+        }
+        _ => msg,
+    })
+}
+
+/// The argument vector position of the last value of `id` (to tell which of two flags came
+/// later), if it was given.
+fn last_index(m: &ArgMatches, id: &str) -> Option<usize> {
+    m.indices_of(id).and_then(|i| i.max())
+}
+
+/// Parses the command line `args` (without the program name): the settings of a `--config`
+/// file first, then the command line; help, version and `--dump-defaults` as text to print.
+pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
+    use clap::error::ErrorKind;
+    let argv = || std::iter::once(OsString::from("osipy")).chain(args.iter().cloned());
+    let printed = |e: &clap::Error| matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+    let cmd_name = args.first().and_then(|a| a.to_str()).map(str::to_string);
+    // Pass 1, nothing required: help, version, --dump-defaults, --config.
+    let first = match root(false).try_get_matches_from(argv()) {
+        Ok(m) => m,
+        Err(e) if printed(&e) => {
+            // Help as written (required flags shown as such).
+            let text = match root(true).try_get_matches_from(argv()) {
+                Err(full) if printed(&full) => full.render().to_string(),
+                _ => e.render().to_string(),
+            };
+            return Ok(Parsed::Print(text));
+        }
+        Err(e) => return Err(usage_error(&e, cmd_name.as_deref())),
+    };
+    let Some((name, sub)) = first.subcommand() else {
+        return Err(CliError::Usage(
+            "expected a command (dce, t1, demo), found none".into(),
+        ));
+    };
+    let name = name.to_string();
+    let relaxed = root(false)
+        .find_subcommand(&name)
+        .cloned()
+        .ok_or_else(|| CliError::Usage(format!("unknown command `{name}`")))?;
+    if sub.try_get_one::<bool>("dump_defaults").ok().flatten() == Some(&true) {
+        return Ok(Parsed::Print(config::dump(&relaxed, &name)));
+    }
+    let file: Vec<OsString> = match sub.try_get_one::<PathBuf>("config").ok().flatten() {
+        Some(p) => config::file_args(p, &relaxed, &name)?,
+        None => Vec::new(),
+    };
+    // Pass 2: `osipy <command> <file settings> <command line>`.
+    let full: Vec<OsString> = [OsString::from("osipy"), OsString::from(&name)]
+        .into_iter()
+        .chain(file)
+        .chain(args.iter().skip(1).cloned())
+        .collect();
+    let m = root(true)
+        .try_get_matches_from(full)
+        .map_err(|e| usage_error(&e, Some(&name)))?;
+    let Some((_, sub)) = m.subcommand() else {
+        return Err(CliError::Usage(
+            "expected a command (dce, t1, demo), found none".into(),
+        ));
+    };
+    let bad = |e: clap::Error| usage_error(&e, Some(&name));
+    Ok(match name.as_str() {
+        "dce" => {
+            let mut o = DceOptions::from_arg_matches(sub).map_err(bad)?;
+            // --times and --dt: the later one (the command line's over the file's).
+            if o.times.is_some() && o.dt.is_some() {
+                if last_index(sub, "times") > last_index(sub, "dt") {
+                    o.dt = None;
+                } else {
+                    o.times = None;
+                }
+            }
+            o.fit_delay |= o.model.has_delay();
+            o.model = o.model.without_delay();
+            Parsed::Dce(o)
+        }
+        "t1" => {
+            let o = T1Options::from_arg_matches(sub).map_err(bad)?;
+            o.check().map_err(CliError::Usage)?;
+            Parsed::T1(o)
+        }
+        _ => Parsed::Demo(DemoOptions::from_arg_matches(sub).map_err(bad)?),
+    })
+}
+
 /// Runs the command line `args` (without the program name): prints results to stdout and
 /// errors to stderr (one line, `osipy: ...`), and returns the exit code.
-pub fn main(args: &[String]) -> i32 {
+pub fn main(args: &[OsString]) -> i32 {
     let command_line: Vec<String> = std::iter::once("osipy".to_string())
-        .chain(args.iter().cloned())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
         .collect();
-    let result = match args.first().map(String::as_str) {
-        None => Err(CliError::Usage(
-            "expected a command (dce, t1, demo), found none".into(),
-        )),
-        Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
+    let result = parse_command(args).and_then(|p| match p {
+        Parsed::Print(text) => {
+            print!("{text}");
             Ok(())
         }
-        Some("--version" | "-V") => {
-            println!("osipy {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
-        Some("dce") => match dce_cmd::parse(&args[1..]) {
-            Ok(Parsed::Help) => {
-                print!("{}", dce_cmd::HELP);
-                Ok(())
+        Parsed::Dce(o) => dce_cmd::run(&o, &command_line),
+        Parsed::T1(o) => t1_cmd::run(&o, &command_line),
+        Parsed::Demo(o) => demo::run(&o, &command_line).map(|s| {
+            if !o.quiet {
+                print!("{}", s.render(o.device));
             }
-            Ok(Parsed::DumpDefaults) => {
-                print!("{}", config::dump("dce", config::DCE_KEYS));
-                Ok(())
-            }
-            Ok(Parsed::Run(o)) => dce_cmd::run(&o, &command_line),
-            Err(e) => Err(e),
-        },
-        Some("t1") => match t1_cmd::parse(&args[1..]) {
-            Ok(Parsed::Help) => {
-                print!("{}", t1_cmd::HELP);
-                Ok(())
-            }
-            Ok(Parsed::DumpDefaults) => {
-                print!("{}", config::dump("t1", config::T1_KEYS));
-                Ok(())
-            }
-            Ok(Parsed::Run(o)) => t1_cmd::run(&o, &command_line),
-            Err(e) => Err(e),
-        },
-        Some("demo") => match demo::parse(&args[1..]) {
-            Ok(None) => {
-                print!("{}", demo::HELP);
-                Ok(())
-            }
-            Ok(Some(o)) => demo::run(&o, &command_line).map(|s| {
-                if !o.quiet {
-                    print!("{}", s.render(o.device));
-                }
-            }),
-            Err(e) => Err(e),
-        },
-        Some(other) => Err(CliError::Usage(format!(
-            "unknown command `{other}`; expected dce, t1 or demo"
-        ))),
-    };
+        }),
+    });
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => {
@@ -168,184 +318,6 @@ pub fn main(args: &[String]) -> i32 {
                 );
             }
             e.code()
-        }
-    }
-}
-
-/// What a command's parser found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Parsed<T> {
-    /// `--help`: print the command's help.
-    Help,
-    /// `--dump-defaults`: print the command's configuration file of defaults.
-    DumpDefaults,
-    /// Run with these options.
-    Run(T),
-}
-
-/// What one argument did to a parser.
-pub(crate) enum Step {
-    /// Go on with the next argument.
-    Next,
-    /// `--help` was asked for.
-    Help,
-    /// `--dump-defaults` was asked for.
-    Dump,
-}
-
-/// Where the argument just read came from.
-enum Origin {
-    CommandLine,
-    Config(config::Item),
-}
-
-/// The arguments of a command being read: the settings of a `--config` file first (as the
-/// flags they stand for), then the command line, `--flag value` and `--flag=value` alike.
-/// Shared by the commands' parsers. Errors of a setting read from the file name the file and
-/// the key instead of the flag ([`Flags::locate`]).
-pub(crate) struct Flags<'a> {
-    config: std::vec::IntoIter<config::Item>,
-    it: std::vec::IntoIter<&'a String>,
-    inline: Option<&'a str>,
-    origin: Origin,
-    config_path: Option<std::path::PathBuf>,
-}
-
-impl<'a> Flags<'a> {
-    /// The arguments `args` of command `cmd` alone (no configuration file).
-    pub(crate) fn new(args: &'a [String]) -> Self {
-        Flags {
-            config: Vec::new().into_iter(),
-            it: args.iter().collect::<Vec<_>>().into_iter(),
-            inline: None,
-            origin: Origin::CommandLine,
-            config_path: None,
-        }
-    }
-
-    /// The arguments `args` of command `cmd` whose settings are `keys`, after the settings of
-    /// the file of `--config FILE` when one is given (read here; the flag itself is not seen by
-    /// the parser). Arguments that are values of other flags are not taken for `--config`.
-    pub(crate) fn with_config(args: &'a [String], cmd: &str, keys: &[config::Key]) -> Result<Self, CliError> {
-        let mut path: Option<String> = None;
-        // The command line without `--config` and its value, for the parser.
-        let mut rest: Vec<&'a String> = Vec::with_capacity(args.len());
-        let mut i = 0;
-        while i < args.len() {
-            let a = &args[i];
-            let value = if a == "--config" {
-                i += 1;
-                Some(args.get(i).cloned().ok_or_else(|| {
-                    CliError::Usage("--config: expected a YAML file, found the end of the arguments".into())
-                })?)
-            } else {
-                a.strip_prefix("--config=").map(str::to_string)
-            };
-            if let Some(v) = value {
-                if path.is_some() {
-                    return Err(CliError::Usage(format!(
-                        "--config: expected one configuration file, found a second one `{v}`"
-                    )));
-                }
-                path = Some(v);
-            } else {
-                rest.push(a);
-                if a.starts_with("--") && !a.contains('=') {
-                    // Keep the value of a flag that takes one as it is, so `--out --config`
-                    // style values are never mistaken for flags.
-                    let k = a[2..].replace('-', "_");
-                    if keys
-                        .iter()
-                        .any(|s| s.name == k && s.takes != config::Takes::Switch)
-                    {
-                        if let Some(v) = args.get(i + 1) {
-                            rest.push(v);
-                        }
-                        i += 1;
-                    }
-                }
-            }
-            i += 1;
-        }
-        let items = match &path {
-            Some(p) => config::load(std::path::Path::new(p), cmd, keys)?,
-            None => Vec::new(),
-        };
-        Ok(Flags {
-            config: items.into_iter(),
-            it: rest.into_iter(),
-            inline: None,
-            origin: Origin::CommandLine,
-            config_path: path.map(std::path::PathBuf::from),
-        })
-    }
-
-    /// The next argument as written (for a setting of the file: `key `k` of FILE`) and its
-    /// flag (`--x` of `--x=v`).
-    pub(crate) fn next_arg(&mut self) -> Option<(String, String)> {
-        if let Some(item) = self.config.next() {
-            let written = format!("key `{}` of {}", item.key, item.file);
-            let flag = item.flag.clone();
-            self.origin = Origin::Config(item);
-            return Some((written, flag));
-        }
-        self.origin = Origin::CommandLine;
-        let a = self.it.next()?;
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v)),
-            _ => (a.as_str(), None),
-        };
-        self.inline = inline;
-        Some((a.clone(), flag.to_string()))
-    }
-
-    /// The value of the flag just read: the file's value, after `=`, else the next argument.
-    pub(crate) fn value(&mut self, name: &str) -> Result<String, CliError> {
-        if let Origin::Config(item) = &self.origin {
-            return item
-                .value
-                .clone()
-                .ok_or_else(|| CliError::Usage(format!("{name}: expected a value, found a switch")));
-        }
-        match self.inline.take() {
-            Some(v) => Ok(v.to_string()),
-            None => self.it.next().cloned().ok_or_else(|| {
-                CliError::Usage(format!(
-                    "{name}: expected a value, found the end of the arguments"
-                ))
-            }),
-        }
-    }
-
-    /// The configuration file of `--config`, when one was read.
-    pub(crate) fn config_path(&self) -> Option<std::path::PathBuf> {
-        self.config_path.clone()
-    }
-
-    /// The value of `--out` just read, checked to name a folder.
-    pub(crate) fn out_dir(&mut self) -> Result<std::path::PathBuf, CliError> {
-        let v = self.value("--out")?;
-        let p = std::path::PathBuf::from(&v);
-        if v.is_empty() || p.file_name().is_none() {
-            return Err(CliError::Usage(format!(
-                "--out: expected a path that names a folder (not `.`, `..` or `/`), found `{v}`"
-            )));
-        }
-        Ok(p)
-    }
-
-    /// `e`, an error about the argument just read, located: an error of a setting of the
-    /// configuration file names the file and the key instead of the flag.
-    pub(crate) fn locate(&self, e: CliError) -> CliError {
-        match (&self.origin, e) {
-            (Origin::Config(item), CliError::Usage(m)) => {
-                let rest = m
-                    .strip_prefix(&format!("{}: ", item.flag))
-                    .unwrap_or(&m)
-                    .to_string();
-                CliError::Usage(format!("--config {}: key `{}`: {rest}", item.file, item.key))
-            }
-            (_, e) => e,
         }
     }
 }

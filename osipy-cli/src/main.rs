@@ -1,6 +1,7 @@
 //! The `osipy` command (see [`osipy_cli`] for the commands and exit codes).
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments as the OS gives them: file names need not be UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     std::process::exit(osipy_cli::main(&args));
 }

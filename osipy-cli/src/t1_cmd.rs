@@ -1,7 +1,7 @@
 //! `osipy t1`: T1 maps from variable-flip-angle SPGR volumes (nonlinear, linear DESPOT1 or
 //! two-angle, with an optional B1 map) or from a Look-Locker inversion-recovery series, read
 //! from NIfTI or `.npy`; writes the maps, fit quality maps, a figure, a provenance record and
-//! a report (see [`HELP`]).
+//! a report (see `--help`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use super::figure;
 use super::inputs::{hash_file, is_nifti, is_npy, rt, Hashes};
 use super::outdir::{check_out, commit, io_err, sibling, TempDir};
 use super::phantom::geometry;
-pub use super::t1_args::{parse, Method, T1Options, HELP};
+pub use super::t1_args::{Method, T1Options};
 use super::CliError;
 use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
 use osipy::io::nifti::{self, Nifti, OutputType};
@@ -247,13 +247,7 @@ fn default_sidecar(inputs: &[PathBuf]) -> Option<PathBuf> {
     if is_dicom_input(input) {
         return None;
     }
-    let name = input.file_name()?.to_string_lossy().into_owned();
-    let stem = name
-        .strip_suffix(".nii.gz")
-        .or_else(|| name.strip_suffix(".nii"))
-        .or_else(|| name.strip_suffix(".npy"))?;
-    let p = input.with_file_name(format!("{stem}.json"));
-    p.is_file().then_some(p)
+    super::inputs::sidecar_beside(input)
 }
 
 /// A number or a list of numbers under `key`.
@@ -603,18 +597,11 @@ fn median(v: &mut [f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Runs `osipy t1` (see [`HELP`]); `command_line` is recorded in the provenance. Prints the
+/// Runs `osipy t1` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
-    let device = match o.device {
-        Some(d) => {
-            d.check_available()?;
-            d
-        }
-        None if Device::Cuda(0).check_available().is_ok() => Device::Cuda(0),
-        None => Device::Cpu,
-    };
+    let device = o.device.resolve()?;
     check_out(&o.out, o.force)?;
     let mut timings: Vec<(&str, f64)> = Vec::new();
     let input_txt = o
@@ -786,7 +773,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                        "max_iterations": l.settings.max_iterations, "ftol": l.settings.ftol, "xtol": l.settings.xtol, "gtol": l.settings.gtol})
             }
         },
-        "out": o.out.display().to_string(), "force": o.force,
+        "out": o.out.display().to_string(), "force": o.force, "threads": o.threads,
     });
     let record = json!({
         "tool": "osipy t1",
