@@ -4,12 +4,36 @@
 //! CPU, on the PTX emulator and on CUDA from one body; the models are fit models
 //! (`#[xp_kernel(model)]`) with a generated, fused Levenberg-Marquardt fit.
 //!
+//! Each modality is a pipeline from a volume to named maps ([`dce::VolumeFit`],
+//! [`t1::VolumeFit`]; [`volume`] holds what they share), built on per-voxel kernels:
+//!
+//! ```
+//! use ndarray::Array4;
+//! use osipy::{aif, dce};
+//!
+//! let t: Vec<f64> = (0..60).map(|i| 4.0 * i as f64).collect(); // s
+//! let cp = dce::plasma_from_blood(&aif::parker(&t, 20.0)?, 0.42)?; // plasma, mM
+//! let curve = dce::Model::Tofts.curve(&t, &cp, &vec![0.0; 60], &[0.2, 0.3])?;
+//! let conc = Array4::from_shape_fn((8, 8, 2, 60), |(.., k)| curve[k]); // [x, y, z, t]
+//! let maps = dce::VolumeFit::new("tofts".parse()?, &t, &cp)
+//!     .threads(2)
+//!     .progress(|done, total| assert!(done <= total))
+//!     .fit(&conc)?;
+//! assert!((maps.get("ktrans").unwrap()[[7, 7, 1]] - 0.2).abs() < 1e-6); // /min
+//! assert_eq!(maps.names(), ["ktrans", "ve", "r2", "chi2", "iterations", "status", "at_bound"]);
+//! # Ok::<(), osipy::Error>(())
+//! ```
+//!
 //! - [`dce`]: Tofts, extended Tofts, Patlak, 2CXM, 2CUM (each also with a fitted arterial delay),
 //!   exact convolutions of a linear or cubic-spline AIF on any time grid, data-driven starts;
 //! - [`aif`]: population AIFs (Parker, Georgiou, McGrath, Weinmann, Fritz-Hansen) and automatic
 //!   AIF detection;
 //! - [`conc`]: signal to concentration; [`t1`]: T1 mapping (VFA, Look-Locker);
-//! - [`io`]: NIfTI files; [`npy`]: NumPy files; [`interp`].
+//! - [`io`]: NIfTI files; [`npy`]: NumPy files; [`interp`]; [`volume`]: series, masks, chunks
+//!   and maps of the pipelines.
+//!
+//! The `osipy` command is the crate `osipy-cli`; this crate compiles none of its dependencies
+//! (argument parsing, YAML, PNG).
 //!
 //! ```
 //! use ndarray::Array2;

@@ -65,9 +65,5 @@ pub fn write_npy(path: &Path, shape: &[usize], data: &[f64]) {
 
 /// The SHA-256 digest of `data`, as 64 lower-case hexadecimal digits.
 pub fn sha256_hex(data: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    osipy_cli::sha256::sha256_hex(data)
 }

@@ -268,7 +268,8 @@ pub fn default_delay_grid() -> Vec<f64> {
 /// let ktrans = maps.get("ktrans").unwrap(); // 4 x 4 x 2, /min
 /// assert!((ktrans[[1, 2, 0]] - 0.2).abs() < 1e-6);
 /// assert_eq!(maps.map("ktrans").unwrap().unit, "/min");
-/// assert_eq!(maps.get("status").unwrap()[[0, 0, 1]], 1.0); // converged (cost)
+/// let status = maps.get("status").unwrap()[[0, 0, 1]] as u32; // a FitStatus code
+/// assert!(osipy_kernels::fit::FitStatus::from_code(status).is_some_and(|s| s.is_converged()));
 /// # Ok::<(), osipy::Error>(())
 /// ```
 #[derive(Debug)]
