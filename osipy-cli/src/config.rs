@@ -364,11 +364,11 @@ mod tests {
             .unwrap();
             match (bare, with) {
                 (Parsed::Dce(mut a), Parsed::Dce(b)) => {
-                    a.config = b.config.clone();
+                    a.run.config = b.run.config.clone();
                     assert_eq!(a, b);
                 }
                 (Parsed::T1(mut a), Parsed::T1(b)) => {
-                    a.config = b.config.clone();
+                    a.run.config = b.run.config.clone();
                     assert_eq!(a, b);
                 }
                 other => panic!("{other:?}"),
@@ -396,7 +396,7 @@ mod tests {
         assert_eq!(o.model, osipy::dce::Model::TwoCxm);
         assert_eq!(o.hct, 0.4);
         assert!(o.fit_delay);
-        assert_eq!(o.threads, Some(3));
+        assert_eq!(o.run.threads, Some(3));
         assert_eq!(o.input, Path::new("from-file.nii"));
         // --dt on the command line wins over the file's times.
         assert_eq!((o.times.clone(), o.dt), (None, Some(2.0)));

@@ -8,7 +8,7 @@ use osipy::dce::AifInterpolation;
 
 pub use osipy::dce::Model;
 
-use crate::values::{self, DeviceArg};
+use crate::values::{self, RunArgs};
 
 /// What the input holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,26 +162,7 @@ pub struct DceOptions {
           help_heading = "Signal to concentration (--kind signal)")]
     pub baseline: usize,
 
-    /// Output folder
-    #[arg(long, value_name = "DIR", required = true, value_parser = values::out_dir_parser(), help_heading = "Run")]
-    pub out: PathBuf,
-    /// Replace DIR if it exists and is not empty
-    #[arg(long, help_heading = "Run")]
-    pub force: bool,
-    /// cpu, emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
-    #[arg(long, value_name = "DEV", default_value = "cpu", value_parser = values::device_or_auto, help_heading = "Run")]
-    pub device: DeviceArg,
-    /// Worker threads of the CPU fit (default: one per core)
-    #[arg(long, value_name = "N", value_parser = values::threads, help_heading = "Run")]
-    pub threads: Option<usize>,
-    /// No progress on stderr and no summary on stdout
-    #[arg(long, short = 'q', help_heading = "Run")]
-    pub quiet: bool,
-    /// Read the settings from a YAML file (keys: the flags without `--`, `_` for `-`); flags on
-    /// the command line override it
-    #[arg(long, value_name = "FILE", help_heading = "Run")]
-    pub config: Option<PathBuf>,
-    /// Print a YAML file of every setting with its default, and exit
-    #[arg(long = "dump-defaults", id = "dump_defaults", help_heading = "Run")]
-    pub dump_defaults: bool,
+    /// Output, device, threads, progress, configuration.
+    #[command(flatten)]
+    pub run: RunArgs,
 }

@@ -13,14 +13,14 @@ use serde_json::{json, Value};
 pub use super::dce_args::{DceOptions, Kind, Model};
 use super::dce_out::{figures, write_provenance, write_report, Curves};
 use super::inputs::{hash_file, is_nifti, is_npy, rt};
-use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::phantom::geometry;
 use super::CliError;
 use osipy::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
 use osipy::conc::{Baseline, SignalToConc, Spgr};
 use osipy::dce;
 use osipy::io::dicom;
-use osipy::io::nifti::{self, Nifti, OutputType};
+use osipy::io::nifti::{self, Nifti};
 
 /// The series as read, with where its geometry, times and settings came from.
 pub(crate) struct Input {
@@ -362,7 +362,7 @@ pub(super) fn fit<W: std::io::Write + Send>(
             progress.advance(done - last);
             last = done;
         });
-    if let Some(n) = o.threads {
+    if let Some(n) = o.run.threads {
         fit = fit.threads(n);
     }
     let maps = fit.fit(conc)?;
@@ -402,15 +402,15 @@ pub(crate) struct Summary {
 
 /// A stage line on stderr (`osipy dce: what`; nothing with `--quiet`).
 fn stage(o: &DceOptions, what: &str) {
-    super::progress::Progress::stderr("osipy dce", o.quiet).stage(what);
+    super::progress::Progress::stderr("osipy dce", o.run.quiet).stage(what);
 }
 
 /// Runs `osipy dce` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
-    let device = o.device.resolve()?;
-    check_out(&o.out, o.force)?;
+    let device = o.run.device.resolve()?;
+    check_out(&o.run.out, o.run.force)?;
     let mut timings = Vec::new();
 
     stage(o, &format!("reading {}", o.input.display()));
@@ -435,7 +435,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             o.input.display()
         )));
     }
-    if let Some(c) = &o.config {
+    if let Some(c) = &o.run.config {
         hash_file(c, &mut inp.hashes)?;
     }
     let sidecar_path = o.sidecar.clone().or_else(|| default_sidecar(&o.input));
@@ -649,36 +649,17 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     );
     let t0 = Instant::now();
     let lm = LevenbergMarquardt::default();
-    let mut progress = super::progress::Progress::stderr("osipy dce", o.quiet);
+    let mut progress = super::progress::Progress::stderr("osipy dce", o.run.quiet);
     let f = fit(o, device, &t, &cp, &conc, &mask, lm, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     // Outputs.
     stage(o, "writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let parent = o
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
-    let mut tmp = TempDir {
-        path: sibling(&o.out, "osipy-tmp"),
-        keep: false,
-    };
-    if tmp.path.exists() {
-        std::fs::remove_dir_all(&tmp.path)
-            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
-    }
-    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files = Vec::new();
-    let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
-        nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
-            .map_err(osipy::Error::from)?;
-        files.push(name);
-        Ok(())
-    };
+    let mut write_map = |name: String, map: &Array3<f64>| write_map(&dir, &name, map, &inp.like, &mut files);
     for (name, map) in f.names.iter().zip(&f.params) {
         write_map(format!("{name}.nii.gz"), map)?;
     }
@@ -728,7 +709,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         })
         .collect();
     let settings = json!({
-        "config": o.config.as_ref().map(|p| p.display().to_string()),
+        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
         "input": o.input.display().to_string(),
         "dicom_series": o.series,
         "input_format": inp.format,
@@ -744,7 +725,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
             "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
         },
-        "out": o.out.display().to_string(), "force": o.force, "threads": o.threads,
+        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
     files.push("provenance.json".into());
     files.push("report.md".into());
@@ -763,9 +744,9 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     };
     write_provenance(&dir, command_line, inp.hashes.clone(), &files, &summary)?;
     write_report(&dir, o, command_line, &summary, &f, &files)?;
-    commit(&mut tmp, &o.out)?;
-    if !o.quiet {
-        print!("{}", summary.render(&o.out));
+    commit(&mut tmp, &o.run.out)?;
+    if !o.run.quiet {
+        print!("{}", summary.render(&o.run.out));
     }
     Ok(())
 }

@@ -159,10 +159,7 @@ pub(crate) fn write_provenance(
         "medians": s.medians.iter().map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "timings_s": s.timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
     });
-    let path = dir.join("provenance.json");
-    let text = serde_json::to_string_pretty(&record)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?;
-    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))
+    super::outdir::write_json(dir, "provenance.json", &record)
 }
 
 pub(crate) fn write_report(
@@ -212,7 +209,7 @@ pub(crate) fn write_report(
             .filter(|v| osipy_kernels::fit::FitStatus::from_code(**v as u32) == Some(st))
             .count();
         if n > 0 {
-            let _ = writeln!(r, "| {} | {n} |", super::report::status_name(st));
+            let _ = writeln!(r, "| {} | {n} |", st);
         }
     }
     let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");

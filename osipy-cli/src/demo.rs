@@ -6,7 +6,7 @@
 //! `--force`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use ndarray::Array3;
@@ -16,14 +16,14 @@ use serde_json::json;
 
 pub use super::demo_args::{DemoOptions, Modality, Size};
 use super::demo_figures::figures;
-use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::phantom::{self, Phantom, PhantomSettings};
 use super::progress::Progress;
 use super::report::{write_provenance, write_report};
 use super::sha256::sha256_hex;
 use super::CliError;
 use osipy::dce;
-use osipy::io::nifti::{self, Nifti, OutputType};
+use osipy::io::nifti::{self, OutputType};
 
 /// Accuracy of one fitted parameter against the truth, over the voxels of the mask.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,18 +206,6 @@ fn fit(
     })
 }
 
-fn write_map(
-    dir: &Path,
-    name: &str,
-    map: &Array3<f64>,
-    like: &Nifti,
-    files: &mut Vec<String>,
-) -> Result<(), CliError> {
-    nifti::write(dir.join(name), map, Some(like), OutputType::Float32).map_err(osipy::Error::from)?;
-    files.push(name.to_string());
-    Ok(())
-}
-
 /// Runs the demo: builds, fits and writes everything into `o.out` (see `--help`);
 /// `command_line` is recorded in the provenance.
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
@@ -249,21 +237,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
 
     progress.stage("writing the phantom");
     let t0 = Instant::now();
-    let parent = o
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
-    let mut tmp = TempDir {
-        path: sibling(&o.out, "osipy-tmp"),
-        keep: false,
-    };
-    if tmp.path.exists() {
-        std::fs::remove_dir_all(&tmp.path)
-            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
-    }
-    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let mut tmp = begin(&o.out)?;
     let dir = tmp.path.clone();
     let geometry = phantom::geometry(dims, settings.frames, settings.voxel_mm, settings.dt_s);
     let mut files = Vec::new();

@@ -41,7 +41,7 @@ use clap::{ArgMatches, Args, Command, FromArgMatches};
 pub use dce_args::DceOptions;
 pub use demo_args::DemoOptions;
 pub use t1_args::T1Options;
-pub use values::DeviceArg;
+pub use values::{DeviceArg, RunArgs};
 
 use std::fmt;
 

@@ -79,3 +79,46 @@ pub(crate) fn commit(tmp: &mut TempDir, out: &Path) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// The temporary folder of a run's outputs, beside `out` (its parent created, a stale one
+/// removed); [`commit`] renames it into place, and dropping it uncommitted removes it.
+pub(crate) fn begin(out: &Path) -> Result<TempDir, CliError> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
+    let tmp = TempDir {
+        path: sibling(out, "osipy-tmp"),
+        keep: false,
+    };
+    if tmp.path.exists() {
+        std::fs::remove_dir_all(&tmp.path)
+            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
+    }
+    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    Ok(tmp)
+}
+
+/// Writes `map` as the float32 NIfTI `dir/name` with the geometry of `like`, and records
+/// `name` in `files`.
+pub(crate) fn write_map(
+    dir: &Path,
+    name: &str,
+    map: &ndarray::Array3<f64>,
+    like: &osipy::io::nifti::Nifti,
+    files: &mut Vec<String>,
+) -> Result<(), CliError> {
+    use osipy::io::nifti;
+    nifti::write(dir.join(name), map, Some(like), nifti::OutputType::Float32).map_err(osipy::Error::from)?;
+    files.push(name.to_string());
+    Ok(())
+}
+
+/// Writes `record` as pretty-printed JSON (and a final newline) to `dir/name`.
+pub(crate) fn write_json(dir: &Path, name: &str, record: &serde_json::Value) -> Result<(), CliError> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(record)
+        .map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?;
+    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))
+}

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use osipy_kernels::fit::{FitStatus, LevenbergMarquardt};
+use osipy_kernels::fit::LevenbergMarquardt;
 use serde_json::json;
 
 use super::demo::Summary;
@@ -13,20 +13,6 @@ use super::outdir::io_err;
 use super::phantom::{PhantomSettings, REGIONS};
 use super::CliError;
 use osipy::dce;
-
-pub(crate) fn status_name(s: FitStatus) -> &'static str {
-    match s {
-        FitStatus::ConvergedCost => "converged (cost)",
-        FitStatus::ConvergedStep => "converged (step)",
-        FitStatus::ConvergedGradient => "converged (gradient)",
-        FitStatus::MaxIterations => "iteration limit",
-        FitStatus::NonFiniteData => "non-finite data",
-        FitStatus::Singular => "singular",
-        FitStatus::Masked => "masked",
-        FitStatus::InvalidStart => "invalid start",
-        FitStatus::NonFiniteModel => "non-finite model",
-    }
-}
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn write_provenance(
@@ -81,12 +67,9 @@ pub(crate) fn write_provenance(
         })).collect::<Vec<_>>(),
         "mask_voxels": summary.voxels,
         "converged_fraction": summary.converged_fraction,
-        "status_counts": summary.status_counts.iter().map(|(s, n)| (status_name(*s).to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "status_counts": summary.status_counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
     });
-    let path = dir.join("provenance.json");
-    let text = serde_json::to_string_pretty(&record)
-        .map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?;
-    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))
+    super::outdir::write_json(dir, "provenance.json", &record)
 }
 
 pub(crate) fn write_report(
@@ -140,7 +123,7 @@ pub(crate) fn write_report(
     );
     let _ = writeln!(r, "| status | voxels |\n|---|---|");
     for (st, n) in summary.status_counts.iter().filter(|(_, n)| *n > 0) {
-        let _ = writeln!(r, "| {} | {n} |", status_name(*st));
+        let _ = writeln!(r, "| {} | {n} |", st);
     }
     let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
     for (k, v) in &summary.timings {

@@ -7,7 +7,7 @@ use clap::Args;
 
 pub use osipy::t1::Method;
 
-use crate::values::{self, DeviceArg};
+use crate::values::{self, RunArgs};
 
 fn method(v: &str) -> Result<Method, String> {
     match v {
@@ -89,28 +89,9 @@ pub struct T1Options {
     #[arg(long, help_heading = "Method")]
     pub magnitude: bool,
 
-    /// Output folder
-    #[arg(long, value_name = "DIR", required = true, value_parser = values::out_dir_parser(), help_heading = "Run")]
-    pub out: PathBuf,
-    /// Replace DIR if it exists and is not empty
-    #[arg(long, help_heading = "Run")]
-    pub force: bool,
-    /// cpu, emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
-    #[arg(long, value_name = "DEV", default_value = "cpu", value_parser = values::device_or_auto, help_heading = "Run")]
-    pub device: DeviceArg,
-    /// Worker threads of the CPU fit (default: one per core)
-    #[arg(long, value_name = "N", value_parser = values::threads, help_heading = "Run")]
-    pub threads: Option<usize>,
-    /// No progress on stderr and no summary on stdout
-    #[arg(long, short = 'q', help_heading = "Run")]
-    pub quiet: bool,
-    /// Read the settings from a YAML file (keys: the flags without `--`, `_` for `-`); flags on
-    /// the command line override it
-    #[arg(long, value_name = "FILE", help_heading = "Run")]
-    pub config: Option<PathBuf>,
-    /// Print a YAML file of every setting with its default, and exit
-    #[arg(long = "dump-defaults", id = "dump_defaults", help_heading = "Run")]
-    pub dump_defaults: bool,
+    /// Output, device, threads, progress, configuration.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 impl T1Options {

@@ -13,12 +13,12 @@ use serde_json::{json, Value};
 
 use super::figure;
 use super::inputs::{hash_file, is_nifti, is_npy, rt, Hashes};
-use super::outdir::{check_out, commit, io_err, sibling, TempDir};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::phantom::geometry;
 pub use super::t1_args::{Method, T1Options};
 use super::CliError;
 use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
-use osipy::io::nifti::{self, Nifti, OutputType};
+use osipy::io::nifti::{self, Nifti};
 use osipy::t1::{self, LookLocker, T1Status, VfaFit};
 
 /// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
@@ -292,18 +292,6 @@ fn read_sidecar(o: &T1Options, hashes: &mut Hashes) -> Result<(Option<PathBuf>, 
     Ok((Some(p), v))
 }
 
-fn status_name(s: T1Status) -> &'static str {
-    match s {
-        T1Status::Ok => "ok",
-        T1Status::MaxIterations => "iteration limit",
-        T1Status::NoSolution => "no solution",
-        T1Status::NonFiniteData => "non-finite data",
-        T1Status::Degenerate => "degenerate",
-        T1Status::InvalidInput => "invalid input",
-        T1Status::Masked => "masked",
-    }
-}
-
 /// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
 struct Maps {
     /// `(file stem, unit, map)`, in output order.
@@ -341,7 +329,7 @@ fn fit<W: std::io::Write + Send>(
     if let Some(b) = b1 {
         pipeline = pipeline.b1(b);
     }
-    if let Some(n) = o.threads {
+    if let Some(n) = o.run.threads {
         pipeline = pipeline.threads(n);
     }
     progress.start("fitting", mask.iter().filter(|m| **m).count());
@@ -370,7 +358,7 @@ fn fit<W: std::io::Write + Send>(
 
 /// A stage line on stderr (`osipy t1: what`; nothing with `--quiet`).
 fn stage(o: &T1Options, what: &str) {
-    super::progress::Progress::stderr("osipy t1", o.quiet).stage(what);
+    super::progress::Progress::stderr("osipy t1", o.run.quiet).stage(what);
 }
 
 /// Per-volume values of a DICOM header, when every volume has one: `(values, source)`;
@@ -601,8 +589,8 @@ fn median(v: &mut [f64]) -> f64 {
 /// summary unless `--quiet`.
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
-    let device = o.device.resolve()?;
-    check_out(&o.out, o.force)?;
+    let device = o.run.device.resolve()?;
+    check_out(&o.run.out, o.run.force)?;
     let mut timings: Vec<(&str, f64)> = Vec::new();
     let input_txt = o
         .inputs
@@ -616,7 +604,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let mut inp = read_input(&o.inputs, o.method)?;
     let (nx, ny, nz, nv) = inp.data.dim();
     let xyz = [nx, ny, nz];
-    if let Some(c) = &o.config {
+    if let Some(c) = &o.run.config {
         hash_file(c, &mut inp.hashes)?;
     }
     let (sc_path, sc) = read_sidecar(o, &mut inp.hashes)?;
@@ -661,35 +649,16 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         &format!("fitting {n_fit} voxels ({}) on {device}", o.method.name()),
     );
     let t0 = Instant::now();
-    let mut progress = super::progress::Progress::stderr("osipy t1", o.quiet);
+    let mut progress = super::progress::Progress::stderr("osipy t1", o.run.quiet);
     let maps = fit(o, device, &acq, &inp.data, &mask, b1map.as_ref(), &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 
     stage(o, "writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let parent = o
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    std::fs::create_dir_all(&parent).map_err(|e| io_err(&parent, "create the parent folder", e))?;
-    let mut tmp = TempDir {
-        path: sibling(&o.out, "osipy-tmp"),
-        keep: false,
-    };
-    if tmp.path.exists() {
-        std::fs::remove_dir_all(&tmp.path)
-            .map_err(|e| io_err(&tmp.path, "remove a stale temporary folder", e))?;
-    }
-    std::fs::create_dir(&tmp.path).map_err(|e| io_err(&tmp.path, "create the temporary output folder", e))?;
+    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
-    let mut write_map = |name: String, map: &Array3<f64>| -> Result<(), CliError> {
-        nifti::write(dir.join(&name), map, Some(&inp.like), OutputType::Float32)
-            .map_err(osipy::Error::from)?;
-        files.push(name);
-        Ok(())
-    };
+    let mut write_map = |name: String, map: &Array3<f64>| write_map(&dir, &name, map, &inp.like, &mut files);
     for (name, _, map) in &maps.maps {
         write_map(format!("{name}.nii.gz"), map)?;
     }
@@ -747,7 +716,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
 
     let settings = json!({
-        "config": o.config.as_ref().map(|p| p.display().to_string()),
+        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
         "inputs": o.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "input_format": inp.format,
         "shape": [nx, ny, nz, nv],
@@ -773,7 +742,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                        "max_iterations": l.settings.max_iterations, "ftol": l.settings.ftol, "xtol": l.settings.xtol, "gtol": l.settings.gtol})
             }
         },
-        "out": o.out.display().to_string(), "force": o.force, "threads": o.threads,
+        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
     let record = json!({
         "tool": "osipy t1",
@@ -786,12 +755,10 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         "outputs": files,
         "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
         "mask_voxels": idx.len(),
-        "status_counts": counts.iter().map(|(s, n)| (status_name(*s).to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
         "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
     });
-    let path = dir.join("provenance.json");
-    let text = serde_json::to_string_pretty(&record).map_err(|e| rt(format!("{}: {e}", path.display())))?;
-    std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, "write", e))?;
+    super::outdir::write_json(&dir, "provenance.json", &record)?;
 
     let mut r = String::new();
     let _ = writeln!(r, "# osipy t1: {} T1 mapping\n", o.method.name());
@@ -838,7 +805,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     }
     let _ = writeln!(r, "\n| status | voxels |\n|---|---|");
     for (st, n) in counts.iter().filter(|(_, n)| *n > 0) {
-        let _ = writeln!(r, "| {} ({}) | {n} |", status_name(*st), *st as u32);
+        let _ = writeln!(r, "| {} ({}) | {n} |", st, *st as u32);
     }
     let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
     for (k, v) in &timings {
@@ -854,15 +821,15 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.out)?;
+    commit(&mut tmp, &o.run.out)?;
 
-    if !o.quiet {
+    if !o.run.quiet {
         let mut s = format!(
             "osipy t1: {} voxels ({}) on {device}; {:.1}% ok; output in {}\nmedians:",
             idx.len(),
             o.method.name(),
             100.0 * ok as f64 / idx.len() as f64,
-            o.out.display()
+            o.run.out.display()
         );
         for (n, u, v) in &medians {
             let sep = if u.is_empty() { "" } else { " " };

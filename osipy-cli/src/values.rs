@@ -5,6 +5,8 @@
 use std::ffi::OsStr;
 use std::path::PathBuf;
 
+use clap::Args;
+
 use osipy_kernels::Device;
 
 /// A finite number for which `ok` holds, or `expected {what}, found `v``.
@@ -178,6 +180,35 @@ pub(crate) fn device_or_auto(v: &str) -> Result<DeviceArg, String> {
 /// `cpu`, `emulator`, `cuda` or `cuda:N`.
 pub(crate) fn device(v: &str) -> Result<Device, String> {
     device_name(v).ok_or_else(|| format!("expected cpu, emulator, cuda or cuda:N, found `{v}`"))
+}
+
+/// The flags every analysis command takes: where the output goes, the device, the threads,
+/// the progress, the configuration file. A command's options flatten it (`o.run`).
+#[derive(Debug, Clone, PartialEq, Args)]
+#[command(next_help_heading = "Run")]
+pub struct RunArgs {
+    /// Output folder
+    #[arg(long, value_name = "DIR", required = true, value_parser = out_dir_parser())]
+    pub out: PathBuf,
+    /// Replace DIR if it exists and is not empty
+    #[arg(long)]
+    pub force: bool,
+    /// cpu, emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)
+    #[arg(long, value_name = "DEV", default_value = "cpu", value_parser = device_or_auto)]
+    pub device: DeviceArg,
+    /// Worker threads of the CPU fit (default: one per core)
+    #[arg(long, value_name = "N", value_parser = threads)]
+    pub threads: Option<usize>,
+    /// No progress on stderr and no summary on stdout
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Read the settings from a YAML file (keys: the flags without `--`, `_` for `-`); flags on
+    /// the command line override it
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print a YAML file of every setting with its default, and exit
+    #[arg(long = "dump-defaults", id = "dump_defaults")]
+    pub dump_defaults: bool,
 }
 
 #[cfg(test)]
