@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 pub use super::dce_args::{DceOptions, Kind, Model};
 use super::dce_out::{figures, write_provenance, write_report, Curves};
-use super::inputs::{hash_file, is_nifti, is_npy, rt};
+use super::inputs::{hash_file, is_nifti, is_npy, read_map3, rt, sidecar_number};
 use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::phantom::geometry;
 use super::CliError;
@@ -153,18 +153,6 @@ fn default_sidecar(input: &Path) -> Option<PathBuf> {
     super::inputs::sidecar_beside(input)
 }
 
-fn sidecar_number(sc: &Value, key: &str, file: &Path) -> Result<Option<f64>, CliError> {
-    match sc.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v.as_f64().filter(|x| x.is_finite()).map(Some).ok_or_else(|| {
-            rt(format!(
-                "--sidecar {}: key {key}: expected a number, found {v}",
-                file.display()
-            ))
-        }),
-    }
-}
-
 fn sidecar_times(sc: &Value, file: &Path) -> Result<Option<(Vec<f64>, String)>, CliError> {
     for key in ["FrameTimesStart", "VolumeTiming"] {
         if let Some(v) = sc.get(key) {
@@ -201,48 +189,6 @@ fn check_times(t: &[f64], nt: usize, source: &str) -> Result<Vec<f64>, CliError>
         )));
     }
     Ok(t.iter().map(|x| x - t[0]).collect())
-}
-
-fn read_map3(
-    flag: &str,
-    path: &Path,
-    xyz: [usize; 3],
-    hashes: &mut serde_json::Map<String, Value>,
-) -> Result<Array3<f64>, CliError> {
-    if !path.is_file() {
-        return Err(rt(format!("{flag} {}: no such file", path.display())));
-    }
-    hash_file(path, hashes)?;
-    let a = if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
-        ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?
-    } else {
-        nifti::read(path)
-            .map_err(|e| {
-                rt(format!(
-                    "{flag} {}: {}",
-                    path.display(),
-                    e.to_string().replace('\n', " ")
-                ))
-            })?
-            .data
-    };
-    let mut shape = a.shape().to_vec();
-    while shape.len() > 3 && shape.last() == Some(&1) {
-        shape.pop();
-    }
-    if shape != xyz {
-        return Err(rt(format!(
-            "{flag} {}: expected the input's spatial shape {xyz:?}, found {:?}",
-            path.display(),
-            a.shape()
-        )));
-    }
-    a.into_shape_with_order(ndarray::IxDyn(&xyz))
-        .ok()
-        .and_then(|a| a.into_dimensionality::<Ix3>().ok())
-        .ok_or_else(|| rt(format!("{flag} {}: cannot reshape to {xyz:?}", path.display())))
 }
 
 fn read_curve(
@@ -439,22 +385,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         hash_file(c, &mut inp.hashes)?;
     }
     let sidecar_path = o.sidecar.clone().or_else(|| default_sidecar(&o.input));
-    let sidecar = match &sidecar_path {
-        None => Value::Null,
-        Some(p) => {
-            if !p.is_file() {
-                return Err(rt(format!("--sidecar {}: no such file", p.display())));
-            }
-            hash_file(p, &mut inp.hashes)?;
-            let text = std::fs::read_to_string(p).map_err(|e| io_err(p, "read", e))?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| rt(format!("--sidecar {}: expected a JSON object: {e}", p.display())))?;
-            if !v.is_object() {
-                return Err(rt(format!("--sidecar {}: expected a JSON object", p.display())));
-            }
-            v
-        }
-    };
+    let (sidecar_path, sidecar) = super::inputs::read_sidecar(sidecar_path, &mut inp.hashes)?;
     let sc_file = sidecar_path.clone().unwrap_or_default();
 
     // Time axis.

@@ -1,6 +1,9 @@
 //! Helpers the commands share for their input files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array3, ArrayD, Ix3, IxDyn};
+use osipy::io::nifti::{self, Nifti};
 
 use serde_json::{json, Value};
 
@@ -50,4 +53,117 @@ pub(crate) fn sidecar_beside(input: &Path) -> Option<std::path::PathBuf> {
     }
     p.set_extension("json");
     p.is_file().then_some(p)
+}
+
+/// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
+/// too for NIfTI.
+pub(crate) fn read_any(
+    flag: &str,
+    path: &Path,
+    hashes: &mut Hashes,
+) -> Result<(ArrayD<f64>, Option<Nifti>), CliError> {
+    if !path.is_file() {
+        return Err(rt(format!("{flag} {}: no such file", path.display())));
+    }
+    hash_file(path, hashes)?;
+    if is_npy(path) {
+        let (shape, v) =
+            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+        let a =
+            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
+        Ok((a, None))
+    } else if is_nifti(path) {
+        let img = nifti::read(path).map_err(|e| {
+            rt(format!(
+                "{flag} {}: {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            ))
+        })?;
+        Ok((img.data.clone(), Some(img)))
+    } else {
+        Err(rt(format!(
+            "{flag} {}: expected a .nii, .nii.gz or .npy file",
+            path.display()
+        )))
+    }
+}
+
+/// The shape without trailing axes of length 1 beyond the third.
+pub(crate) fn squeezed(shape: &[usize]) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    while s.len() > 3 && s.last() == Some(&1) {
+        s.pop();
+    }
+    s
+}
+
+pub(crate) fn to3(
+    flag: &str,
+    path: &Path,
+    a: ArrayD<f64>,
+    xyz: Option<[usize; 3]>,
+) -> Result<Array3<f64>, CliError> {
+    let shape = squeezed(a.shape());
+    let ok = shape.len() == 3 && xyz.is_none_or(|x| shape == x);
+    if !ok {
+        let want = match xyz {
+            Some(x) => format!("the input's spatial shape {x:?}"),
+            None => "a 3-D volume [x, y, z]".to_string(),
+        };
+        return Err(rt(format!(
+            "{flag} {}: expected {want}, found shape {:?}",
+            path.display(),
+            a.shape()
+        )));
+    }
+    a.into_shape_with_order(IxDyn(&shape))
+        .ok()
+        .and_then(|a| a.into_dimensionality::<Ix3>().ok())
+        .ok_or_else(|| rt(format!("{flag} {}: cannot reshape to {shape:?}", path.display())))
+}
+
+/// A 3-D map (a mask, a T1 or B1 map) of the input's spatial shape `xyz` from a NIfTI or
+/// `.npy` file, hashed into `hashes`; trailing axes of length 1 are dropped.
+pub(crate) fn read_map3(
+    flag: &str,
+    path: &Path,
+    xyz: [usize; 3],
+    hashes: &mut Hashes,
+) -> Result<Array3<f64>, CliError> {
+    let (a, _) = read_any(flag, path, hashes)?;
+    to3(flag, path, a, Some(xyz))
+}
+
+/// The BIDS sidecar `path` (when given) as a JSON object, hashed into `hashes`.
+pub(crate) fn read_sidecar(
+    path: Option<PathBuf>,
+    hashes: &mut Hashes,
+) -> Result<(Option<PathBuf>, Value), CliError> {
+    let Some(p) = path else {
+        return Ok((None, Value::Null));
+    };
+    if !p.is_file() {
+        return Err(rt(format!("--sidecar {}: no such file", p.display())));
+    }
+    hash_file(&p, hashes)?;
+    let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, "read", e))?;
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| rt(format!("--sidecar {}: expected a JSON object: {e}", p.display())))?;
+    if !v.is_object() {
+        return Err(rt(format!("--sidecar {}: expected a JSON object", p.display())));
+    }
+    Ok((Some(p), v))
+}
+
+pub(crate) fn sidecar_number(sc: &Value, key: &str, file: &Path) -> Result<Option<f64>, CliError> {
+    match sc.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_f64().filter(|x| x.is_finite()).map(Some).ok_or_else(|| {
+            rt(format!(
+                "--sidecar {}: key {key}: expected a number, found {v}",
+                file.display()
+            ))
+        }),
+    }
 }

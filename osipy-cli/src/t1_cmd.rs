@@ -7,78 +7,19 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::{s, Array3, Array4, ArrayD, Axis, Ix3, Ix4, IxDyn};
+use ndarray::{s, Array3, Array4, Axis, Ix4};
 use osipy_kernels::Device;
 use serde_json::{json, Value};
 
 use super::figure;
-use super::inputs::{hash_file, is_nifti, is_npy, rt, Hashes};
+use super::inputs::{hash_file, is_nifti, is_npy, read_any, read_map3, rt, to3, Hashes};
 use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::phantom::geometry;
 pub use super::t1_args::{Method, T1Options};
 use super::CliError;
 use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
-use osipy::io::nifti::{self, Nifti};
+use osipy::io::nifti::Nifti;
 use osipy::t1::{self, LookLocker, T1Status, VfaFit};
-
-/// Reads a `.npy` or NIfTI file (checked to exist), hashing it; the header-bearing image
-/// too for NIfTI.
-fn read_any(flag: &str, path: &Path, hashes: &mut Hashes) -> Result<(ArrayD<f64>, Option<Nifti>), CliError> {
-    if !path.is_file() {
-        return Err(rt(format!("{flag} {}: no such file", path.display())));
-    }
-    hash_file(path, hashes)?;
-    if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
-        let a =
-            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
-        Ok((a, None))
-    } else if is_nifti(path) {
-        let img = nifti::read(path).map_err(|e| {
-            rt(format!(
-                "{flag} {}: {}",
-                path.display(),
-                e.to_string().replace('\n', " ")
-            ))
-        })?;
-        Ok((img.data.clone(), Some(img)))
-    } else {
-        Err(rt(format!(
-            "{flag} {}: expected a .nii, .nii.gz or .npy file",
-            path.display()
-        )))
-    }
-}
-
-/// The shape without trailing axes of length 1 beyond the third.
-fn squeezed(shape: &[usize]) -> Vec<usize> {
-    let mut s = shape.to_vec();
-    while s.len() > 3 && s.last() == Some(&1) {
-        s.pop();
-    }
-    s
-}
-
-fn to3(flag: &str, path: &Path, a: ArrayD<f64>, xyz: Option<[usize; 3]>) -> Result<Array3<f64>, CliError> {
-    let shape = squeezed(a.shape());
-    let ok = shape.len() == 3 && xyz.is_none_or(|x| shape == x);
-    if !ok {
-        let want = match xyz {
-            Some(x) => format!("the input's spatial shape {x:?}"),
-            None => "a 3-D volume [x, y, z]".to_string(),
-        };
-        return Err(rt(format!(
-            "{flag} {}: expected {want}, found shape {:?}",
-            path.display(),
-            a.shape()
-        )));
-    }
-    a.into_shape_with_order(IxDyn(&shape))
-        .ok()
-        .and_then(|a| a.into_dimensionality::<Ix3>().ok())
-        .ok_or_else(|| rt(format!("{flag} {}: cannot reshape to {shape:?}", path.display())))
-}
 
 /// The volumes as read, with the image giving the outputs their geometry.
 struct Input {
@@ -275,21 +216,7 @@ fn sidecar_list(sc: &Value, key: &str, file: &Path) -> Result<Option<Vec<f64>>, 
 }
 
 fn read_sidecar(o: &T1Options, hashes: &mut Hashes) -> Result<(Option<PathBuf>, Value), CliError> {
-    let path = o.sidecar.clone().or_else(|| default_sidecar(&o.inputs));
-    let Some(p) = path else {
-        return Ok((None, Value::Null));
-    };
-    if !p.is_file() {
-        return Err(rt(format!("--sidecar {}: no such file", p.display())));
-    }
-    hash_file(&p, hashes)?;
-    let text = std::fs::read_to_string(&p).map_err(|e| io_err(&p, "read", e))?;
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| rt(format!("--sidecar {}: expected a JSON object: {e}", p.display())))?;
-    if !v.is_object() {
-        return Err(rt(format!("--sidecar {}: expected a JSON object", p.display())));
-    }
-    Ok((Some(p), v))
+    super::inputs::read_sidecar(o.sidecar.clone().or_else(|| default_sidecar(&o.inputs)), hashes)
 }
 
 /// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
@@ -612,20 +539,14 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt, inp.dicom.as_ref())?;
 
     let mask: Array3<bool> = match &o.mask {
-        Some(p) => {
-            let (a, _) = read_any("--mask", p, &mut inp.hashes)?;
-            to3("--mask", p, a, Some(xyz))?.mapv(|v| v != 0.0 && v.is_finite())
-        }
+        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
         None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
             let c = inp.data.slice(s![x, y, z, ..]);
             c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
         }),
     };
     let b1map = match &o.b1 {
-        Some(p) => {
-            let (a, _) = read_any("--b1", p, &mut inp.hashes)?;
-            Some(to3("--b1", p, a, Some(xyz))?)
-        }
+        Some(p) => Some(read_map3("--b1", p, xyz, &mut inp.hashes)?),
         None => None,
     };
     let idx: Vec<[usize; 3]> = mask
