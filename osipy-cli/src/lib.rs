@@ -18,6 +18,7 @@
 pub mod config;
 mod dce_args;
 pub mod dce_cmd;
+mod dce_input;
 mod dce_out;
 pub mod demo;
 mod demo_args;
@@ -31,6 +32,7 @@ mod report;
 pub mod sha256;
 mod t1_args;
 pub mod t1_cmd;
+mod t1_input;
 mod values;
 
 use std::ffi::OsString;
