@@ -246,7 +246,8 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
         .cloned()
         .ok_or_else(|| CliError::Usage(format!("unknown command `{name}`")))?;
     if sub.try_get_one::<bool>("dump_defaults").ok().flatten() == Some(&true) {
-        return Ok(Parsed::Print(config::dump(&relaxed, &name)));
+        let full = root(true).find_subcommand(&name).cloned().unwrap_or(relaxed);
+        return Ok(Parsed::Print(config::dump(&full, &name)));
     }
     let file: Vec<OsString> = match sub.try_get_one::<PathBuf>("config").ok().flatten() {
         Some(p) => config::file_args(p, &relaxed, &name)?,
