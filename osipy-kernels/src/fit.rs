@@ -637,3 +637,33 @@ impl FitPrep {
         }
     }
 }
+
+/// Checks that the rows of `data` (items x samples) have one sample per element of the
+/// uniform row `axis` (shape `axis_shape`) that the prediction of fit kernel `kernel` follows.
+/// A 1-D `axis` of another length than the rows is [`Error::Shape`] naming `data`, both
+/// lengths, and a transposed array when it looks like one. Other shape errors are left to the
+/// launch.
+pub fn check_samples(
+    kernel: &'static str,
+    axis: &str,
+    axis_shape: &[usize],
+    data_shape: &[usize],
+) -> Result<()> {
+    let (&[n], Some(&m)) = (axis_shape, data_shape.last()) else {
+        return Ok(());
+    };
+    if n == m {
+        return Ok(());
+    }
+    let hint = if data_shape.len() == 2 && data_shape[0] == n {
+        "; it looks transposed: data is items x samples, so transpose it"
+    } else {
+        ""
+    };
+    Err(Error::Shape {
+        kernel,
+        arg: "data",
+        expected: format!("rows of {n} samples, the length of `{axis}` (the row the prediction follows)"),
+        found: format!("rows of {m} samples (an array of shape {data_shape:?}){hint}"),
+    })
+}

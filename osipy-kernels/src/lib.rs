@@ -64,7 +64,7 @@ pub mod __private {
     pub use crate::cpu::{get, get_mut, has_fma, run_chunks, Fault, ReturnBuf, Site, SyncPtr};
     pub use crate::device_launch::{launch_device, DevArg, DevScalar, KernelInfo, ParamValue};
     pub use crate::element::ScalarKind;
-    pub use crate::fit::{FitOptions, FitPrep, FitResult, FitValues, LevenbergMarquardt};
+    pub use crate::fit::{check_samples, FitOptions, FitPrep, FitResult, FitValues, LevenbergMarquardt};
     pub use crate::DeviceMem;
 
     /// Marker the macro writes into a PTX module whose math functions are not available on

@@ -73,7 +73,7 @@ pub fn plan(kernel: &'static str, args: &[ArgInfo<'_>]) -> Result<Plan> {
     }
     let device = device.map(|d| d.0).unwrap_or(Device::Cpu);
 
-    let mut item: Option<(&[usize], &'static str)> = None;
+    let mut item: Option<(&[usize], &'static str, bool)> = None;
     let mut row_lens = Vec::with_capacity(args.len());
     for a in args {
         let shape = a.shape;
@@ -100,11 +100,11 @@ pub fn plan(kernel: &'static str, args: &[ArgInfo<'_>]) -> Result<Plan> {
                     });
                 };
                 row_lens.push(len);
-                check_items(kernel, a.name, lead, shape, &mut item)?;
+                check_items(kernel, a.name, lead, shape, true, &mut item)?;
             }
             _ => {
                 row_lens.push(0);
-                check_items(kernel, a.name, shape, shape, &mut item)?;
+                check_items(kernel, a.name, shape, shape, false, &mut item)?;
             }
         }
     }
@@ -118,22 +118,38 @@ pub fn plan(kernel: &'static str, args: &[ArgInfo<'_>]) -> Result<Plan> {
     })
 }
 
+/// Checks that `lead` (the item axes of argument `name`, a row when `row`) are the item axes
+/// fixed so far. When one side is a per-item row given as a single 1-D row (no item axes), the
+/// error suggests `#[uniform]` for it: the usual slip of a shared axis (a time or b-value row)
+/// declared per item.
 fn check_items<'s>(
     kernel: &'static str,
     name: &'static str,
     lead: &'s [usize],
     shape: &[usize],
-    item: &mut Option<(&'s [usize], &'static str)>,
+    row: bool,
+    item: &mut Option<(&'s [usize], &'static str, bool)>,
 ) -> Result<()> {
     match item {
-        None => *item = Some((lead, name)),
-        Some((fixed, by)) if *fixed != lead => {
+        None => *item = Some((lead, name, row)),
+        Some((fixed, by, by_row)) if *fixed != lead => {
+            let hint = if *by_row && fixed.is_empty() {
+                format!(
+                    "; `{by}` was given as one row for every item: if it is the same for every item, mark it `#[uniform]`"
+                )
+            } else if row && lead.is_empty() {
+                format!(
+                    "; `{name}` was given as one row: if it is the same for every item, mark it `#[uniform]`"
+                )
+            } else {
+                String::new()
+            };
             return Err(Error::Shape {
                 kernel,
                 arg: name,
                 expected: format!("item axes {fixed:?} (fixed by `{by}`)"),
-                found: format!("item axes {lead:?} (array of shape {shape:?})"),
-            })
+                found: format!("item axes {lead:?} (array of shape {shape:?}){hint}"),
+            });
         }
         Some(_) => {}
     }

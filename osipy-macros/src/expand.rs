@@ -78,7 +78,8 @@ pub fn finish(state: &State) -> TokenStream {
         .filter_map(|(key, id)| funcs.iter().position(|f| f.id == *id).map(|k| (key.clone(), k)))
         .collect();
     let mut extra = TokenStream::new();
-    if root.attrs.iter().any(|a| a.path().is_ident("xp_fit_model")) {
+    if let Some(attr) = root.attrs.iter().find(|a| a.path().is_ident("xp_fit_model")) {
+        let samples: Option<syn::Ident> = attr.parse_args().ok();
         let Some(pred) = crate::model::pred_index(&root_sig) else {
             return with_fallback(cx, &root_sig);
         };
@@ -86,7 +87,7 @@ pub fn finish(state: &State) -> TokenStream {
         if cx.has_errors() {
             return with_fallback(cx, &root_sig);
         }
-        match crate::model::build(&mut cx, &funcs, &math, pred) {
+        match crate::model::build(&mut cx, &funcs, &math, pred, samples.as_ref()) {
             Some(b) => extra = b.items,
             None => return with_fallback(cx, &root_sig),
         }
@@ -96,7 +97,7 @@ pub fn finish(state: &State) -> TokenStream {
 
 fn with_fallback(cx: Ctxt, sig: &Sig) -> TokenStream {
     let errors = cx.to_compile_errors();
-    let module = fallback_module(sig);
+    let module = fallback_module(sig, false);
     quote!(#errors #module)
 }
 

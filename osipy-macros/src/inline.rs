@@ -1,13 +1,15 @@
 //! Pulling the bodies of called kernels into the caller's expansion.
 //!
 //! A proc macro sees only its own item, so every kernel `f` exports its own tokens through a
-//! hidden `macro_rules!` (aliased `xp_kernel_named_f`, beside `f`) that hands them to [`xp_inline`] together
+//! hidden `macro_rules!` (`f::__xp_body`, in the front module `f` that also receives the
+//! generated items; `xp_kernel_named_f` beside `f`) that hands them to [`xp_inline`] together
 //! with whatever tokens it was invoked with. A caller invokes its callees' export macros one
 //! after the other, carrying its own state along; when nothing is left to fetch, the last
 //! invocation lowers caller and callees together as one bundle. Each kernel also exports, in
-//! a hidden module `__xp_deps_f`, aliases `d<i>` / `m<i>` of its callees' export macros and
-//! dependency modules, so a caller can follow callees of callees from anywhere, even across
-//! crates, without knowing their paths.
+//! a hidden module `f::__xp_deps` (alias `__xp_deps_f`), aliases `d<i>` / `m<i>` of its
+//! callees' export macros and dependency modules, so a caller can follow callees of callees
+//! from anywhere, even across crates, without knowing their paths. The chain runs inside the
+//! front module `f`, which glob-imports its parent, so call paths resolve as written.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -154,8 +156,8 @@ impl State {
             .map(|(i, c)| Todo {
                 from: root_id.clone(),
                 index: i,
-                body: sibling(&c.path, "xp_kernel_named_", c.span),
-                deps: sibling(&c.path, "__xp_deps_", c.span),
+                body: child(&inside(&c.path), "__xp_body", c.span),
+                deps: child(&inside(&c.path), "__xp_deps", c.span),
             })
             .collect();
         for (i, (name, ty)) in crate::math_fns::needed(&root.block).into_iter().enumerate() {
@@ -325,12 +327,20 @@ impl Input {
     }
 }
 
-/// `a::b::f` -> `a::b::<prefix>f`, spanned at the call.
-fn sibling(p: &Path, prefix: &str, span: Span) -> Path {
+/// A call path as written in the kernel's module, as seen from inside the kernel's front
+/// module `f` (which glob-imports its parent): `super::x` -> `super::super::x`, `self::x` ->
+/// `super::x`; `crate::`, `::` and other paths resolve alike there.
+fn inside(p: &Path) -> Path {
     let mut p = p.clone();
-    if let Some(last) = p.segments.last_mut() {
-        last.ident = Ident::new(&format!("{prefix}{}", last.ident), span);
-        last.arguments = syn::PathArguments::None;
+    if p.leading_colon.is_none() {
+        if let Some(first) = p.segments.first_mut() {
+            if first.ident == "self" {
+                first.ident = Ident::new("super", first.ident.span());
+            } else if first.ident == "super" {
+                let sup = syn::PathSegment::from(Ident::new("super", first.ident.span()));
+                p.segments.insert(0, sup);
+            }
+        }
     }
     p
 }
@@ -341,9 +351,17 @@ fn child(p: &Path, name: &str, span: Span) -> Path {
     p
 }
 
-/// The export items of kernel `f`: its body macro, the aliases of its callees, and its
-/// dependency module.
-pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
+/// The export items of kernel `f`, in two parts: beside `f`, its body macro (exported, and
+/// aliased `xp_kernel_named_f`) and `__xp_deps_f`; inside the front module `f` (the module of
+/// the same name that also receives the generated items), `use super::*`, the body macro as
+/// `f::__xp_body`, the aliases of its callees' bodies and dependency modules, and its own
+/// dependency module `f::__xp_deps` (`d<i>` / `m<i>`).
+///
+/// Reaching a kernel through its module (`f::__xp_body`) rather than a sibling name makes any
+/// way of naming `f` work for a caller: a path, the same module, or `use m::f;` (which brings the
+/// module along with the function); and the aliases re-export public items even where the
+/// caller's own `use` is private.
+pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> (TokenStream, TokenStream) {
     let name = &f.sig.ident;
     let mac = format_ident!("__xp_{}_{}", name, hash);
     let body_alias = format_ident!("xp_kernel_named_{}", name);
@@ -352,10 +370,11 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
     let mut aliases = Vec::new();
     let mut reexports = Vec::new();
     for (i, c) in calls.iter().enumerate() {
-        let b = sibling(&c.path, "xp_kernel_named_", c.span);
-        let d = sibling(&c.path, "__xp_deps_", c.span);
-        let ba = format_ident!("__xp_dep_{}_{}", name, i);
-        let da = format_ident!("__xp_depmod_{}_{}", name, i);
+        let seen = inside(&c.path);
+        let b = child(&seen, "__xp_body", c.span);
+        let d = child(&seen, "__xp_deps", c.span);
+        let ba = format_ident!("__xp_dep_{}", i);
+        let da = format_ident!("__xp_depmod_{}", i);
         let (di, mi) = (format_ident!("d{}", i), format_ident!("m{}", i));
         aliases.push(quote! {
             #[doc(hidden)]
@@ -370,7 +389,7 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
             pub use super::#da as #mi;
         });
     }
-    quote! {
+    let outside = quote! {
         #[doc(hidden)]
         #[macro_export]
         #[allow(clippy::crate_in_macro_def)]
@@ -382,11 +401,36 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> TokenStream {
         #[doc(hidden)]
         #[allow(unused_imports)]
         pub use #mac as #body_alias;
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use #name::__xp_deps as #deps_mod;
+    };
+    // A kernel that calls others sees its parent's names (the call paths are written there):
+    // `use super::*`, and its body through the parent's alias (the glob would make `#mac`
+    // ambiguous with the macro's textual scope when the parent is the crate root). A leaf
+    // kernel needs neither, and so also works as an item of a block (a function body).
+    let (glob, body_src) = if calls.is_empty() {
+        (quote!(), quote!(#mac))
+    } else {
+        (
+            quote! {
+                #[allow(unused_imports)]
+                use super::*;
+            },
+            quote!(super::#body_alias),
+        )
+    };
+    let inside_items = quote! {
+        #glob
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub use #body_src as __xp_body;
         #(#aliases)*
         #[doc(hidden)]
         #[allow(unused_imports)]
-        pub mod #deps_mod {
+        pub mod __xp_deps {
             #(#reexports)*
         }
-    }
+    };
+    (outside, inside_items)
 }

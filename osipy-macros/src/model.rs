@@ -21,6 +21,38 @@ fn private() -> TokenStream {
 /// The most fitted parameters a model may have (the fit holds `P (P + 1) / 2` sums per voxel).
 pub const MAX_PARAMS: usize = 16;
 
+/// Checks `samples = NAME` of a fit model: NAME is one of its `#[uniform]` `&[f64]` rows.
+pub fn check_samples(cx: &mut Ctxt, sig: &Sig, axis: &syn::Ident) {
+    match sig.params.iter().find(|p| p.name == *axis) {
+        None => {
+            let rows: Vec<String> = sig
+                .params
+                .iter()
+                .filter(|p| p.uniform && p.kind == ParamKind::Row)
+                .map(|p| format!("`{}`", p.name))
+                .collect();
+            cx.spanned(
+                axis,
+                format!(
+                    "`samples = {axis}`: the model has no argument `{axis}`; its uniform rows are {}",
+                    if rows.is_empty() {
+                        "none".to_string()
+                    } else {
+                        rows.join(", ")
+                    }
+                ),
+            );
+        }
+        Some(p) if !(p.uniform && p.kind == ParamKind::Row && p.elem == Scalar::F64) => cx.spanned(
+            axis,
+            format!(
+                "`samples = {axis}`: the axis the prediction follows is a `#[uniform] {axis}: &[f64]` row"
+            ),
+        ),
+        Some(_) => {}
+    }
+}
+
 /// Checks the signature of a fit model, with errors at the attribute, type or argument
 /// concerned.
 pub fn check_sig(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
@@ -334,7 +366,13 @@ pub struct Built {
 }
 
 /// Generates the fit and Jacobian modules and the fitting API of a model.
-pub fn build(cx: &mut Ctxt, bundle: &[Func], math: &[(String, String)], pred: usize) -> Option<Built> {
+pub fn build(
+    cx: &mut Ctxt,
+    bundle: &[Func],
+    math: &[(String, String)],
+    pred: usize,
+    samples: Option<&syn::Ident>,
+) -> Option<Built> {
     let root = &bundle[0];
     let sig = &root.sig;
     let span = Span::call_site();
@@ -444,7 +482,8 @@ pub fn build(cx: &mut Ctxt, bundle: &[Func], math: &[(String, String)], pred: us
         quote!(),
         Some(format!("{}::jacobian", sig.name)),
     ));
-    let api = api(sig, pred, &fitted);
+    let axis = samples_index(sig, pred, samples);
+    let api = api(sig, pred, &fitted, axis);
     Some(Built {
         items: quote!(#mods #api),
     })
@@ -755,8 +794,20 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
     }
 }
 
+/// The index of the uniform row the prediction follows: `samples = NAME` when given, else the
+/// model's first `#[uniform]` `&[f64]` row (none: rows of any length are fitted).
+fn samples_index(sig: &Sig, pred: usize, samples: Option<&syn::Ident>) -> Option<usize> {
+    match samples {
+        Some(name) => sig.params.iter().position(|p| p.name == *name),
+        None => (0..sig.params.len()).find(|i| {
+            let p = &sig.params[*i];
+            *i != pred && p.uniform && p.kind == ParamKind::Row && p.elem == Scalar::F64
+        }),
+    }
+}
+
 /// Constants, `Fitter` and `fitter` in the model's module.
-fn api(sig: &Sig, pred: usize, fitted: &[usize]) -> TokenStream {
+fn api(sig: &Sig, pred: usize, fitted: &[usize], axis: Option<usize>) -> TokenStream {
     let p = private();
     let np = fitted.len();
     let names: Vec<String> = fitted.iter().map(|i| sig.params[*i].name.to_string()).collect();
@@ -806,7 +857,24 @@ fn api(sig: &Sig, pred: usize, fitted: &[usize]) -> TokenStream {
          the returned [`Fitter`] fits data with them (defaults from `#[param]`, settings \
          [`LevenbergMarquardt::default`](osipy_kernels::fit::LevenbergMarquardt))."
     );
+    let (samples_const, samples_check) = match axis {
+        Some(i) => {
+            let n = &sig.params[i].name;
+            let ns = n.to_string();
+            let fit_name = format!("{name_str}::fit");
+            (
+                quote!(#p::Some(#ns)),
+                quote!(#p::check_samples(#fit_name, #ns, self.#n.shape(), data.shape())?;),
+            )
+        }
+        None => (quote!(#p::None), quote!()),
+    };
     quote! {
+        /// The uniform row the prediction follows, one sample per element (`samples = ..` of
+        /// the attribute, else the model's first `#[uniform]` row): `fit` refuses data whose
+        /// rows have another length. `None`: rows of any length are fitted.
+        pub const SAMPLES: #p::Option<&str> = #samples_const;
+
         /// Names of the fitted parameters, in order (the last axis of [`FitResult::params`](osipy_kernels::fit::FitResult)).
         pub const PARAMS: [&str; #npl] = [#(#names),*];
         /// Default initial values of the fitted parameters (`#[param(init = ..)]`, else 0).
@@ -890,6 +958,7 @@ fn api(sig: &Sig, pred: usize, fitted: &[usize]) -> TokenStream {
                 data: #p::XpRef<'_, f64>,
                 mask: #p::Option<#p::XpRef<'_, bool>>,
             ) -> #p::Result<#p::FitResult> {
+                #samples_check
                 let mut prep = #p::FitPrep::new(&self.options, &data, mask.as_ref())?;
                 {
                     let (ins, outs) = prep.split(mask.as_ref());

@@ -335,11 +335,23 @@ fn wrong_shapes_and_values_of_the_options_are_errors_naming_them() {
     assert_eq!(arg(expdecay3::fitter(&t).fit(&zero_d)), "data");
     let no_samples = Array2::<f64>::zeros((4, 0));
     assert_eq!(arg(expdecay3::fitter(&t).fit(&no_samples)), "data");
-    // A data row shorter than the time axis is fine; a longer one faults in the model.
-    let long = Array2::<f64>::zeros((2, 60));
-    match expdecay3::fitter(&t).fit(&long) {
-        Err(Error::IndexOutOfBounds { index, len, .. }) => assert_eq!((index, len), (50, 50)),
-        other => panic!("{other:?}"),
+    // Data rows of another length than the time axis the prediction follows (SAMPLES) are
+    // refused, longer or shorter, naming `data`, both lengths, and a transposed array.
+    assert_eq!(expdecay3::SAMPLES, Some("t"));
+    for n in [60, 49] {
+        let e = expdecay3::fitter(&t)
+            .fit(&Array2::<f64>::zeros((2, n)))
+            .unwrap_err();
+        assert_eq!(arg(Err(e.clone())), "data");
+        let m = e.to_string();
+        assert!(
+            m.contains(&format!("rows of 50 samples, the length of `t`"))
+                && m.contains(&format!("rows of {n} samples")),
+            "{m}"
+        );
     }
+    let transposed = Array2::<f64>::zeros((50, 7));
+    let m = expdecay3::fitter(&t).fit(&transposed).unwrap_err().to_string();
+    assert!(m.contains("transposed"), "{m}");
     let _ = FitValues::from([1.0, 2.0, 3.0]);
 }
