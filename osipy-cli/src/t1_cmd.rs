@@ -18,7 +18,7 @@ use super::t1_input::{acquisition, read_input, read_sidecar, Acquisition};
 use super::CliError;
 use osipy::t1::{self, LookLocker, T1Status, VfaFit};
 
-/// The volumes as read, with the image giving the outputs their geometry.
+/// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
 struct Maps {
     /// `(file stem, unit, map)`, in output order.
     maps: Vec<(&'static str, &'static str, Array3<f64>)>,

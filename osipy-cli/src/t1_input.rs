@@ -14,6 +14,7 @@ use super::CliError;
 use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
 use osipy::io::nifti::Nifti;
 
+/// The volumes as read, with the image giving the outputs their geometry.
 pub(crate) struct Input {
     pub(crate) data: Array4<f64>,
     pub(crate) like: Nifti,
@@ -210,8 +211,6 @@ pub(crate) fn sidecar_list(sc: &Value, key: &str, file: &Path) -> Result<Option<
 pub(crate) fn read_sidecar(o: &T1Options, hashes: &mut Hashes) -> Result<(Option<PathBuf>, Value), CliError> {
     super::inputs::read_sidecar(o.sidecar.clone().or_else(|| default_sidecar(&o.inputs)), hashes)
 }
-
-/// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
 
 /// The acquisition values a method needs.
 pub(crate) struct Acquisition {

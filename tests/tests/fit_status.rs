@@ -345,7 +345,7 @@ fn wrong_shapes_and_values_of_the_options_are_errors_naming_them() {
         assert_eq!(arg(Err(e.clone())), "data");
         let m = e.to_string();
         assert!(
-            m.contains(&format!("rows of 50 samples, the length of `t`"))
+            m.contains("rows of 50 samples, the length of `t`")
                 && m.contains(&format!("rows of {n} samples")),
             "{m}"
         );
