@@ -372,6 +372,52 @@ pub struct FitResult {
 }
 
 impl FitResult {
+    /// The item axes (the shape of `chi2`, `status`, ..; `params` adds the parameter axis).
+    pub fn item_shape(&self) -> &[usize] {
+        self.chi2.shape()
+    }
+
+    /// The position of parameter `name` in [`FitResult::names`] (the last axis of `params`).
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// The parameters as one 2-D array on the host: items (all item axes flattened, in C
+    /// order) x P, columns in the order of [`FitResult::names`].
+    pub fn params_2d(&self) -> Result<ndarray::Array2<f64>> {
+        let p = self.names.len();
+        let host = self.params.to_host()?;
+        let n = host.len().checked_div(p).unwrap_or(0);
+        let flat: Vec<f64> = host.iter().copied().collect();
+        ndarray::Array2::from_shape_vec((n, p), flat).map_err(|e| Error::Shape {
+            kernel: "FitResult::params_2d",
+            arg: "params",
+            expected: format!("items x {p}"),
+            found: e.to_string(),
+        })
+    }
+
+    /// Parameter `name` of every item, on the host, of the item shape (`fit.param("ktrans")`).
+    /// A name that is not a fitted parameter is [`Error::Shape`] naming the parameters.
+    pub fn param(&self, name: &str) -> Result<ArrayD<f64>> {
+        let Some(a) = self.index_of(name) else {
+            return Err(Error::Shape {
+                kernel: "FitResult::param",
+                arg: "name",
+                expected: format!("one of the fitted parameters {:?}", self.names),
+                found: format!("`{name}`"),
+            });
+        };
+        let all = self.params_2d()?;
+        let col: Vec<f64> = all.column(a).to_vec();
+        ArrayD::from_shape_vec(IxDyn(self.item_shape()), col).map_err(|e| Error::Shape {
+            kernel: "FitResult::param",
+            arg: "params",
+            expected: format!("items of shape {:?}", self.item_shape()),
+            found: e.to_string(),
+        })
+    }
+
     /// The statuses as [`FitStatus`] values (copied to the host).
     pub fn statuses(&self) -> Result<Vec<Option<FitStatus>>> {
         Ok(self

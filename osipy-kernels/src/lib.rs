@@ -28,6 +28,8 @@
 //! let mut row = [0.0; 3];
 //! assert_eq!(scale_and_mean(&[1.0, 2.0, 3.0], 2.0, &mut row), 2.0);
 //! ```
+//!
+//! Guides: [Writing a fit model](guide::writing_a_fit_model).
 
 extern crate self as osipy_kernels;
 
@@ -42,6 +44,7 @@ mod element;
 pub mod emulator;
 mod error;
 pub mod fit;
+pub mod guide;
 pub mod math;
 pub mod ops;
 mod plan;
@@ -55,7 +58,24 @@ pub use element::{Element, ScalarKind};
 pub use error::{Error, Result};
 pub use plan::{plan, ArgInfo, Plan, Role};
 
-/// Marks a function as a kernel: see the crate documentation and the README.
+/// Marks a function as a kernel over items (voxels), or with `model` as a fit model.
+///
+/// ```text
+/// #[xp_kernel]                       a kernel: `f::launch` runs the body over every item
+/// #[xp_kernel(model)]                a fit model: also `f::fitter(..)`, a fused Levenberg-Marquardt fit
+/// #[xp_kernel(model, samples = t)]   .. whose prediction follows the uniform row `t`
+/// ```
+///
+/// Parameters: a scalar `x: f64` takes one value per item, a row `x: &[f64]` one row per item;
+/// `#[uniform]` makes either the same for every item; outputs are `&mut [T]` (a row per item)
+/// and `&mut T`; a return value (a scalar or a tuple) comes back as new arrays. In a fit model,
+/// `#[param]` or `#[param(init = .., lower = .., upper = ..)]` marks the fitted `f64`
+/// arguments, and the one output row is the prediction. The body is a subset of Rust (scalars,
+/// `let`, arithmetic, `if`, `for`/`while`/`loop`, indexing, local arrays, float intrinsics,
+/// calls to other `#[xp_kernel]` functions, by path, by name or brought in with `use`);
+/// anything else is a compile error at its span that says what is supported. The crate
+/// documentation and the README list the rules; [`guide::writing_a_fit_model`] is the guide to
+/// fit models, with a complete example.
 pub use osipy_macros::xp_kernel;
 
 /// Items used by the code `#[xp_kernel]` generates. Not a public API.

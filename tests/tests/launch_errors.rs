@@ -219,3 +219,37 @@ fn slices_vecs_and_views_are_accepted_as_host_arrays() {
     k::scale_row::launch(&xa, 1.0, &[0.5, 0.5, 0.5], &mut out).unwrap();
     assert_eq!(out, vec![1.5, 2.5, 3.5]);
 }
+
+/// A bi-exponential model whose b axis was not marked `#[uniform]` (the user-study slip).
+#[osipy_kernels::xp_kernel(model)]
+pub fn biexp_no_uniform(
+    b: &[f64],
+    #[param(init = 1.0)] s0: f64,
+    #[param(init = 1.0e-3, lower = 0.0)] d: f64,
+    pred: &mut [f64],
+) {
+    for k in 0..pred.len() {
+        pred[k] = s0 * (-b[k] * d).exp();
+    }
+}
+
+#[test]
+fn a_shared_axis_declared_per_item_suggests_uniform_and_names_data() {
+    let b = [0.0, 100.0, 400.0, 800.0];
+    let y = Array2::<f64>::ones((5, 4));
+    let e = biexp_no_uniform::fitter(&b[..]).fit(&y).unwrap_err();
+    let m = e.to_string();
+    assert!(
+        m.contains("biexp_no_uniform::fit") && m.contains("argument `data`"),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            "`b` was given as one row for every item: if it is the same for every item, mark it `#[uniform]`"
+        ),
+        "{m}"
+    );
+    assert!(!m.contains("__xp"), "{m}");
+    // No uniform row: no sample axis to check.
+    assert_eq!(biexp_no_uniform::SAMPLES, None);
+}
