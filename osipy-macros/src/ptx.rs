@@ -40,27 +40,53 @@ pub fn emit_module(funcs: &[Func], math_map: &std::collections::HashMap<String, 
         root.sig.name
     );
     text.push_str(".version 7.0\n.target sm_70\n.address_size 64\n\n");
-    // Prototypes first, so functions can be defined in any order.
-    for (k, f) in funcs.iter().enumerate() {
-        let _ = writeln!(text, "{};", func_header(f, k));
-    }
-    text.push('\n');
     let index = |id: &str| funcs.iter().position(|f| f.id == id).unwrap_or(0);
-    let mut math: Vec<String> = Vec::new();
-    let mut bodies = String::new();
+    // Every function of the bundle is lowered (so the site ids do not depend on what is
+    // reachable), then only those the entry reaches are emitted: a bundle holds the math
+    // kernels of both widths, and a kernel that calls only f64 ones gets no f32 code.
+    let mut bodies: Vec<(String, Vec<String>, Vec<usize>)> = Vec::new();
     for (k, f) in funcs.iter().enumerate() {
         let mut fx = Fx::new(f, k, &mut sites, &index, funcs, math_map);
         fx.function();
-        bodies.push_str(&fx.finish_func());
-        bodies.push('\n');
-        for m in fx.math {
-            if !math.contains(&m) {
-                math.push(m);
+        let body = fx.finish_func();
+        bodies.push((body, fx.math, fx.called));
+    }
+    let mut reached = vec![false; funcs.len()];
+    let mut stack = vec![0usize];
+    while let Some(k) = stack.pop() {
+        if k < reached.len() && !reached[k] {
+            reached[k] = true;
+            stack.extend(bodies[k].2.iter().copied());
+        }
+    }
+    // Prototypes first, so functions can be defined in any order.
+    for (k, f) in funcs.iter().enumerate().filter(|(k, _)| reached[*k]) {
+        let _ = writeln!(text, "{};", func_header(f, k));
+    }
+    text.push('\n');
+    let mut math: Vec<String> = Vec::new();
+    for (_, m, _) in bodies
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| reached[*k])
+        .map(|(_, b)| b)
+    {
+        for name in m {
+            if !math.contains(name) {
+                math.push(name.clone());
             }
         }
     }
     text.push_str(&crate::ptx_math::functions(&math));
-    text.push_str(&bodies);
+    for (body, _, _) in bodies
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| reached[*k])
+        .map(|(_, b)| b)
+    {
+        text.push_str(body);
+        text.push('\n');
+    }
     text.push_str(&crate::ptx_entry::entry(root));
     PtxModule { text, sites }
 }
@@ -90,10 +116,19 @@ fn func_header(f: &Func, k: usize) -> String {
         }
     }
     format!(
-        ".func (.param .align 8 .b8 ret[{}]) fn{k}({})",
+        ".func (.param .align 8 .b8 ret[{}]) {}({})",
         slot(n_slots(f)),
+        fn_name(f, k),
         params.join(", ")
     )
+}
+
+/// The PTX name of function `k` of a bundle: its source name and its index (`tofts$0`,
+/// `exp_conv_cubic$2`), readable in `ptxas` and JIT logs, and unique in the module: `$` is
+/// legal in a PTX name but not in a Rust one, so it never meets the entry's name.
+pub fn fn_name(f: &Func, k: usize) -> String {
+    let name = f.sig.name.to_string();
+    format!("{}${k}", name.trim_start_matches("r#"))
 }
 
 /// The `.param` type of a scalar (bool travels as a 32-bit 0/1).
@@ -135,6 +170,8 @@ pub(crate) struct Fx<'a> {
     stubs: String,
     /// Math library functions this function calls.
     pub(crate) math: Vec<String>,
+    /// Functions of the bundle this function calls (indices).
+    pub(crate) called: Vec<usize>,
 }
 
 impl<'a> Fx<'a> {
@@ -161,6 +198,7 @@ impl<'a> Fx<'a> {
             math_map,
             stubs: String::new(),
             math: Vec::new(),
+            called: Vec::new(),
         }
     }
 

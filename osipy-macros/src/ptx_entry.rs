@@ -148,7 +148,12 @@ pub fn entry(root: &Func) -> String {
         }
     }
     b.push_str(&setup);
-    let _ = writeln!(call, "\tcall.uni (cret), fn0, ({});", args.join(", "));
+    let _ = writeln!(
+        call,
+        "\tcall.uni (cret), {}, ({});",
+        crate::ptx::fn_name(root, 0),
+        args.join(", ")
+    );
     let (st, fi, fl) = (c.r(), c.rd(), c.rd());
     let _ = writeln!(
         call,

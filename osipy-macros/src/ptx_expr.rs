@@ -451,7 +451,12 @@ impl crate::ptx::Fx<'_> {
             ));
             names.push(format!("carg{j}"));
         }
-        block.push_str(&format!("\tcall.uni (cret), fn{k}, ({});\n", names.join(", ")));
+        block.push_str(&format!(
+            "\tcall.uni (cret), {}, ({});\n",
+            crate::ptx::fn_name(callee, k),
+            names.join(", ")
+        ));
+        self.called.push(k);
         let (st, fi, fl) = (self.reg(Rc::B32), self.reg(Rc::B64), self.reg(Rc::B64));
         block.push_str(&format!("\tld.param.b32 {st}, [cret+0];\n\tld.param.b64 {fi}, [cret+8];\n\tld.param.b64 {fl}, [cret+16];\n"));
         let mut rets = Vec::new();

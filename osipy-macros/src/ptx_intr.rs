@@ -201,7 +201,12 @@ impl crate::ptx::Fx<'_> {
             ));
             names.push(format!("marg{j}"));
         }
-        block.push_str(&format!("\tcall.uni (mret), fn{k}, ({});\n", names.join(", ")));
+        block.push_str(&format!(
+            "\tcall.uni (mret), {}, ({});\n",
+            crate::ptx::fn_name(callee, k),
+            names.join(", ")
+        ));
+        self.called.push(k);
         block.push_str(&format!(
             "\tld.param.{} {r}, [mret+{}];\n\t}}\n",
             crate::ptx::param_ty(s),

@@ -63,3 +63,22 @@ fn the_module_header_pins_version_target_and_addressing() {
     }
     assert!(k::weighted_sum::PTX.contains("fma.rn.f64"));
 }
+
+/// The functions of a module are named after their source, and only those the entry reaches
+/// are emitted: an f64 kernel that calls `exp` carries no f32 math.
+#[test]
+fn functions_are_named_after_their_source_and_only_reached_ones_are_emitted() {
+    let ptx = k::decay::PTX;
+    let funcs: Vec<&str> = ptx
+        .lines()
+        .filter(|l| l.starts_with(".func") && l.ends_with(';'))
+        .filter_map(|l| l.split(") ").nth(1)?.split('(').next())
+        .collect();
+    assert_eq!(funcs.first(), Some(&"decay$0"), "{funcs:?}");
+    assert!(funcs.iter().any(|f| f.starts_with("exp$")), "{funcs:?}");
+    assert!(!ptx.contains(".reg .f32"), "f32 code in an f64 kernel");
+    // Every emitted function is called by something (or is the entry's callee).
+    for f in &funcs[1..] {
+        assert!(ptx.contains(&format!(", {f}, (")), "{f} is never called");
+    }
+}
