@@ -300,9 +300,12 @@ impl Lowerer<'_> {
                 }
                 None => {}
             }
+            if let Some(c) = self.consts.get(&name).cloned() {
+                return self.expr(&c);
+            }
             self.cx.error(
                 span,
-                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals and scalar constants such as `std::f64::consts::PI`"),
+                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals, its `const` items and scalar constants such as `std::f64::consts::PI`"),
             );
             return self.bad(span);
         }
