@@ -19,6 +19,7 @@ mod ad;
 mod ir;
 mod launch;
 mod lower;
+mod lower_call;
 mod lower_expr;
 mod math_fns;
 mod model;
