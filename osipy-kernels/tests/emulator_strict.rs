@@ -372,6 +372,26 @@ fn every_instruction_counts_and_the_step_limit_is_exact() {
     run_fault("copies", 41, 9).unwrap();
 }
 
+#[test]
+fn unwritten_return_words_fault_at_their_own_load() {
+    for (name, text) in [
+        ("uninit_ret_second", "ld.param.b64 %rd4, [retval0+8];"),
+        ("uninit_ret_first", "ld.param.b64 %rd4, [retval0+8];"),
+    ] {
+        let (_, got, kind) = exec_kind(run_fault(name, 3, 1000));
+        assert_eq!(got, text, "{name}");
+        assert_eq!(
+            kind,
+            ExecErrorKind::Memory(MemError::Uninit {
+                space: Space::Param,
+                addr: 8,
+                size: 8
+            }),
+            "{name}"
+        );
+    }
+}
+
 /// Runs `f` on a rayon pool of `threads` threads.
 fn on_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()

@@ -51,11 +51,14 @@ impl Rng {
     }
 }
 
-/// One model of the table: name, data (voxels x samples) and a fit of data on its device.
+/// A fit of data (voxels x samples) on the data's device.
+type FitFn = Box<dyn Fn(&XpArray<f64>) -> Result<FitResult>>;
+
+/// One model of the table: name, data (voxels x samples) and its fit.
 struct Bench {
     name: &'static str,
     data: Array2<f64>,
-    fit: Box<dyn Fn(&XpArray<f64>) -> Result<FitResult>>,
+    fit: FitFn,
 }
 
 fn time_axis(n: usize, dt: f64, t0: f64) -> Vec<f64> {

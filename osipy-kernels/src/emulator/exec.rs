@@ -70,6 +70,8 @@ impl From<ExecErrorKind> for Fault {
 
 /// No return slot.
 const NONE: u32 = u32::MAX;
+/// Operand bit of the compact float operations: the rest indexes the function's constants.
+const KBIT: u32 = 1 << 31;
 
 /// A `.param` access resolved at lowering: word of the frame's parameter area, byte offset
 /// in the word, size; or the fault the access raises.
@@ -189,6 +191,33 @@ enum X {
         size: u8,
         imm: bool,
         a: u32,
+    },
+    /// Two consecutive whole-word `ld.param`s.
+    LdP2 {
+        d1: u32,
+        w1: u32,
+        d2: u32,
+        w2: u32,
+    },
+    /// Two consecutive whole-word `st.param`s; bit `i` of `imm`: source `i` is a constant.
+    StP2 {
+        w1: u32,
+        a1: u32,
+        w2: u32,
+        a2: u32,
+        imm: u8,
+    },
+    /// An integer `setp` (`b` a constant when `imm`) and the `@%d bra` / `@!%d bra` after it.
+    SetpBra {
+        cmp: Cmp,
+        signed: bool,
+        bits: u8,
+        imm: bool,
+        neg: bool,
+        d: u32,
+        a: u32,
+        b: u32,
+        target: u32,
     },
     Bra {
         target: u32,
@@ -418,50 +447,51 @@ impl Program {
     }
 }
 
-/// Replaces every register an operation reads by `map(register)`.
-fn rename_reads(op: &mut Op, map: impl Fn(u32) -> u32) {
-    let src = |x: &mut Src| {
-        if let Src::R(r) = x {
-            *r = map(*r);
+/// Replaces every register an operation reads: by `src(register)` where an operand may be
+/// an immediate, by `reg(register)` where it must be a register (addresses, predicates).
+fn rename_reads(op: &mut Op, src: impl Fn(u32) -> Src, reg: impl Fn(u32) -> u32) {
+    let s = |x: &mut Src| {
+        if let Src::R(r) = *x {
+            *x = src(r);
         }
     };
     let addr = |a: &mut Addr| {
         if let Base::Reg(r) = &mut a.base {
-            *r = map(*r);
+            *r = reg(*r);
         }
     };
     match op {
-        Op::Mov { a, .. } | Op::Un { a, .. } | Op::Cvt { a, .. } | Op::Testp { a, .. } => src(a),
+        Op::Mov { a, .. } | Op::Un { a, .. } | Op::Cvt { a, .. } | Op::Testp { a, .. } => s(a),
         Op::Bin { a, b, .. } => {
-            src(a);
-            src(b);
+            s(a);
+            s(b);
         }
         Op::Tern { a, b, c, .. } => {
-            src(a);
-            src(b);
-            src(c);
+            s(a);
+            s(b);
+            s(c);
         }
         Op::Setp { a, b, comb, .. } => {
-            src(a);
-            src(b);
+            s(a);
+            s(b);
             if let Some((_, q, _)) = comb {
-                *q = map(*q);
+                *q = reg(*q);
             }
         }
         Op::Selp { a, b, p, .. } => {
-            *p = map(*p);
-            src(a);
-            src(b);
+            *p = reg(*p);
+            s(a);
+            s(b);
         }
         Op::St { addr: ad, a, .. } => {
-            src(a);
+            s(a);
             addr(ad);
         }
         Op::Ld { addr: ad, .. } => addr(ad),
         Op::Atom { addr: ad, b, c, .. } => {
-            src(b);
+            s(b);
             if let Some(c) = c {
-                src(c);
+                s(c);
             }
             addr(ad);
         }
@@ -477,8 +507,10 @@ fn rename_reads(op: &mut Op, map: impl Fn(u32) -> u32) {
 
 /// Block-local copy propagation: after an unguarded `mov d, s` of untracked registers,
 /// reads of `d` (outside checked instructions) read `s` instead, until either is written
-/// again or a branch target starts a new block. Values are unchanged (`mov` copies all 64
-/// bits), and `s` is known to be written wherever `d` was.
+/// again or a branch target starts a new block; after `mov d, imm`, operands that may be
+/// immediates read `imm`. Values are unchanged (`mov` copies all 64 bits, and a register
+/// set from an immediate holds exactly its bits), and `s` is known to be written wherever
+/// `d` was.
 fn propagate_copies(
     f: &Func,
     target: &[bool],
@@ -486,41 +518,47 @@ fn propagate_copies(
     tracked: &[bool],
 ) -> Vec<crate::emulator::ir::Instr> {
     let mut code = f.code.clone();
-    let mut copy_of = vec![NONE; f.reg_names.len()];
+    let mut copy_of: Vec<Option<Src>> = vec![None; f.reg_names.len()];
     let mut active: Vec<u32> = Vec::new();
     let mut defs = Vec::new();
     for (i, ins) in code.iter_mut().enumerate() {
         if target[i] {
             for &d in &active {
-                copy_of[d as usize] = NONE;
+                copy_of[d as usize] = None;
             }
             active.clear();
         }
         if !checked[i] && !active.is_empty() {
-            let map = |r: u32| match copy_of[r as usize] {
-                NONE => r,
-                s => s,
+            let src = |r: u32| copy_of[r as usize].unwrap_or(Src::R(r));
+            let reg = |r: u32| match copy_of[r as usize] {
+                Some(Src::R(s)) => s,
+                _ => r,
             };
-            rename_reads(&mut ins.op, map);
+            rename_reads(&mut ins.op, src, reg);
             if let Some((p, _)) = &mut ins.guard {
-                *p = map(*p);
+                *p = reg(*p);
             }
         }
         defs.clear();
         writes(&ins.op, &mut defs);
         for &d in &defs {
             active.retain(|&r| {
-                let keep = r != d && copy_of[r as usize] != d;
+                let keep = r != d && copy_of[r as usize] != Some(Src::R(d));
                 if !keep {
-                    copy_of[r as usize] = NONE;
+                    copy_of[r as usize] = None;
                 }
                 keep
             });
         }
-        if let (None, false, Op::Mov { d, a: Src::R(s) }) = (&ins.guard, checked[i], &ins.op) {
-            let (d, s) = (*d, *s);
-            if d != s && !tracked[d as usize] && !tracked[s as usize] {
-                copy_of[d as usize] = s;
+        if let (None, false, Op::Mov { d, a }) = (&ins.guard, checked[i], &ins.op) {
+            let d = *d;
+            let from = match *a {
+                Src::R(s) if s != d && !tracked[s as usize] => Some(Src::R(s)),
+                Src::I(v) => Some(Src::I(v)),
+                Src::R(_) => None,
+            };
+            if let (Some(from), false) = (from, tracked[d as usize]) {
+                copy_of[d as usize] = Some(from);
                 active.push(d);
             }
         }
@@ -719,6 +757,7 @@ fn lower_func(
     }
     xcode.push(XIns { x: X::End, w: 0 });
     orig.push(n as u32);
+    let (xcode, orig) = fuse_pairs(xcode, orig);
     let ret = f.ret.as_ref().map(|_| {
         let k = f.params.len();
         (slot_word[k], f.slot_sizes[k].div_ceil(8) as u32)
@@ -736,6 +775,118 @@ fn lower_func(
         locals: f.locals.clone(),
         sites,
     }
+}
+
+/// The pair instruction doing `a` then `b`, if there is one.
+fn pair(a: &X, b: &X) -> Option<X> {
+    Some(match (a, b) {
+        (&X::LdP { d: d1, word: w1 }, &X::LdP { d: d2, word: w2 }) => X::LdP2 { d1, w1, d2, w2 },
+        (
+            &(X::StP { word: w1, a: a1 } | X::StPI { word: w1, k: a1 }),
+            &(X::StP { word: w2, a: a2 } | X::StPI { word: w2, k: a2 }),
+        ) => X::StP2 {
+            w1,
+            a1,
+            w2,
+            a2,
+            imm: u8::from(matches!(a, X::StPI { .. })) | u8::from(matches!(b, X::StPI { .. })) << 1,
+        },
+        (
+            &X::SetpI {
+                cmp,
+                signed,
+                bits,
+                d,
+                a,
+                b: r,
+            },
+            &X::BraIf { p, neg, target },
+        ) if p == d => X::SetpBra {
+            cmp,
+            signed,
+            bits,
+            imm: false,
+            neg,
+            d,
+            a,
+            b: r,
+            target,
+        },
+        (
+            &X::SetpIK {
+                cmp,
+                signed,
+                bits,
+                d,
+                a,
+                k,
+            },
+            &X::BraIf { p, neg, target },
+        ) if p == d => X::SetpBra {
+            cmp,
+            signed,
+            bits,
+            imm: true,
+            neg,
+            d,
+            a,
+            b: k,
+            target,
+        },
+        _ => return None,
+    })
+}
+
+/// The branch target of an instruction, if it has one.
+fn target_of(x: &mut X) -> Option<&mut u32> {
+    match x {
+        X::Bra { target } | X::BraIf { target, .. } | X::SetpBra { target, .. } => Some(target),
+        X::Guard { inner, .. } => target_of(inner),
+        _ => None,
+    }
+}
+
+/// Replaces each pair of consecutive instructions that [`pair`] fuses, the second of which
+/// folds no `mov` and is no branch target (so the two stand for consecutive decoded
+/// instructions, entered only at the first), by the pair instruction. Returns the code and
+/// the decoded index each instruction ends with.
+fn fuse_pairs(mut code: Vec<XIns>, orig: Vec<u32>) -> (Vec<XIns>, Vec<u32>) {
+    let n = code.len();
+    let mut target = vec![false; n];
+    for ins in &mut code {
+        if let Some(t) = target_of(&mut ins.x) {
+            target[*t as usize] = true;
+        }
+    }
+    let mut index = vec![0u32; n];
+    let mut out: Vec<XIns> = Vec::with_capacity(n);
+    let mut out_orig = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        index[i] = out.len() as u32;
+        let fused = (i + 1 < n && code[i + 1].w == 1 && !target[i + 1])
+            .then(|| pair(&code[i].x, &code[i + 1].x))
+            .flatten();
+        match fused {
+            Some(x) => {
+                index[i + 1] = out.len() as u32;
+                out.push(XIns { x, w: code[i].w + 1 });
+                out_orig.push(orig[i + 1]);
+                i += 2;
+            }
+            None => {
+                out.push(code[i].clone());
+                out_orig.push(orig[i]);
+                i += 1;
+            }
+        }
+    }
+    for ins in &mut out {
+        if let Some(t) = target_of(&mut ins.x) {
+            *t = index[*t as usize];
+        }
+    }
+    (out, out_orig)
 }
 
 /// The general form of a non-control operation.
@@ -804,11 +955,26 @@ fn compact(w: &W, konst: &mut impl FnMut(u64) -> u32) -> Option<X> {
         Src::R(r) => Some(r),
         Src::I(_) => None,
     };
+    // A float operand: a register, or a constant (`KBIT | index`).
+    macro_rules! k {
+        ($s:expr) => {
+            match $s {
+                Src::R(r) => r,
+                Src::I(v) => KBIT | konst(v),
+            }
+        };
+    }
     Some(match *w {
         W::Gen(Op::Mov { d, a: Src::I(v) }) => X::MovI { d, k: konst(v) },
         W::Gen(Op::Mov { d, a: Src::R(a) }) => X::Mov { d, a },
         W::Gen(Op::Bin { op, d, a, b }) => {
-            let (a, b) = (r(a)?, r(b)?);
+            if !matches!(
+                op,
+                BinOp::FAdd(FT::F64) | BinOp::FSub(FT::F64) | BinOp::FMul(FT::F64) | BinOp::FDiv(FT::F64)
+            ) {
+                return None;
+            }
+            let (a, b) = (k!(a), k!(b));
             match op {
                 BinOp::FAdd(FT::F64) => X::FAdd { d, a, b },
                 BinOp::FSub(FT::F64) => X::FSub { d, a, b },
@@ -825,9 +991,9 @@ fn compact(w: &W, konst: &mut impl FnMut(u64) -> u32) -> Option<X> {
             c,
         }) => X::Fma {
             d,
-            a: r(a)?,
-            b: r(b)?,
-            c: r(c)?,
+            a: k!(a),
+            b: k!(b),
+            c: k!(c),
         },
         W::Gen(Op::Setp {
             cmp,
@@ -838,13 +1004,18 @@ fn compact(w: &W, konst: &mut impl FnMut(u64) -> u32) -> Option<X> {
             b,
             comb: None,
         }) => {
-            let a = r(a)?;
             if ty.kind == Kind::Float {
                 if ty.bits != 64 {
                     return None;
                 }
-                X::SetpF { cmp, d, a, b: r(b)? }
+                X::SetpF {
+                    cmp,
+                    d,
+                    a: k!(a),
+                    b: k!(b),
+                }
             } else {
+                let a = r(a)?;
                 let (signed, bits) = (ty.kind == Kind::Signed, ty.bits as u8);
                 match b {
                     Src::R(b) => X::SetpI {
@@ -1060,8 +1231,23 @@ impl Machine {
             };
         }
         macro_rules! f {
-            ($r:expr) => {
-                f64::from_bits(self.regs[rb + $r as usize])
+            ($r:expr) => {{
+                let o: u32 = $r;
+                f64::from_bits(if o & KBIT == 0 {
+                    self.regs[rb + o as usize]
+                } else {
+                    xf.consts[(o & !KBIT) as usize]
+                })
+            }};
+        }
+        macro_rules! pw_of {
+            ($w:expr) => {
+                self.pw[$w]
+            };
+        }
+        macro_rules! pinit_of {
+            ($w:expr) => {
+                self.pinit[$w]
             };
         }
         macro_rules! int_ty {
@@ -1165,6 +1351,56 @@ impl Machine {
                         let (off, size) = (u64::from(off), u64::from(size));
                         self.pw[w] = insert(self.pw[w], off, size, v);
                         self.pinit[w] |= byte_flags(off, size);
+                    }
+                    X::LdP2 { d1, w1, d2, w2 } => {
+                        let (w1, w2) = (w1, w2);
+                        for (j, d, word) in [(0, d1, w1), (1, d2, w2)] {
+                            let w = pb + word as usize;
+                            if pinit_of!(w) != 0xff {
+                                return Err(Located {
+                                    fault: param_uninit(xf, word, 0, 8),
+                                    func: fi,
+                                    pc: xf.orig[pc] as usize - 1 + j,
+                                });
+                            }
+                            r!(d) = pw_of!(w);
+                        }
+                    }
+                    X::StP2 { w1, a1, w2, a2, imm } => {
+                        let v1 = if imm & 1 != 0 {
+                            xf.consts[a1 as usize]
+                        } else {
+                            r!(a1)
+                        };
+                        let v2 = if imm & 2 != 0 {
+                            xf.consts[a2 as usize]
+                        } else {
+                            r!(a2)
+                        };
+                        let (w1, w2) = (pb + w1 as usize, pb + w2 as usize);
+                        pw_of!(w1) = v1;
+                        pinit_of!(w1) = 0xff;
+                        pw_of!(w2) = v2;
+                        pinit_of!(w2) = 0xff;
+                    }
+                    X::SetpBra {
+                        cmp,
+                        signed,
+                        bits,
+                        imm,
+                        neg,
+                        d,
+                        a,
+                        b,
+                        target,
+                    } => {
+                        let y = if imm { xf.consts[b as usize] } else { r!(b) };
+                        let t = arith::compare(cmp, int_ty!(signed, bits), r!(a), y);
+                        r!(d) = t as u64;
+                        if t != neg {
+                            pc = target as usize;
+                            continue 'main;
+                        }
                     }
                     X::Bra { target } => {
                         pc = target as usize;
@@ -1567,6 +1803,19 @@ mod tests {
         assert_eq!(kinds.len(), 6, "{kinds:?}");
         assert!(kinds.iter().all(|k| !k.starts_with("Mov ")), "{kinds:?}");
         assert!(kinds.iter().all(|k| !k.starts_with("Checked")), "{kinds:?}");
+    }
+
+    #[test]
+    fn adjacent_pairs_and_constants_fuse() {
+        let (decoded, kinds) = lowered(
+            "    .reg .pred %p<2>;\n    .reg .b64 %rd<5>;\n    .reg .f64 %fd<4>;\n    ld.param.u64 %rd1, [f_p];\n    ld.param.u64 %rd2, [f_p];\n    mov.f64 %fd1, 0d3FF0000000000000;\n    mov.b64 %fd2, %rd1;\n    fma.rn.f64 %fd3, %fd2, %fd2, %fd1;\n    setp.lt.u64 %p1, %rd1, %rd2;\n    @%p1 bra $L__end;\n    st.global.f64 [%rd2], %fd3;\n$L__end:\n    ret;",
+        );
+        assert_eq!(decoded, 9);
+        // ld+ld, fma (with the constant and %rd1 read directly), setp+bra, st, ret, sentinel.
+        assert_eq!(kinds.len(), 6, "{kinds:?}");
+        assert!(kinds[0].starts_with("LdP2"), "{kinds:?}");
+        assert!(kinds[1].starts_with("Fma"), "{kinds:?}");
+        assert!(kinds[2].starts_with("SetpBra"), "{kinds:?}");
     }
 
     #[test]

@@ -934,6 +934,69 @@ $L__join:
 }
 "#,
     ),
+    (
+        // Two consecutive loads of the return buffer; its second word is never written.
+        "uninit_ret_second",
+        r#"
+.func (.param .align 8 .b8 g_ret[16]) g(.param .b64 g_a)
+{
+    .reg .b64 %rd<2>;
+    ld.param.b64 %rd1, [g_a];
+    st.param.b64 [g_ret+0], %rd1;
+    ret;
+}
+
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .b32 %r<2>;
+    .reg .b64 %rd<5>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    cvt.u64.u32 %rd2, %r1;
+    {
+    .param .b64 param0;
+    st.param.b64 [param0], %rd2;
+    .param .align 8 .b8 retval0[16];
+    call.uni (retval0), g, (param0);
+    ld.param.b64 %rd3, [retval0+0];
+    ld.param.b64 %rd4, [retval0+8];
+    }
+    st.global.u64 [%rd1], %rd3;
+    ret;
+}
+"#,
+    ),
+    (
+        "uninit_ret_first",
+        r#"
+.func (.param .align 8 .b8 g_ret[16]) g(.param .b64 g_a)
+{
+    .reg .b64 %rd<2>;
+    ld.param.b64 %rd1, [g_a];
+    st.param.b64 [g_ret+0], %rd1;
+    ret;
+}
+
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .b32 %r<2>;
+    .reg .b64 %rd<5>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    cvt.u64.u32 %rd2, %r1;
+    {
+    .param .b64 param0;
+    st.param.b64 [param0], %rd2;
+    .param .align 8 .b8 retval0[16];
+    call.uni (retval0), g, (param0);
+    ld.param.b64 %rd4, [retval0+8];
+    ld.param.b64 %rd3, [retval0+0];
+    }
+    st.global.u64 [%rd1], %rd3;
+    ret;
+}
+"#,
+    ),
 ];
 
 /// Runs fault program `name` with a 16-byte buffer and `n`.
