@@ -194,8 +194,10 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
     }
     let threads = 128u32;
     let blocks = u32::try_from(n.div_ceil(threads as usize)).unwrap_or(u32::MAX);
+    // Items are independent (each writes its own outputs; faults meet under a lock), so the
+    // emulator runs them on the current rayon pool, as the CPU backend does.
     module
-        .launch(
+        .launch_parallel(
             kernel.entry,
             LaunchConfig::linear(blocks, threads),
             &params,

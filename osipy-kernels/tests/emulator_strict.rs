@@ -315,3 +315,155 @@ fn host_memory_api_checks() {
     mem.free(a).unwrap();
     assert!(mem.read_f64s(a, 1).is_err(), "use after free is out of bounds");
 }
+
+#[test]
+fn unwritten_on_one_path_only() {
+    assert_eq!(run_fault_stats("uninit_on_one_path", 1, 1000).unwrap().1, 8);
+    let (_, text, kind) = exec_kind(run_fault("uninit_on_one_path", 0, 1000));
+    assert_eq!(kind, ExecErrorKind::UninitRegister("%r2".into()));
+    assert_eq!(text, "mov.b32 %r3, %r2;");
+}
+
+#[test]
+fn unwritten_in_a_loop_iteration() {
+    // n == 0: every read follows a write; the last one reads 1.
+    assert_eq!(run_fault_stats("uninit_in_loop", 0, 1000).unwrap().1, 2);
+    for n in [1, 2] {
+        let (_, text, kind) = exec_kind(run_fault("uninit_in_loop", n, 1000));
+        if n == 1 {
+            assert_eq!(kind, ExecErrorKind::UninitRegister("%r3".into()));
+            assert_eq!(text, "add.s32 %r5, %r3, 1;");
+        } else {
+            assert_eq!(kind, ExecErrorKind::UninitRegister("%r3".into()), "n = {n}");
+        }
+    }
+}
+
+#[test]
+fn unwritten_guard_predicate() {
+    assert_eq!(run_fault_stats("uninit_guard", 1, 1000).unwrap().1, 1);
+    assert_eq!(run_fault_stats("uninit_guard", 2, 1000).unwrap().1, 0);
+    let (_, text, kind) = exec_kind(run_fault("uninit_guard", 0, 1000));
+    assert_eq!(kind, ExecErrorKind::UninitRegister("%p2".into()));
+    assert_eq!(text, "@%p2 st.global.u32 [%rd1], %r1;");
+}
+
+#[test]
+fn every_instruction_counts_and_the_step_limit_is_exact() {
+    let (stats, v) = run_fault_stats("copies", 41, 1000).unwrap();
+    assert_eq!(v, 42);
+    assert_eq!(stats.instructions, 9);
+    let texts = [
+        "ld.param.u64 %rd1, [f_p];",
+        "ld.param.u32 %r1, [f_n];",
+        "mov.b32 %r2, %r1;",
+        "mov.b32 %r3, %r2;",
+        "add.s32 %r4, %r3, 1;",
+        "mov.b32 %r5, %r4;",
+        "mov.b32 %r6, %r5;",
+        "st.global.u32 [%rd1], %r6;",
+        "ret;",
+    ];
+    for limit in 0..9u64 {
+        let (_, text, kind) = exec_kind(run_fault("copies", 41, limit));
+        assert_eq!(kind, ExecErrorKind::StepLimit(limit));
+        assert_eq!(text, texts[limit as usize], "limit {limit}");
+    }
+    run_fault("copies", 41, 9).unwrap();
+}
+
+#[test]
+fn unwritten_return_words_fault_at_their_own_load() {
+    for (name, text) in [
+        ("uninit_ret_second", "ld.param.b64 %rd4, [retval0+8];"),
+        ("uninit_ret_first", "ld.param.b64 %rd4, [retval0+8];"),
+    ] {
+        let (_, got, kind) = exec_kind(run_fault(name, 3, 1000));
+        assert_eq!(got, text, "{name}");
+        assert_eq!(
+            kind,
+            ExecErrorKind::Memory(MemError::Uninit {
+                space: Space::Param,
+                addr: 8,
+                size: 8
+            }),
+            "{name}"
+        );
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` threads.
+fn on_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
+}
+
+#[test]
+fn parallel_launch_matches_the_sequential_one() {
+    let m = Module::parse(&format!("{HEADER}{AXPY}")).unwrap();
+    let n = 1000usize;
+    let x: Vec<f64> = (0..n).map(|i| 0.5 + i as f64).collect();
+    let y: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    let run = |parallel: bool| {
+        let mut mem = GlobalMemory::new();
+        let xa = mem.alloc(n * 8, 8).unwrap();
+        let ya = mem.alloc(n * 8, 8).unwrap();
+        mem.write_f64s(xa, &x).unwrap();
+        mem.write_f64s(ya, &y).unwrap();
+        let args = [
+            Param::U64(xa),
+            Param::U64(ya),
+            Param::F64(0.75),
+            Param::U32(n as u32),
+        ];
+        let cfg = LaunchConfig::linear(8, 128);
+        let stats = if parallel {
+            m.launch_parallel("axpy", cfg, &args, &mut mem)
+        } else {
+            m.launch("axpy", cfg, &args, &mut mem)
+        }
+        .unwrap();
+        (stats, mem.read_f64s(ya, n).unwrap())
+    };
+    let want = run(false);
+    for threads in [1, 2, 3, 8] {
+        assert_eq!(on_pool(threads, || run(true)), want, "{threads} threads");
+    }
+}
+
+#[test]
+fn parallel_launch_reports_the_first_faulting_thread() {
+    let m = Module::parse(&format!("{HEADER}{AXPY}")).unwrap();
+    for threads in [1, 2, 3, 8] {
+        for missing in [1usize, 500] {
+            let e = on_pool(threads, || {
+                let mut mem = GlobalMemory::new();
+                let x = mem.alloc((1000 - missing) * 8, 8).unwrap();
+                let y = mem.alloc(1000 * 8, 8).unwrap();
+                m.launch_parallel(
+                    "axpy",
+                    LaunchConfig::linear(4, 256),
+                    &[Param::U64(x), Param::U64(y), Param::F64(1.0), Param::U32(1000)],
+                    &mut mem,
+                )
+                .unwrap_err()
+            });
+            match e {
+                Error::Exec {
+                    thread,
+                    block,
+                    kind: ExecErrorKind::Memory(MemError::OutOfBounds { .. }),
+                    ..
+                } => assert_eq!(
+                    (block.0 * 256 + thread.0) as usize,
+                    1000 - missing,
+                    "{threads} threads"
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}

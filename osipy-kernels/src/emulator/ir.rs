@@ -308,8 +308,8 @@ pub enum Op {
     },
     Ret,
     Exit,
-    /// A memory fence (no effect: threads run one at a time).
-    Nop,
+    /// A memory fence (`membar`).
+    Fence,
 }
 
 /// An instruction: optional guard predicate plus operation.

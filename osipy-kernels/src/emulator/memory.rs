@@ -4,6 +4,15 @@
 //! from one space used with another space's instruction is detected:
 //! global addresses start at [`GLOBAL_BASE`], local addresses at [`LOCAL_BASE`].
 //! Allocations are separated by unmapped guard gaps and never reuse addresses.
+//!
+//! Both spaces store 64-bit little-endian words. Every allocation starts on a word boundary
+//! and every device access is aligned to its size, so an access never straddles two words.
+//! Global words are atomics: threads of one launch may run on several host threads at once
+//! and share the global space, without `unsafe` (a relaxed 64-bit atomic load or store is a
+//! plain move on x86-64 and AArch64). Local memory belongs to one thread and records, per
+//! byte, whether it was written.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::emulator::error::{MemError, Space, SpaceOrNone};
 
@@ -18,6 +27,7 @@ pub const LOCAL_END: u64 = 0x0000_2000_0000_0000;
 const GUARD: u64 = 256;
 
 /// The state space an address belongs to, by range.
+#[inline]
 pub fn space_of(addr: u64) -> Option<Space> {
     if (GLOBAL_BASE..GLOBAL_END).contains(&addr) {
         Some(Space::Global)
@@ -28,6 +38,7 @@ pub fn space_of(addr: u64) -> Option<Space> {
     }
 }
 
+#[inline]
 fn check_space(addr: u64, want: Space) -> Result<(), MemError> {
     let got = space_of(addr);
     if got == Some(want) {
@@ -41,6 +52,7 @@ fn check_space(addr: u64, want: Space) -> Result<(), MemError> {
     }
 }
 
+#[inline]
 fn check_align(space: Space, addr: u64, size: u64) -> Result<(), MemError> {
     if addr.is_multiple_of(size) {
         Ok(())
@@ -49,28 +61,90 @@ fn check_align(space: Space, addr: u64, size: u64) -> Result<(), MemError> {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Mask of the low `size` bytes (1, 2, 4 or 8) of a word.
+#[inline(always)]
+pub(crate) fn value_mask(size: u64) -> u64 {
+    if size >= 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * size)) - 1
+    }
+}
+
+/// Places `v`'s low `size` bytes at byte `off` (`off + size <= 8`) of word `w`.
+#[inline(always)]
+pub(crate) fn insert(w: u64, off: u64, size: u64, v: u64) -> u64 {
+    let m = value_mask(size) << (8 * off);
+    (w & !m) | ((v << (8 * off)) & m)
+}
+
+/// The `size` bytes at byte `off` of word `w`, zero-extended.
+#[inline(always)]
+pub(crate) fn extract(w: u64, off: u64, size: u64) -> u64 {
+    (w >> (8 * off)) & value_mask(size)
+}
+
+/// Per-byte flags of `size` bytes at byte `off` of a word.
+#[inline(always)]
+pub(crate) fn byte_flags(off: u64, size: u64) -> u8 {
+    (((1u32 << size) - 1) << off) as u8
+}
+
+#[derive(Debug)]
 struct Region {
     base: u64,
-    data: Vec<u8>,
+    len: u64,
+    words: Box<[AtomicU64]>,
+}
+
+impl Region {
+    fn new(base: u64, len: u64) -> Region {
+        Region {
+            base,
+            len,
+            words: (0..len.div_ceil(8)).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
 }
 
 /// Finds the region fully containing `[addr, addr+len)` in a base-sorted list.
+#[inline]
 fn find(regions: &[Region], addr: u64, len: u64) -> Option<usize> {
     let i = regions.partition_point(|r| r.base <= addr).checked_sub(1)?;
     let r = &regions[i];
     let end = addr.checked_add(len)?;
-    (end <= r.base + r.data.len() as u64).then_some(i)
+    (end <= r.base + r.len).then_some(i)
 }
 
 /// Global device memory: a set of allocations made from the host.
 ///
 /// New allocations are zero-filled. Freed addresses are never handed out again,
 /// so use-after-free is reported as an out-of-bounds access.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct GlobalMemory {
     regions: Vec<Region>,
     next: u64,
+}
+
+impl Clone for GlobalMemory {
+    fn clone(&self) -> Self {
+        GlobalMemory {
+            regions: self
+                .regions
+                .iter()
+                .map(|r| Region {
+                    base: r.base,
+                    len: r.len,
+                    words: r
+                        .words
+                        .iter()
+                        .map(|w| AtomicU64::new(w.load(Ordering::Relaxed)))
+                        .collect(),
+                })
+                .collect(),
+            next: self.next,
+        }
+    }
 }
 
 impl Default for GlobalMemory {
@@ -103,10 +177,7 @@ impl GlobalMemory {
             .filter(|&e| e + GUARD <= GLOBAL_END)
             .ok_or_else(|| MemError::Invalid("global address space exhausted".into()))?;
         self.next = end + GUARD;
-        self.regions.push(Region {
-            base,
-            data: vec![0; bytes],
-        });
+        self.regions.push(Region::new(base, bytes as u64));
         Ok(base)
     }
 
@@ -123,27 +194,58 @@ impl GlobalMemory {
         }
     }
 
-    fn locate(&self, addr: u64, len: u64) -> Result<(usize, usize), MemError> {
+    #[inline]
+    fn locate_index(&self, addr: u64, len: u64) -> Result<usize, MemError> {
         check_space(addr, Space::Global)?;
-        let i = find(&self.regions, addr, len).ok_or(MemError::OutOfBounds {
+        find(&self.regions, addr, len).ok_or(MemError::OutOfBounds {
             space: Space::Global,
             addr,
             size: len,
-        })?;
-        Ok((i, (addr - self.regions[i].base) as usize))
+        })
+    }
+
+    #[inline]
+    fn locate(&self, addr: u64, len: u64) -> Result<&Region, MemError> {
+        Ok(&self.regions[self.locate_index(addr, len)?])
     }
 
     /// Copies `bytes` to device address `addr` (must lie inside one allocation).
     pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), MemError> {
-        let (i, o) = self.locate(addr, bytes.len() as u64)?;
-        self.regions[i].data[o..o + bytes.len()].copy_from_slice(bytes);
+        let i = self.locate_index(addr, bytes.len() as u64)?;
+        let o = addr - self.regions[i].base;
+        let words = &mut self.regions[i].words;
+        let mut k = 0usize;
+        while k < bytes.len() {
+            let at = o + k as u64;
+            let (wi, off) = ((at / 8) as usize, at % 8);
+            let n = (8 - off as usize).min(bytes.len() - k);
+            let w = words[wi].get_mut();
+            if n == 8 {
+                let chunk: [u8; 8] = bytes[k..k + 8].try_into().unwrap_or_default();
+                *w = u64::from_le_bytes(chunk);
+            } else {
+                let mut b = w.to_le_bytes();
+                b[off as usize..off as usize + n].copy_from_slice(&bytes[k..k + n]);
+                *w = u64::from_le_bytes(b);
+            }
+            k += n;
+        }
         Ok(())
     }
 
     /// Copies device memory at `addr` into `buf` (must lie inside one allocation).
     pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), MemError> {
-        let (i, o) = self.locate(addr, buf.len() as u64)?;
-        buf.copy_from_slice(&self.regions[i].data[o..o + buf.len()]);
+        let r = self.locate(addr, buf.len() as u64)?;
+        let o = addr - r.base;
+        let mut k = 0usize;
+        while k < buf.len() {
+            let at = o + k as u64;
+            let (wi, off) = ((at / 8) as usize, at % 8);
+            let n = (8 - off as usize).min(buf.len() - k);
+            let b = r.words[wi].load(Ordering::Relaxed).to_le_bytes();
+            buf[k..k + n].copy_from_slice(&b[off as usize..off as usize + n]);
+            k += n;
+        }
         Ok(())
     }
 
@@ -196,39 +298,67 @@ impl GlobalMemory {
             .collect())
     }
 
-    /// Device-side load of `size` (1, 2, 4 or 8) bytes, zero-extended.
-    pub(crate) fn load(&self, addr: u64, size: u64) -> Result<u64, MemError> {
+    /// The word holding the aligned `size`-byte access at `addr`, and the byte offset in it.
+    #[inline]
+    fn word(&self, addr: u64, size: u64) -> Result<(&AtomicU64, u64), MemError> {
         check_align(Space::Global, addr, size)?;
-        let (i, o) = self.locate(addr, size)?;
-        Ok(le_load(&self.regions[i].data[o..o + size as usize]))
+        let r = self.locate(addr, size)?;
+        let o = addr - r.base;
+        Ok((&r.words[(o / 8) as usize], o % 8))
     }
 
-    /// Device-side store of the low `size` bytes of `v`.
-    pub(crate) fn store(&mut self, addr: u64, size: u64, v: u64) -> Result<(), MemError> {
-        check_align(Space::Global, addr, size)?;
-        let (i, o) = self.locate(addr, size)?;
-        le_store(&mut self.regions[i].data[o..o + size as usize], v);
+    /// Device-side load of `size` (1, 2, 4 or 8) bytes, zero-extended.
+    #[inline]
+    pub(crate) fn load(&self, addr: u64, size: u64) -> Result<u64, MemError> {
+        let (w, off) = self.word(addr, size)?;
+        Ok(extract(w.load(Ordering::Relaxed), off, size))
+    }
+
+    /// Device-side store of the low `size` bytes of `v`. A narrow store replaces its bytes
+    /// atomically, so threads storing to neighbouring bytes of one word do not interfere.
+    #[inline]
+    pub(crate) fn store(&self, addr: u64, size: u64, v: u64) -> Result<(), MemError> {
+        let (w, off) = self.word(addr, size)?;
+        if size == 8 {
+            w.store(v, Ordering::Relaxed);
+        } else {
+            let _ = w.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |x| {
+                Some(insert(x, off, size, v))
+            });
+        }
         Ok(())
     }
+
+    /// Atomic read-modify-write of the `size` bytes at `addr`: stores `f(old)`, returns `old`.
+    pub(crate) fn rmw(&self, addr: u64, size: u64, f: impl Fn(u64) -> u64) -> Result<u64, MemError> {
+        let (w, off) = self.word(addr, size)?;
+        let prev = w
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |x| {
+                Some(insert(x, off, size, f(extract(x, off, size))))
+            })
+            .unwrap_or_else(|x| x);
+        Ok(extract(prev, off, size))
+    }
 }
 
-pub(crate) fn le_load(b: &[u8]) -> u64 {
-    let mut x = [0u8; 8];
-    x[..b.len()].copy_from_slice(b);
-    u64::from_le_bytes(x)
+#[derive(Debug, Clone, Copy)]
+struct LocalRegion {
+    base: u64,
+    len: u64,
+    /// First word in [`LocalMemory::words`].
+    word: usize,
 }
 
-pub(crate) fn le_store(b: &mut [u8], v: u64) {
-    let n = b.len();
-    b.copy_from_slice(&v.to_le_bytes()[..n]);
-}
-
-/// Per-thread local memory: one region per `.local` variable per active call frame,
-/// with byte-level initialization tracking.
+/// Per-thread local memory: one region per `.local` variable per active call frame, with
+/// byte-level initialization tracking. Regions are a stack in one reusable buffer, so
+/// calls allocate nothing once the buffer has grown to the deepest frame.
 #[derive(Debug)]
 pub(crate) struct LocalMemory {
-    regions: Vec<Region>,
-    init: Vec<Vec<bool>>,
+    regions: Vec<LocalRegion>,
+    words: Vec<u64>,
+    /// Written bytes of each word, one bit per byte.
+    init: Vec<u8>,
+    top: usize,
     next: u64,
 }
 
@@ -236,13 +366,15 @@ impl LocalMemory {
     pub(crate) fn new() -> Self {
         LocalMemory {
             regions: Vec::new(),
+            words: Vec::new(),
             init: Vec::new(),
+            top: 0,
             next: LOCAL_BASE + 0x1000,
         }
     }
     pub(crate) fn reset(&mut self) {
         self.regions.clear();
-        self.init.clear();
+        self.top = 0;
         self.next = LOCAL_BASE + 0x1000;
     }
     /// Allocates a region (stack discipline: freed with [`LocalMemory::pop`]).
@@ -253,46 +385,68 @@ impl LocalMemory {
             return Err(MemError::Invalid("local address space exhausted".into()));
         }
         self.next = base + size + GUARD;
-        self.regions.push(Region {
+        let word = self.top;
+        self.top += size.div_ceil(8) as usize;
+        if self.words.len() < self.top {
+            self.words.resize(self.top, 0);
+            self.init.resize(self.top, 0);
+        }
+        self.init[word..self.top].fill(0);
+        self.regions.push(LocalRegion {
             base,
-            data: vec![0; size as usize],
+            len: size,
+            word,
         });
-        self.init.push(vec![false; size as usize]);
         Ok(base)
     }
     /// Frees the `n` most recent regions.
     pub(crate) fn pop(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
         let k = self.regions.len() - n;
+        self.top = self.regions[k].word;
         self.regions.truncate(k);
-        self.init.truncate(k);
     }
-    fn locate(&self, addr: u64, size: u64) -> Result<(usize, usize), MemError> {
+    #[inline]
+    fn locate(&self, addr: u64, size: u64) -> Result<(usize, u64), MemError> {
         check_space(addr, Space::Local)?;
         check_align(Space::Local, addr, size)?;
-        let i = find(&self.regions, addr, size).ok_or(MemError::OutOfBounds {
+        let oob = MemError::OutOfBounds {
             space: Space::Local,
             addr,
             size,
-        })?;
-        Ok((i, (addr - self.regions[i].base) as usize))
+        };
+        let i = self
+            .regions
+            .partition_point(|r| r.base <= addr)
+            .checked_sub(1)
+            .ok_or(oob.clone())?;
+        let r = self.regions[i];
+        if addr + size > r.base + r.len {
+            return Err(oob);
+        }
+        let o = addr - r.base;
+        Ok((r.word + (o / 8) as usize, o % 8))
     }
+    #[inline]
     pub(crate) fn load(&self, addr: u64, size: u64) -> Result<u64, MemError> {
-        let (i, o) = self.locate(addr, size)?;
-        let s = size as usize;
-        if !self.init[i][o..o + s].iter().all(|&b| b) {
+        let (w, off) = self.locate(addr, size)?;
+        let f = byte_flags(off, size);
+        if self.init[w] & f != f {
             return Err(MemError::Uninit {
                 space: Space::Local,
                 addr,
                 size,
             });
         }
-        Ok(le_load(&self.regions[i].data[o..o + s]))
+        Ok(extract(self.words[w], off, size))
     }
+    #[inline]
     pub(crate) fn store(&mut self, addr: u64, size: u64, v: u64) -> Result<(), MemError> {
-        let (i, o) = self.locate(addr, size)?;
-        let s = size as usize;
-        le_store(&mut self.regions[i].data[o..o + s], v);
-        self.init[i][o..o + s].fill(true);
+        let (w, off) = self.locate(addr, size)?;
+        self.words[w] = insert(self.words[w], off, size, v);
+        self.init[w] |= byte_flags(off, size);
         Ok(())
     }
 }

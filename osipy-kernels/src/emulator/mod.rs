@@ -29,9 +29,8 @@ pub mod types;
 pub use error::{Error, ExecErrorKind, MemError, Space};
 pub use memory::GlobalMemory;
 
-use exec::{Fault, Limits, ThreadCtx};
+use exec::{Fault, Limits, Machine, Program, ThreadCtx};
 use ir::Func;
-use memory::LocalMemory;
 
 /// Grid and block dimensions of a launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,11 +103,40 @@ pub struct LaunchStats {
 #[derive(Debug, Clone)]
 pub struct Module {
     funcs: Vec<Func>,
+    prog: Program,
     lines: Vec<String>,
     /// Maximum instructions one thread may execute (default 1e9).
     pub step_limit: u64,
     /// Maximum call depth (default 1024).
     pub max_call_depth: usize,
+}
+
+impl LaunchConfig {
+    /// Threads in the grid, or `None` when the count does not fit in a `u64`.
+    fn threads(&self) -> Option<u64> {
+        let (g, b) = (self.grid, self.block);
+        [g.0, g.1, g.2, b.0, b.1, b.2]
+            .iter()
+            .try_fold(1u64, |n, &d| n.checked_mul(u64::from(d)))
+    }
+
+    /// The coordinates of the thread at position `lin` of the launch order (block-major, x
+    /// fastest).
+    fn thread(&self, lin: u64) -> ThreadCtx {
+        let (g, b) = (self.grid, self.block);
+        let per_block = u64::from(b.0) * u64::from(b.1) * u64::from(b.2);
+        let (block, within) = (lin / per_block, lin % per_block);
+        let at = |i: u64, n0: u32, n1: u32| -> [u32; 3] {
+            let (n0, n1) = (u64::from(n0), u64::from(n1));
+            [(i % n0) as u32, ((i / n0) % n1) as u32, (i / (n0 * n1)) as u32]
+        };
+        ThreadCtx {
+            tid: at(within, b.0, b.1),
+            ntid: [b.0, b.1, b.2],
+            ctaid: at(block, g.0, g.1),
+            nctaid: [g.0, g.1, g.2],
+        }
+    }
 }
 
 impl Module {
@@ -118,8 +146,10 @@ impl Module {
         let ast = parser::parse(text)?;
         let lines: Vec<&str> = text.lines().collect();
         let funcs = decode::decode_module(&ast, &lines)?;
+        let prog = Program::lower(&funcs);
         Ok(Module {
             funcs,
+            prog,
             lines: lines.iter().map(|s| s.trim().to_string()).collect(),
             step_limit: 1_000_000_000,
             max_call_depth: 1024,
@@ -141,15 +171,13 @@ impl Module {
             .collect()
     }
 
-    /// Runs kernel `entry` over the whole grid, thread by thread (block-major,
-    /// x fastest), stopping at the first fault.
-    pub fn launch(
+    /// Checks a launch request: the entry's index and the parameters' bytes.
+    fn prepare(
         &self,
         entry: &str,
         cfg: LaunchConfig,
         params: &[Param],
-        mem: &mut GlobalMemory,
-    ) -> Result<LaunchStats, Error> {
+    ) -> Result<(usize, Vec<Vec<u8>>), Error> {
         let idx = self
             .funcs
             .iter()
@@ -178,12 +206,30 @@ impl Module {
         if [g.0, g.1, g.2, b.0, b.1, b.2].contains(&0) {
             return Err(Error::Launch("grid and block dimensions must be non-zero".into()));
         }
-        let limits = Limits {
+        Ok((idx, kparams))
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
             steps: self.step_limit,
             call_depth: self.max_call_depth,
-        };
-        let mut local = LocalMemory::new();
+        }
+    }
+
+    /// Runs kernel `entry` over the whole grid, thread by thread (block-major,
+    /// x fastest), stopping at the first fault.
+    pub fn launch(
+        &self,
+        entry: &str,
+        cfg: LaunchConfig,
+        params: &[Param],
+        mem: &mut GlobalMemory,
+    ) -> Result<LaunchStats, Error> {
+        let (idx, kparams) = self.prepare(entry, cfg, params)?;
+        let limits = self.limits();
+        let mut machine = Machine::new();
         let mut stats = LaunchStats::default();
+        let (g, b) = (cfg.grid, cfg.block);
         for bz in 0..g.2 {
             for by in 0..g.1 {
                 for bx in 0..g.0 {
@@ -196,16 +242,9 @@ impl Module {
                                     ctaid: [bx, by, bz],
                                     nctaid: [g.0, g.1, g.2],
                                 };
-                                let n = exec::run_thread(
-                                    &self.funcs,
-                                    idx,
-                                    &kparams,
-                                    ctx,
-                                    limits,
-                                    mem,
-                                    &mut local,
-                                )
-                                .map_err(|l| self.exec_error(l, ctx))?;
+                                let n = machine
+                                    .run(&self.prog, idx, &kparams, ctx, limits, mem)
+                                    .map_err(|l| self.exec_error(l, ctx))?;
                                 stats.threads += 1;
                                 stats.instructions += n;
                             }
@@ -215,6 +254,70 @@ impl Module {
             }
         }
         Ok(stats)
+    }
+
+    /// Runs kernel `entry` over the whole grid with the threads spread over the current
+    /// rayon pool, for kernels whose threads are independent: they write disjoint memory
+    /// and meet only through atomics (as every kernel `#[xp_kernel]` generates: each item
+    /// writes its own outputs, and the lowest faulting item is recorded under a lock).
+    /// Such a kernel leaves the same memory as with [`Module::launch`].
+    ///
+    /// Every check of [`Module::launch`] holds. When threads fault, the error is the one of
+    /// the first faulting thread in launch order (whatever the thread count); threads after
+    /// it may have run. [`LaunchStats::instructions`] counts the instructions of every thread
+    /// run, so it can vary between runs where threads wait on one another.
+    pub fn launch_parallel(
+        &self,
+        entry: &str,
+        cfg: LaunchConfig,
+        params: &[Param],
+        mem: &mut GlobalMemory,
+    ) -> Result<LaunchStats, Error> {
+        use rayon::prelude::*;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Mutex;
+
+        let (idx, kparams) = self.prepare(entry, cfg, params)?;
+        let total = cfg
+            .threads()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| Error::Launch("the grid has more threads than a usize counts".into()))?;
+        let limits = self.limits();
+        let mem: &GlobalMemory = mem;
+        // The first faulting thread so far: later threads need not run.
+        let first = AtomicU64::new(u64::MAX);
+        let fault: Mutex<Option<(u64, Error)>> = Mutex::new(None);
+        let instructions = AtomicU64::new(0);
+        (0..total)
+            .into_par_iter()
+            .with_min_len(16)
+            .for_each_init(Machine::new, |machine, lin| {
+                let lin = lin as u64;
+                if lin > first.load(Ordering::Relaxed) {
+                    return;
+                }
+                let ctx = cfg.thread(lin);
+                match machine.run(&self.prog, idx, &kparams, ctx, limits, mem) {
+                    Ok(n) => {
+                        instructions.fetch_add(n, Ordering::Relaxed);
+                    }
+                    Err(l) => {
+                        let e = self.exec_error(l, ctx);
+                        let mut f = fault.lock().unwrap_or_else(|p| p.into_inner());
+                        if f.as_ref().is_none_or(|(k, _)| lin < *k) {
+                            *f = Some((lin, e));
+                        }
+                        first.fetch_min(lin, Ordering::Relaxed);
+                    }
+                }
+            });
+        if let Some((_, e)) = fault.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            return Err(e);
+        }
+        Ok(LaunchStats {
+            threads: total as u64,
+            instructions: instructions.into_inner(),
+        })
     }
 
     fn exec_error(&self, l: exec::Located, ctx: ThreadCtx) -> Error {

@@ -845,19 +845,181 @@ $L__spin:
 }
 "#,
     ),
+    (
+        // %r2 is written on one path only: the read after the join faults on the other.
+        "uninit_on_one_path",
+        r#"
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .pred %p<2>;
+    .reg .b32 %r<5>;
+    .reg .b64 %rd<2>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    setp.eq.u32 %p1, %r1, 0;
+    @%p1 bra $L__join;
+    mov.b32 %r2, 7;
+$L__join:
+    mov.b32 %r3, %r2;
+    add.s32 %r4, %r3, 1;
+    st.global.u32 [%rd1], %r4;
+    ret;
+}
+"#,
+    ),
+    (
+        // %r3 is carried from one iteration to the next; the iteration `i == n` skips its
+        // read, so only n == 0 never reads it unwritten.
+        "uninit_in_loop",
+        r#"
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .pred %p<2>;
+    .reg .b32 %r<6>;
+    .reg .b64 %rd<2>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    mov.b32 %r2, 0;
+$L__loop:
+    setp.eq.u32 %p1, %r2, %r1;
+    @%p1 bra $L__first;
+    add.s32 %r5, %r3, 1;
+    st.global.u32 [%rd1], %r5;
+$L__first:
+    mov.b32 %r3, %r2;
+    add.s32 %r2, %r2, 1;
+    setp.lt.u32 %p1, %r2, 3;
+    @%p1 bra $L__loop;
+    ret;
+}
+"#,
+    ),
+    (
+        // The guard %p2 is written only when n != 0.
+        "uninit_guard",
+        r#"
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .pred %p<3>;
+    .reg .b32 %r<3>;
+    .reg .b64 %rd<2>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    setp.eq.u32 %p1, %r1, 0;
+    @%p1 bra $L__join;
+    setp.eq.u32 %p2, %r1, 1;
+$L__join:
+    @%p2 st.global.u32 [%rd1], %r1;
+    ret;
+}
+"#,
+    ),
+    (
+        // Straight-line copies (which the emulator may fold into the next instruction).
+        "copies",
+        r#"
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .b32 %r<7>;
+    .reg .b64 %rd<2>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    mov.b32 %r2, %r1;
+    mov.b32 %r3, %r2;
+    add.s32 %r4, %r3, 1;
+    mov.b32 %r5, %r4;
+    mov.b32 %r6, %r5;
+    st.global.u32 [%rd1], %r6;
+    ret;
+}
+"#,
+    ),
+    (
+        // Two consecutive loads of the return buffer; its second word is never written.
+        "uninit_ret_second",
+        r#"
+.func (.param .align 8 .b8 g_ret[16]) g(.param .b64 g_a)
+{
+    .reg .b64 %rd<2>;
+    ld.param.b64 %rd1, [g_a];
+    st.param.b64 [g_ret+0], %rd1;
+    ret;
+}
+
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .b32 %r<2>;
+    .reg .b64 %rd<5>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    cvt.u64.u32 %rd2, %r1;
+    {
+    .param .b64 param0;
+    st.param.b64 [param0], %rd2;
+    .param .align 8 .b8 retval0[16];
+    call.uni (retval0), g, (param0);
+    ld.param.b64 %rd3, [retval0+0];
+    ld.param.b64 %rd4, [retval0+8];
+    }
+    st.global.u64 [%rd1], %rd3;
+    ret;
+}
+"#,
+    ),
+    (
+        "uninit_ret_first",
+        r#"
+.func (.param .align 8 .b8 g_ret[16]) g(.param .b64 g_a)
+{
+    .reg .b64 %rd<2>;
+    ld.param.b64 %rd1, [g_a];
+    st.param.b64 [g_ret+0], %rd1;
+    ret;
+}
+
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .b32 %r<2>;
+    .reg .b64 %rd<5>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u32 %r1, [f_n];
+    cvt.u64.u32 %rd2, %r1;
+    {
+    .param .b64 param0;
+    st.param.b64 [param0], %rd2;
+    .param .align 8 .b8 retval0[16];
+    call.uni (retval0), g, (param0);
+    ld.param.b64 %rd4, [retval0+8];
+    ld.param.b64 %rd3, [retval0+0];
+    }
+    st.global.u64 [%rd1], %rd3;
+    ret;
+}
+"#,
+    ),
 ];
 
 /// Runs fault program `name` with a 16-byte buffer and `n`.
 pub fn run_fault(name: &str, n: u32, step_limit: u64) -> Result<(), osipy_kernels::emulator::Error> {
+    run_fault_stats(name, n, step_limit).map(|_| ())
+}
+
+/// Runs fault program `name` with a 16-byte buffer and `n`; returns the launch statistics
+/// and the buffer's first `u32`.
+pub fn run_fault_stats(
+    name: &str,
+    n: u32,
+    step_limit: u64,
+) -> Result<(osipy_kernels::emulator::LaunchStats, u32), osipy_kernels::emulator::Error> {
     let src = FAULTS.iter().find(|(k, _)| *k == name).expect("fault program").1;
     let m = Module::parse(&format!("{HEADER}{src}"))?.with_step_limit(step_limit);
     let mut mem = GlobalMemory::new();
     let p = mem.alloc(16, 8)?;
-    m.launch(
+    let stats = m.launch(
         "f",
         LaunchConfig::linear(1, 1),
         &[Param::U64(p), Param::U32(n)],
         &mut mem,
-    )
-    .map(|_| ())
+    )?;
+    Ok((stats, mem.read_u32s(p, 1)?[0]))
 }

@@ -284,13 +284,13 @@ pub(super) fn decode(cx: &mut Ctx, ins: &InstrAst) -> R<Op> {
             Op::Exit
         }
         "membar" => {
-            // Threads run one at a time, so memory is always coherent: a fence is a no-op.
+            // Threads of a parallel launch share global memory: a sequentially consistent fence.
             let scoped = m.has("gl") || m.has("cta") || m.has("sys");
             if !scoped {
                 return Err("membar needs .cta, .gl or .sys".into());
             }
             nops(ins, 0)?;
-            Op::Nop
+            Op::Fence
         }
         other => return Err(format!("unsupported instruction `{other}`")),
     };
