@@ -370,6 +370,26 @@ fn every_instruction_counts_and_the_step_limit_is_exact() {
         assert_eq!(text, texts[limit as usize], "limit {limit}");
     }
     run_fault("copies", 41, 9).unwrap();
+
+    let (stats, v) = run_fault_stats("fused", 41, 1000).unwrap();
+    assert_eq!((stats.instructions, v), (9, 42));
+    assert_eq!(run_fault_stats("fused", 0, 1000).unwrap().0.instructions, 7);
+    let texts = [
+        "ld.param.u64 %rd1, [f_p];",
+        "ld.param.u64 %rd2, [f_p];",
+        "ld.param.u32 %r1, [f_n];",
+        "mov.b32 %r2, %r1;",
+        "setp.eq.u32 %p1, %r2, 0;",
+        "@%p1 bra $L__end;",
+        "add.s32 %r3, %r2, 1;",
+        "st.global.u32 [%rd2], %r3;",
+        "ret;",
+    ];
+    for limit in 0..9u64 {
+        let (_, text, kind) = exec_kind(run_fault("fused", 41, limit));
+        assert_eq!(kind, ExecErrorKind::StepLimit(limit));
+        assert_eq!(text, texts[limit as usize], "limit {limit}");
+    }
 }
 
 #[test]

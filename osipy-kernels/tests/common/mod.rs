@@ -935,6 +935,29 @@ $L__join:
 "#,
     ),
     (
+        // Adjacent instructions the emulator may fuse (two loads, a setp and its branch),
+        // one with a copy folded in front of it.
+        "fused",
+        r#"
+.visible .entry f(.param .u64 f_p, .param .u32 f_n)
+{
+    .reg .pred %p<2>;
+    .reg .b32 %r<4>;
+    .reg .b64 %rd<3>;
+    ld.param.u64 %rd1, [f_p];
+    ld.param.u64 %rd2, [f_p];
+    ld.param.u32 %r1, [f_n];
+    mov.b32 %r2, %r1;
+    setp.eq.u32 %p1, %r2, 0;
+    @%p1 bra $L__end;
+    add.s32 %r3, %r2, 1;
+    st.global.u32 [%rd2], %r3;
+$L__end:
+    ret;
+}
+"#,
+    ),
+    (
         // Two consecutive loads of the return buffer; its second word is never written.
         "uninit_ret_second",
         r#"
