@@ -211,8 +211,6 @@ pub(crate) fn read_sidecar(o: &T1Options, hashes: &mut Hashes) -> Result<(Option
     super::inputs::read_sidecar(o.sidecar.clone().or_else(|| default_sidecar(&o.inputs)), hashes)
 }
 
-/// The maps of a run, `[x, y, z]`, NaN (status: masked) outside the mask.
-
 /// The acquisition values a method needs.
 pub(crate) struct Acquisition {
     pub(crate) flip_angles_deg: Option<Vec<f64>>,
