@@ -400,6 +400,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             "initial_values": "the model's *_init kernel (linear form), clamped into the bounds",
             "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
             "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
+            "driver": lm.driver.name(),
         },
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });

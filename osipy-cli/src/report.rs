@@ -50,6 +50,7 @@ pub(crate) fn write_provenance(
                 "max_iterations": lm.max_iterations,
                 "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
                 "lambda0": lm.lambda0, "lambda_up": lm.lambda_up, "lambda_down": lm.lambda_down,
+                "driver": lm.driver.name(),
                 "mask": "mask.nii.gz (body)",
                 "order": "chunks of the mask's voxels (osipy::dce::VolumeFit)",
             },

@@ -238,7 +238,8 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                 json!({"model": "S = S0 sin(a) (1 - E) / (1 - cos(a) E), E = exp(-TR R1), a = B1 x nominal",
                        "start": "DESPOT1 per voxel (fallback R1 1 /s)",
                        "s0_bounds": [f.s0_bounds.0, f.s0_bounds.1.to_string()], "r1_bounds_per_s": [f.r1_bounds.0, f.r1_bounds.1],
-                       "max_iterations": f.settings.max_iterations, "ftol": f.settings.ftol, "xtol": f.settings.xtol, "gtol": f.settings.gtol})
+                       "max_iterations": f.settings.max_iterations, "ftol": f.settings.ftol, "xtol": f.settings.xtol, "gtol": f.settings.gtol,
+                       "driver": f.settings.driver.name()})
             }
             Method::Linear => json!({"model": "DESPOT1: S / sin a = E S / tan a + S0 (1 - E), ordinary least squares"}),
             Method::TwoAngle => json!({"model": "DESPOT1 line through the first and the last flip angle"}),
@@ -246,7 +247,8 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                 let l = LookLocker::new(Vec::new());
                 json!({"model": "S(t) = a - b exp(-t / T1*); T1 = T1* (b / a - 1); S0 = b - a",
                        "t1_star_bounds_s": [l.t1_star_bounds.0, l.t1_star_bounds.1],
-                       "max_iterations": l.settings.max_iterations, "ftol": l.settings.ftol, "xtol": l.settings.xtol, "gtol": l.settings.gtol})
+                       "max_iterations": l.settings.max_iterations, "ftol": l.settings.ftol, "xtol": l.settings.xtol, "gtol": l.settings.gtol,
+                       "driver": l.settings.driver.name()})
             }
         },
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,

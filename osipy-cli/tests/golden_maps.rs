@@ -1,6 +1,7 @@
 //! The maps of `osipy demo`, one `osipy dce` run (NIfTI input, fitted delay) and one `osipy t1`
-//! run, bit for bit as they were before the command became a client of the library pipelines:
-//! the SHA-256 of each decompressed NIfTI file against `tests/data/golden-maps/hashes.txt`.
+//! run, bit for bit as they were before the command became a client of the library pipelines
+//! (taken again for the adaptive fit driver; `tests/data/golden-maps/README.md`): the SHA-256 of
+//! each decompressed NIfTI file against `tests/data/golden-maps/hashes.txt`.
 
 mod common;
 

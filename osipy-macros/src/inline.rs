@@ -160,7 +160,7 @@ impl State {
                 deps: child(&inside(&c.path), "__xp_deps", c.span),
             })
             .collect();
-        for (i, (name, ty)) in crate::math_fns::needed(&root.block).into_iter().enumerate() {
+        for (i, (name, ty)) in crate::math_fns::needed_by_root(&root).into_iter().enumerate() {
             let b = format_ident!("xp_kernel_named_{}", name);
             let d = format_ident!("__xp_deps_{}", name);
             let t = format_ident!("{}", ty);

@@ -12,6 +12,33 @@ pub const MATH_CALLER: &str = "@math";
 /// Math functions that exist as kernels, by the intrinsic name the body uses.
 pub const KERNELS: &[&str] = &["exp", "exp2", "ln", "log2", "log10", "powf", "powi", "fmod"];
 
+/// The math kernels of a root kernel: its body's, and for a fit model with a parameter on a
+/// log scale (`#[param(.., log)]`) the f64 `exp` and `ln` with which its fit steps it.
+pub fn needed_by_root(root: &syn::ItemFn) -> Vec<(String, &'static str)> {
+    let mut out = needed(&root.block);
+    if root.attrs.iter().any(|a| a.path().is_ident("xp_fit_model")) && has_log_param(root) {
+        for k in ["exp", "ln"] {
+            if !out.iter().any(|(n, t)| n == k && *t == "f64") {
+                out.push((k.to_string(), "f64"));
+            }
+        }
+    }
+    out
+}
+
+/// Whether an argument of `f` is marked `#[param(.., log, ..)]`.
+fn has_log_param(f: &syn::ItemFn) -> bool {
+    f.sig.inputs.iter().any(|a| match a {
+        syn::FnArg::Typed(pt) => pt.attrs.iter().any(|at| {
+            at.path().is_ident("param")
+                && matches!(&at.meta, syn::Meta::List(l) if l.tokens.clone().into_iter().any(
+                    |t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == "log")
+                ))
+        }),
+        syn::FnArg::Receiver(_) => false,
+    })
+}
+
 /// The math kernels (name, float type) a body may call, in a fixed order.
 pub fn needed(block: &syn::Block) -> Vec<(String, &'static str)> {
     struct V(Vec<&'static str>);

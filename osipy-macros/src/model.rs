@@ -571,7 +571,49 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
     let args_p = model_args(&p);
     let args_pn = model_args(&pn);
 
-    // Damped matrix and Cholesky factor, unrolled.
+    // Damped matrix (in the scaled coordinates of the step) and its Cholesky factor, unrolled.
+    let scale: Vec<_> = a_idx.iter().map(|a| id("scale", *a)).collect();
+    let scn: Vec<_> = a_idx.iter().map(|a| id("scn", *a)).collect();
+    let stp: Vec<_> = a_idx.iter().map(|a| id("stp", *a)).collect();
+    let pt: Vec<_> = a_idx.iter().map(|a| id("pt", *a)).collect();
+    let is_log: Vec<bool> = fitted
+        .iter()
+        .map(|i| sig.params[*i].fit.as_ref().is_some_and(|f| f.log))
+        .collect();
+    // A parameter on a log scale steps in `ln p` while it is positive: its column is scaled by
+    // `p` (`scale_of`), a step `d` moves it to `p exp(d)` (`moved`), and a move to `pn` is the
+    // step `ln(pn / p)` (`step_of`). The others step in `p` (scale 1); only a log-scaled
+    // parameter's code calls `exp` and `ln`.
+    let scale_of = |a: usize, at: &syn::Ident| -> TokenStream {
+        if is_log[a] {
+            quote!(if #at > 0.0 { #at } else { 1.0 })
+        } else {
+            quote!(1.0)
+        }
+    };
+    let moved: Vec<TokenStream> = a_idx
+        .iter()
+        .map(|a| {
+            let (pa, da) = (&p[*a], &d[*a]);
+            if is_log[*a] {
+                quote!(if #pa > 0.0 { #pa * #da.exp() } else { #pa + #da })
+            } else {
+                quote!(#pa + #da)
+            }
+        })
+        .collect();
+    let step_of: Vec<TokenStream> = a_idx
+        .iter()
+        .map(|a| {
+            let (pa, pna, sa) = (&p[*a], &pn[*a], &scale[*a]);
+            if is_log[*a] {
+                quote!(if #pa > 0.0 { (#pna / #pa).ln() } else { (#pna - #pa) / #sa })
+            } else {
+                quote!(#pna - #pa)
+            }
+        })
+        .collect();
+    let scale_p: Vec<TokenStream> = a_idx.iter().map(|a| scale_of(*a, &p[*a])).collect();
     let mut chol = Vec::new();
     let aname = |a: usize, b: usize| format_ident!("__xp_a{}_{}", a, b);
     let lname = |a: usize, b: usize| format_ident!("__xp_l{}_{}", a, b);
@@ -579,11 +621,12 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
         let an = aname(*a, *b);
         let hab = id2("h", *a, *b);
         let (fa, fb) = (&fr[*a], &fr[*b]);
+        let (sa, sb) = (&scale[*a], &scale[*b]);
         if a == b {
             let dm = id("dm", *a);
-            chol.push(quote!(let #an = if #fa { #hab + __xp_lambda * #dm } else { 1.0 };));
+            chol.push(quote!(let #an = if #fa { #hab * #sa * #sa + __xp_lambda * #dm } else { 1.0 };));
         } else {
-            chol.push(quote!(let #an = if #fa && #fb { #hab } else { 0.0 };));
+            chol.push(quote!(let #an = if #fa && #fb { #hab * #sa * #sb } else { 0.0 };));
         }
     }
     let mut pivots = Vec::new();
@@ -629,7 +672,15 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
                 quote!(#l * #dk)
             })
             .collect();
-        solve.push(quote!(let #di = (#zi #(- #prods)*) / #lii;));
+        solve.push(quote!(#di = (#zi #(- #prods)*) / #lii;));
+    }
+    // Predicted decrease of the cost for the step taken, `2 s.g - s.H.s` in scaled coordinates.
+    let mut pred_terms = Vec::new();
+    for (a, b) in &tri {
+        let hab = id2("h", *a, *b);
+        let (sa, sb, ka, kb) = (&stp[*a], &stp[*b], &scale[*a], &scale[*b]);
+        let k = if a == b { quote!(1.0) } else { quote!(2.0) };
+        pred_terms.push(quote!(__xp_pred -= #k * #sa * #sb * (#hab * #ka * #kb);));
     }
 
     let bits: Vec<_> = a_idx.iter().map(|a| 1u32 << a).collect();
@@ -685,6 +736,11 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
             let mut __xp_lambda = __xp_cfg[4];
             let __xp_up = __xp_cfg[5];
             let __xp_down = __xp_cfg[6];
+            // Driver: 0 classic, 1 adaptive.
+            let __xp_new = __xp_cfg[7] != 0.0;
+            let mut __xp_nu = __xp_up;
+            let mut __xp_trust = false;
+            let mut __xp_held = false;
             let mut __xp_c = 0.0;
             #( let mut #g = 0.0; )*
             #( let mut #h = 0.0; )*
@@ -693,7 +749,10 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
                 *__xp_status = 9;
                 return;
             }
-            #( let mut #dm = #haa; )*
+            #(
+                let #scn = #scale_p;
+                let mut #dm = #haa * #scn * #scn;
+            )*
             let mut __xp_it: u32 = 0;
             let mut __xp_st: u32 = 4;
             loop {
@@ -701,7 +760,7 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
                     __xp_st = 1;
                     break;
                 }
-                #( let #fr = !((#p <= #lo && #g < 0.0) || (#p >= #hi && #g > 0.0)); )*
+                #( let mut #fr = !((#p <= #lo && #g < 0.0) || (#p >= #hi && #g > 0.0)); )*
                 let mut __xp_gmax = 0.0;
                 #(
                     if #fr {
@@ -725,21 +784,76 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
                     break;
                 }
                 __xp_it += 1;
-                #( let #rhs = if #fr { #g } else { 0.0 }; )*
-                #(#chol)*
-                if !(true #( && #pivots)*) {
-                    __xp_lambda = __xp_lambda * __xp_up;
+                // A log-scaled parameter steps in ln p: its column is scaled by p.
+                #( let #scale = #scale_p; )*
+                if __xp_new {
+                    // Held: a parameter that has had no influence anywhere yet.
+                    #(
+                        if #dm == 0.0 {
+                            #fr = false;
+                            __xp_held = true;
+                        }
+                    )*
+                }
+                #( let mut #d = 0.0; )*
+                let mut __xp_ok = true;
+                loop {
+                    #( let #rhs = if #fr { #g * #scale } else { 0.0 }; )*
+                    #(#chol)*
+                    if !(true #( && #pivots)*) {
+                        __xp_ok = false;
+                        break;
+                    }
+                    #(#solve)*
+                    if !__xp_new {
+                        break;
+                    }
+                    // Active set: a parameter on a bound whose step points out is held, and the
+                    // step solved again without it.
+                    let mut __xp_more = false;
+                    #(
+                        if #fr && ((#p <= #lo && #d < 0.0) || (#p >= #hi && #d > 0.0)) {
+                            #fr = false;
+                            __xp_more = true;
+                        }
+                    )*
+                    if !__xp_more {
+                        break;
+                    }
+                }
+                if !__xp_ok {
+                    __xp_trust = false;
+                    if __xp_new {
+                        __xp_lambda = __xp_lambda * __xp_nu;
+                        __xp_nu = 2.0 * __xp_nu;
+                    } else {
+                        __xp_lambda = __xp_lambda * __xp_up;
+                    }
                     if __xp_lambda > 1e16 {
                         __xp_st = 6;
                         break;
                     }
                     continue;
                 }
-                #(#solve)*
-                #( let #pn = (#p + #d).max(#lo).min(#hi); )*
+                #(
+                    let #pt = #moved;
+                    let #pn = #pt.max(#lo).min(#hi);
+                )*
                 if true #( && (#pn - #p).abs() <= __xp_xtol * (#p.abs() + __xp_xtol) )* {
                     __xp_st = 2;
                     break;
+                }
+                // The decrease of the cost that the linear model predicts for the step taken
+                // (clamped into the bounds), in the scaled coordinates: `2 s.g - s.H.s`.
+                let mut __xp_pred = 0.0;
+                if __xp_new {
+                    #( let #stp = #step_of; )*
+                    #( __xp_pred += 2.0 * #stp * (#g * #scale); )*
+                    #(#pred_terms)*
+                    if __xp_trust #( && #pn == #pt )* && __xp_pred <= __xp_ftol * __xp_c {
+                        __xp_st = 1;
+                        break;
+                    }
                 }
                 let mut __xp_cn = 0.0;
                 #( let mut #gn = 0.0; )*
@@ -747,23 +861,63 @@ fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool) -> syn::I
                 __xp_eval(#(#args_pn,)* #w_arg &mut __xp_cn #(, &mut #gn)* #(, &mut #hn)*);
                 if __xp_cn < __xp_c {
                     let __xp_rel = (__xp_c - __xp_cn) / __xp_c;
+                    if __xp_new {
+                        // Nielsen's update from the gain ratio of the step.
+                        let __xp_rho = if __xp_pred > 0.0 { (__xp_c - __xp_cn) / __xp_pred } else { 1.0 };
+                        let __xp_q = 2.0 * __xp_rho - 1.0;
+                        let __xp_f = (1.0 - __xp_q * __xp_q * __xp_q).max(__xp_down);
+                        __xp_lambda = (__xp_lambda * __xp_f).max(1e-15);
+                        __xp_nu = (0.5 * __xp_up).max(2.0);
+                        __xp_trust = true;
+                    } else {
+                        __xp_lambda = (__xp_lambda * __xp_down).max(1e-15);
+                    }
                     #( #p = #pn; )*
                     #( #g = #gn; )*
                     #( #h = #hn; )*
-                    #( #dm = #dm.max(#haa); )*
+                    #(
+                        let #scn = #scale_p;
+                        #dm = #dm.max(#haa * #scn * #scn);
+                    )*
                     __xp_c = __xp_cn;
-                    __xp_lambda = (__xp_lambda * __xp_down).max(1e-15);
                     if __xp_rel <= __xp_ftol {
                         __xp_st = 1;
                         break;
                     }
                 } else {
-                    __xp_lambda = __xp_lambda * __xp_up;
+                    if __xp_new {
+                        __xp_lambda = __xp_lambda * __xp_nu;
+                        __xp_nu = 2.0 * __xp_nu;
+                    } else {
+                        __xp_lambda = __xp_lambda * __xp_up;
+                    }
+                    __xp_trust = false;
                     if __xp_lambda > 1e16 {
                         __xp_st = 2;
                         break;
                     }
                 }
+            }
+            // Stopped on the cost or the step with a parameter on a bound whose gradient points
+            // inwards by more than the tolerances allow: not a minimum within the bounds.
+            if __xp_st == 1 || __xp_st == 2 {
+                let __xp_thr = __xp_gtol.max(__xp_ftol.sqrt());
+                #(
+                    if (#p <= #lo && #g > 0.0) || (#p >= #hi && #g < 0.0) {
+                        if !(#g.abs() <= __xp_thr * (#haa * __xp_c).sqrt()) {
+                            __xp_st = 10;
+                        }
+                    }
+                )*
+            }
+            // A parameter held for want of influence that never gained any is undetermined (where
+            // the classic driver finds the system singular).
+            if __xp_held && (__xp_st == 1 || __xp_st == 2 || __xp_st == 3) {
+                #(
+                    if #dm == 0.0 {
+                        __xp_st = 6;
+                    }
+                )*
             }
             #( __xp_p[#ai_lit] = #p; )*
             *__xp_chi2 = __xp_c;

@@ -49,6 +49,8 @@ pub struct FitSpec {
     pub lower: f64,
     /// Default upper bound.
     pub upper: f64,
+    /// `log`: the fit steps the parameter on a log scale.
+    pub log: bool,
     /// Span of the attribute.
     pub span: Span,
 }
@@ -191,14 +193,15 @@ fn parse_param_attrs(cx: &mut Ctxt, attrs: &[syn::Attribute]) -> (Option<Span>, 
     (uniform, fit)
 }
 
-/// `#[param]` or `#[param(init = 0.1, lower = 0.0, upper = 5.0)]` (any subset, float
+/// `#[param]` or `#[param(init = 0.1, lower = 0.0, upper = 5.0, log)]` (any subset, float
 /// literals, optionally negative; bounds may be `f64::INFINITY`-like `inf` only through the
-/// defaults: an omitted bound is unbounded).
+/// defaults: an omitted bound is unbounded; `log` needs `lower >= 0`).
 fn parse_fit_spec(cx: &mut Ctxt, a: &syn::Attribute) -> FitSpec {
     let mut spec = FitSpec {
         init: 0.0,
         lower: f64::NEG_INFINITY,
         upper: f64::INFINITY,
+        log: false,
         span: a.span(),
     };
     if matches!(a.meta, syn::Meta::Path(_)) {
@@ -207,13 +210,17 @@ fn parse_fit_spec(cx: &mut Ctxt, a: &syn::Attribute) -> FitSpec {
     let mut seen: Vec<String> = Vec::new();
     let r = a.parse_nested_meta(|m| {
         let key = m.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-        if !matches!(key.as_str(), "init" | "lower" | "upper") {
-            return Err(m.error("unknown `#[param]` option: expected `init`, `lower` or `upper`"));
+        if !matches!(key.as_str(), "init" | "lower" | "upper" | "log") {
+            return Err(m.error("unknown `#[param]` option: expected `init`, `lower`, `upper` or `log`"));
         }
         if seen.contains(&key) {
             return Err(m.error(format!("duplicate `{key}`")));
         }
         seen.push(key.clone());
+        if key == "log" {
+            spec.log = true;
+            return Ok(());
+        }
         let e: syn::Expr = m.value()?.parse()?;
         let v = literal_value(&e).ok_or_else(|| {
             syn::Error::new_spanned(
@@ -243,6 +250,11 @@ fn parse_fit_spec(cx: &mut Ctxt, a: &syn::Attribute) -> FitSpec {
         );
     } else if !spec.init.is_finite() {
         cx.spanned(a, "`init` must be finite");
+    } else if spec.log && spec.lower < 0.0 {
+        cx.spanned(
+            a,
+            "a parameter on a log scale (`log`) is positive: give it `lower = 0.0` or more",
+        );
     }
     spec
 }

@@ -93,6 +93,96 @@ pub fn line_unused(
     }
 }
 
+/// `a t` for `a > 1`, else `(2 - a) t`: below 1 the slope goes the wrong way. With data under
+/// `t` and `a` on its lower bound 1, the derivative there (of the branch `2 - a`) says that
+/// raising `a` lowers the cost, but every step up raises it: the fit stops against the bound
+/// with a gradient pointing into the bounds.
+#[xp_kernel(model)]
+pub fn kink_at_bound(
+    #[uniform] t: &[f64],
+    #[param(init = 1.0, lower = 1.0, upper = 3.0)] a: f64,
+    pred: &mut [f64],
+) {
+    let slope = if a > 1.0 { a } else { 2.0 - a };
+    for i in 0..pred.len() {
+        pred[i] = slope * t[i];
+    }
+}
+
+/// A line whose slope is fitted on a log scale; the body calls no math function, so the fit's
+/// `exp` and `ln` come from the `log` option alone.
+#[xp_kernel(model)]
+pub fn line_log_slope(
+    #[uniform] t: &[f64],
+    #[param(init = 1.0, lower = 0.0, log)] m: f64,
+    #[param(init = 0.0, lower = -10.0, upper = 10.0)] q: f64,
+    pred: &mut [f64],
+) {
+    for i in 0..pred.len() {
+        pred[i] = m * t[i] + q;
+    }
+}
+
+/// One sample of a gamma variate, zero outside `(t0, t_end]`.
+#[xp_kernel]
+pub fn gamma_sample(t: f64, t_end: f64, a: f64, t0: f64, alpha: f64, beta: f64) -> f64 {
+    let s = t - t0;
+    if s > 0.0 && t <= t_end {
+        a * (alpha * s.ln() - s / beta).exp()
+    } else {
+        0.0
+    }
+}
+
+/// Gamma variate `a (t - t0)^alpha exp(-(t - t0) / beta)` cut after `t_end`, with the amplitude
+/// on a log scale.
+#[xp_kernel(model)]
+pub fn gamma_log(
+    #[uniform] t: &[f64],
+    t_end: f64,
+    #[param(init = 1.0, lower = 0.0, log)] a: f64,
+    #[param(init = 15.0, lower = 0.0, upper = 60.0)] t0: f64,
+    #[param(init = 3.0, lower = 1.0, upper = 10.0)] alpha: f64,
+    #[param(init = 1.5, lower = 0.1, upper = 10.0)] beta: f64,
+    pred: &mut [f64],
+) {
+    for k in 0..pred.len() {
+        pred[k] = gamma_sample(t[k], t_end, a, t0, alpha, beta);
+    }
+}
+
+/// The same gamma variate with the amplitude on a linear scale.
+#[xp_kernel(model)]
+pub fn gamma_linear(
+    #[uniform] t: &[f64],
+    t_end: f64,
+    #[param(init = 1.0, lower = 0.0)] a: f64,
+    #[param(init = 15.0, lower = 0.0, upper = 60.0)] t0: f64,
+    #[param(init = 3.0, lower = 1.0, upper = 10.0)] alpha: f64,
+    #[param(init = 1.5, lower = 0.1, upper = 10.0)] beta: f64,
+    pred: &mut [f64],
+) {
+    for k in 0..pred.len() {
+        pred[k] = gamma_sample(t[k], t_end, a, t0, alpha, beta);
+    }
+}
+
+/// IVIM: `s0 (f exp(-b D*) + (1 - f) exp(-b D))` with the bounds of the OSIPI IVIM code
+/// collection's unit tests.
+#[xp_kernel(model)]
+pub fn ivim(
+    #[uniform] b: &[f64],
+    #[param(init = 1.0, lower = 0.7, upper = 1.3)] s0: f64,
+    #[param(init = 0.1, lower = 0.0, upper = 1.0)] f: f64,
+    #[param(init = 1e-3, lower = 0.0, upper = 0.005)] d: f64,
+    #[param(init = 0.01, lower = 0.005, upper = 0.2)] dstar: f64,
+    s: &mut [f64],
+) {
+    for k in 0..s.len() {
+        s[k] = s0 * (f * (-b[k] * dstar).exp() + (1.0 - f) * (-b[k] * d).exp());
+    }
+}
+
 /// Adds `w * x` to `acc` and returns the product.
 #[xp_kernel]
 pub fn accumulate(x: f64, w: f64, acc: &mut f64) -> f64 {

@@ -6,7 +6,7 @@ mod common;
 
 use common::assert_bits_eq;
 use ndarray::{Array1, Array2, Array3, ArrayD, IxDyn};
-use osipy_kernels::fit::{FitResult, FitStatus, FitValues, LevenbergMarquardt};
+use osipy_kernels::fit::{Driver, FitResult, FitStatus, FitValues, LevenbergMarquardt};
 use osipy_kernels::{Device, Error, XpArray};
 use osipy_tests::fit_models::{expdecay3, line_unused};
 
@@ -124,7 +124,10 @@ fn per_voxel_initial_values_and_bounds() {
     let mut lower = Array2::from_shape_fn((6, 3), |(_, a)| [0.0, 0.0, -1.0][a]);
     let upper = Array2::from_shape_fn((6, 3), |(_, a)| [10.0, 20.0, 1.0][a]);
     lower[[5, 1]] = 25.0; // above its upper bound: that voxel cannot start
+                          // Tight tolerances: the two fits start apart, and are compared at their minima.
+    let tight = LevenbergMarquardt::new().ftol(1e-15).xtol(1e-15).gtol(1e-15);
     let r = expdecay3::fitter(&t)
+        .settings(tight)
         .init(init)
         .lower(lower)
         .upper(upper)
@@ -136,7 +139,10 @@ fn per_voxel_initial_values_and_bounds() {
         "{st:?}"
     );
     assert_eq!(st[5], Some(FitStatus::InvalidStart));
-    let shared = fit(&y);
+    let shared = expdecay3::fitter(&t)
+        .settings(tight)
+        .fit(&y)
+        .unwrap_or_else(|e| panic!("{e}"));
     let (p, q) = (host(&r.params), host(&shared.params));
     for i in 0..15 {
         assert!(
@@ -171,10 +177,26 @@ fn a_nan_initial_value_or_a_model_not_finite_at_the_start() {
 fn a_parameter_without_influence_is_a_singular_system() {
     let t = t();
     let y = Array2::from_shape_fn((3, 50), |(v, k)| 0.5 * t[k] + v as f64);
-    let r = line_unused::fitter(&t).fit(&y).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(status(&r), vec![Some(FitStatus::Singular); 3]);
+    let classic = line_unused::fitter(&t)
+        .settings(LevenbergMarquardt::new().driver(Driver::Classic))
+        .fit(&y)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status(&classic), vec![Some(FitStatus::Singular); 3]);
     // The parameters are the last accepted point: here still the start.
-    assert_eq!(&host(&r.params)[..3], &[1.0, 0.0, 1.0]);
+    assert_eq!(&host(&classic.params)[..3], &[1.0, 0.0, 1.0]);
+    // The adaptive driver holds the parameter and fits the others; the voxel is still singular.
+    let adaptive = line_unused::fitter(&t).fit(&y).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status(&adaptive), vec![Some(FitStatus::Singular); 3]);
+    let p = host(&adaptive.params);
+    for v in 0..3 {
+        assert!((p[3 * v] - 0.5).abs() < 1e-9, "slope {}", p[3 * v]);
+        assert!((p[3 * v + 1] - v as f64).abs() < 1e-9, "offset {}", p[3 * v + 1]);
+        assert_eq!(
+            p[3 * v + 2],
+            1.0,
+            "the parameter without influence keeps its start"
+        );
+    }
 }
 
 #[test]

@@ -68,6 +68,16 @@ pub fn fit_modules() -> Vec<(&'static str, &'static str)> {
         ("mixed_fit", m::mixed::fit::PTX),
         ("mixed_fit_weighted", m::mixed::fit_weighted::PTX),
         ("mixed_jacobian", m::mixed::jacobian::PTX),
+        ("kink_at_bound_fit", m::kink_at_bound::fit::PTX),
+        ("line_log_slope_fit", m::line_log_slope::fit::PTX),
+        (
+            "line_log_slope_fit_weighted",
+            m::line_log_slope::fit_weighted::PTX,
+        ),
+        ("gamma_log_fit", m::gamma_log::fit::PTX),
+        ("gamma_linear_fit", m::gamma_linear::fit::PTX),
+        ("ivim_fit", m::ivim::fit::PTX),
+        ("ivim_fit_weighted", m::ivim::fit_weighted::PTX),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! `#[param(step = 1.0)]` is rejected at the option: `#[param]` takes `init`, `lower`, `upper`.
+//! `#[param(step = 1.0)]` is rejected at the option: `#[param]` takes `init`, `lower`, `upper`, `log`.
 use osipy_kernels::xp_kernel;
 
 #[xp_kernel(model)]
