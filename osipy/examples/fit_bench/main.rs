@@ -1,20 +1,28 @@
 //! Fit benchmark: a 3-parameter extended Tofts fit of synthetic noisy data, by the hand-written
-//! fused fitter (`hand.rs`) and by the library's generated fitter (`generated_fit`).
+//! fused fitter (`hand.rs`) and by the library's generated fitter (`generated_fit`) with each
+//! driver; then the hard models of `gamma.rs` (gamma variates of DSC first passes) and
+//! `ivim.rs` (IVIM), each with its data-driven start kernel, with each driver (`hard.rs`).
 //!
 //! ```text
 //! cargo run --release -p osipy --example fit_bench -- --voxels 300000 --samples 80 \
-//!     [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N]
+//!     [--hard-voxels 100000] [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N] \
+//!     [--table-only]
 //! ```
 //!
-//! The last line printed is `voxels_per_second <N>`, the generated fit's throughput (the
-//! hand-written fit's while the generated fit is not wired in).
+//! The table printed last names each model and driver with its voxels/s and % converged; the
+//! last line is `voxels_per_second <N>`, the generated extended Tofts fit's throughput with the
+//! default driver.
 
 mod data;
+mod gamma;
 mod hand;
+mod hard;
+mod ivim;
 mod model;
 mod report;
 
 use data::Synthetic;
+use osipy_kernels::fit::Driver;
 use std::process::exit;
 
 /// Start of every fit: (Ktrans /min, ve, vp).
@@ -25,14 +33,17 @@ const LO: [f64; 3] = [1e-5, 1e-3, 0.0];
 const HI: [f64; 3] = [5.0, 1.0, 1.0];
 
 const USAGE: &str = "\
-usage: fit_bench [--voxels N] [--samples N] [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N]
+usage: fit_bench [--voxels N] [--samples N] [--hard-voxels N] [--device cpu|emulator|cuda] [--seed N]
+                 [--threads N] [--reps N] [--table-only]
 
-  --voxels N    voxels to fit (default 300000)
+  --voxels N    extended Tofts voxels to fit (default 300000)
   --samples N   samples per curve, 4 s apart, 5 of baseline (default 80, at least 2)
   --device D    device of the generated fitter: cpu, emulator or cuda (default cpu)
   --seed N      seed of the synthetic data (default 1)
   --threads N   rayon threads (default: rayon's default)
   --reps N      timed repetitions; the median is reported (default 3)
+  --hard-voxels N  voxels of each gamma-variate and IVIM fit (default 100000)
+  --table-only  skip the hand-written extended Tofts fits
   --help        this text";
 
 struct Args {
@@ -42,6 +53,8 @@ struct Args {
     seed: u64,
     threads: Option<usize>,
     reps: usize,
+    hard_voxels: usize,
+    table_only: bool,
 }
 
 fn usage_error(msg: &str) -> ! {
@@ -57,11 +70,17 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         seed: 1,
         threads: None,
         reps: 3,
+        hard_voxels: 100_000,
+        table_only: false,
     };
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             println!("{USAGE}");
             exit(0);
+        }
+        if flag == "--table-only" {
+            args.table_only = true;
+            continue;
         }
         let mut value = || {
             it.next()
@@ -82,6 +101,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
             "--seed" => args.seed = number(value(), 0),
             "--threads" => args.threads = Some(count(value(), 1)),
             "--reps" => args.reps = count(value(), 1),
+            "--hard-voxels" => args.hard_voxels = count(value(), 1),
             "--device" => {
                 let d = value();
                 if !["cpu", "emulator", "cuda"].contains(&d.as_str()) {
@@ -98,23 +118,16 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
     args
 }
 
-/// Median seconds over the repetitions, fitted parameters and statuses.
-type Timed = (f64, Vec<[f64; 3]>, Vec<u32>);
+/// Median seconds over the repetitions, fitted parameters and statuses, and the table row.
+type Timed = (f64, Vec<[f64; 3]>, Vec<u32>, hard::Row);
 
-/// The library's generated fitter on `device`: (median seconds over `reps`, params, status).
-// ======================================================================================
-// GENERATED FIT: filled in with the library's generated fitter (same settings as the
-// hand-written fit: hand::Settings::default(), INIT, LO, HI; data.t, data.cp, data.y).
-// ======================================================================================
-fn generated_fit(data: &Synthetic, device: &str, reps: usize) -> Result<Timed, String> {
+/// The library's generated fitter on `device` with `driver` and the hand-written fit's other
+/// settings (hand::Settings::default(), INIT, LO, HI; data.t, data.cp, data.y).
+fn generated_fit(data: &Synthetic, device: &str, reps: usize, driver: Driver) -> Result<Timed, String> {
     use ndarray::{Array1, Array2};
     use osipy_kernels::fit::LevenbergMarquardt;
     use osipy_kernels::{Device, XpArray};
-    let dev = match device {
-        "cpu" => Device::Cpu,
-        "emulator" => Device::Emulator,
-        _ => Device::Cuda(0),
-    };
+    let dev = self::device(device);
     let s = hand::Settings::default();
     let lm = LevenbergMarquardt::new()
         .max_iterations(s.max_iter)
@@ -123,7 +136,9 @@ fn generated_fit(data: &Synthetic, device: &str, reps: usize) -> Result<Timed, S
         .gtol(s.gtol)
         .lambda0(s.lambda0)
         .lambda_up(s.up)
-        .lambda_down(s.down);
+        .lambda_down(s.down)
+        .driver(driver);
+
     let err = |e: osipy_kernels::Error| e.to_string();
     let voxels = data.y.len() / data.samples;
     let y = Array2::from_shape_vec((voxels, data.samples), data.y.clone()).map_err(|e| e.to_string())?;
@@ -157,14 +172,14 @@ fn generated_fit(data: &Synthetic, device: &str, reps: usize) -> Result<Timed, S
     let download = start.elapsed().as_secs_f64();
     if dev != Device::Cpu {
         println!(
-            "generated fit on {device}: upload of the data {upload:.4} s; first fit (with the module's JIT) \
+            "generated fit ({driver}) on {device}: upload of the data {upload:.4} s; first fit (with the module's JIT) \
              {first_s:.4} s; fit median {secs:.4} s; download of the parameters {download:.4} s; \
              end to end {:.4} s",
             upload + secs + download
         );
         if let Some(k) = kernel {
             println!(
-                "generated fit on {device}: kernel time {k:.4} s = {:.0} voxels/s of kernel time",
+                "generated fit ({driver}) on {device}: kernel time {k:.4} s = {:.0} voxels/s of kernel time",
                 voxels as f64 / k
             );
         }
@@ -176,23 +191,24 @@ fn generated_fit(data: &Synthetic, device: &str, reps: usize) -> Result<Timed, S
         .map(|c| [c[0], c[1], c[2]])
         .collect();
     let status: Vec<u32> = res.status.to_host().map_err(err)?.iter().copied().collect();
-    let iters = res.iterations.to_host().map_err(err)?;
-    let mean_iters = iters.iter().map(|&i| f64::from(i)).sum::<f64>() / iters.len().max(1) as f64;
-    let mut counts = [0usize; 10];
-    for &c in &status {
-        counts[(c as usize).min(9)] += 1;
-    }
-    let counts: Vec<String> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, &c)| c > 0)
-        .map(|(s, c)| format!("{s}: {c}"))
-        .collect();
+    let row = hard::summarize(
+        "extended Tofts",
+        driver.name(),
+        secs,
+        &res,
+        &data.truth,
+        &report::NAMES,
+    )?;
     println!(
-        "generated fit: mean iterations {mean_iters:.2}; status counts {{{}}}",
-        counts.join(", ")
+        "generated fit ({driver}): mean iterations {:.2}; status counts {{{}}}",
+        row.mean_iters,
+        row.counts
+            .iter()
+            .map(|(s, c)| format!("{s}: {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    Ok((secs, params, status))
+    Ok((secs, params, status, row))
 }
 
 fn main() {
@@ -205,6 +221,8 @@ fn main() {
             ("fit.ptx", model::ext_tofts::fit::PTX),
             ("fit_weighted.ptx", model::ext_tofts::fit_weighted::PTX),
             ("jacobian.ptx", model::ext_tofts::jacobian::PTX),
+            ("gamma_variate_fit.ptx", gamma::gamma_variate::fit::PTX),
+            ("ivim_fit.ptx", ivim::ivim::fit::PTX),
         ];
         for (name, text) in files {
             if let Err(e) = std::fs::write(std::path::Path::new(&dir).join(name), text) {
@@ -235,10 +253,11 @@ fn main() {
     let settings = hand::Settings::default();
     // The twin evaluates the model per voxel as `model.rs` does; the tuned version also
     // precomputes the grid (steps, runs of equal dt, sum cp^2) once for all voxels.
-    let mut hand_vps = [0.0f64; 2];
+    let mut hand_vps = [None; 2];
     for (k, (tuned, label)) in [(false, "hand-written twin"), (true, "hand-written, tuned")]
         .iter()
         .enumerate()
+        .filter(|_| !args.table_only)
     {
         let (hand_s, hand_fit) = report::time_median(args.reps, || {
             hand::fit(
@@ -253,7 +272,8 @@ fn main() {
                 *tuned,
             )
         });
-        hand_vps[k] = args.voxels as f64 / hand_s;
+        let vps = args.voxels as f64 / hand_s;
+        hand_vps[k] = Some(vps);
         let mean_iters = hand_fit.iters.iter().map(|&i| i as f64).sum::<f64>() / args.voxels as f64;
         let mut counts = [0usize; 10];
         for &s in &hand_fit.status {
@@ -268,7 +288,7 @@ fn main() {
         let (mut r2, mut chi2) = (hand_fit.r2.clone(), hand_fit.chi2.clone());
         println!(
             "{label} fit: median {hand_s:.4} s over {} reps = {:.0} voxels/s; mean iterations {mean_iters:.2}",
-            args.reps, hand_vps[k],
+            args.reps, vps,
         );
         println!(
             "  median chi2 {:.4e} (noise alone: {:.4e}), median r2 {:.4}",
@@ -283,28 +303,86 @@ fn main() {
         );
     }
 
-    let last = match generated_fit(&data, &args.device, args.reps) {
-        Ok((gen_fit_s, params, status)) => {
-            let vps = args.voxels as f64 / gen_fit_s;
-            println!(
-                "generated fit ({}): median {gen_fit_s:.4} s over {} reps = {vps:.0} voxels/s",
-                args.device, args.reps
-            );
-            println!("{}", report::accuracy(&data.truth, &params, &status));
-            println!(
-                "generated / hand-written twin (voxels/s): {:.3}",
-                vps / hand_vps[0]
-            );
-            println!(
-                "generated / hand-written, tuned (voxels/s): {:.3}",
-                vps / hand_vps[1]
-            );
-            vps
+    let mut rows = Vec::new();
+    let mut last = 0.0;
+    for driver in [Driver::Classic, Driver::Adaptive] {
+        match generated_fit(&data, &args.device, args.reps, driver) {
+            Ok((gen_fit_s, params, status, row)) => {
+                let vps = args.voxels as f64 / gen_fit_s;
+                println!(
+                    "generated fit ({driver}, {}): median {gen_fit_s:.4} s over {} reps = {vps:.0} voxels/s",
+                    args.device, args.reps
+                );
+                println!("{}", report::accuracy(&data.truth, &params, &status));
+                if let (Driver::Classic, Some(twin), Some(tuned)) = (driver, hand_vps[0], hand_vps[1]) {
+                    // The hand-written fits run the classic driver's algorithm.
+                    println!(
+                        "generated (classic) / hand-written twin (voxels/s): {:.3}",
+                        vps / twin
+                    );
+                    println!(
+                        "generated (classic) / hand-written, tuned (voxels/s): {:.3}",
+                        vps / tuned
+                    );
+                }
+                rows.push(row);
+                last = vps;
+            }
+            Err(e) => {
+                eprintln!(
+                    "fit_bench: the generated fit ({driver}) on {} failed: {e}",
+                    args.device
+                );
+                exit(1);
+            }
         }
-        Err(e) => {
-            eprintln!("fit_bench: the generated fit on {} failed: {e}", args.device);
-            exit(1);
-        }
-    };
+    }
+    if let [classic, adaptive] = &rows[..] {
+        println!(
+            "extended Tofts, adaptive against classic: voxels/s x{:.3}, mean chi2 x(1 {:+.2e})",
+            adaptive.vps() / classic.vps(),
+            adaptive.mean_chi2 / classic.mean_chi2 - 1.0
+        );
+    }
+    rows.extend(models_table(&args));
+    println!("\n{}", hard::table(&rows));
     println!("voxels_per_second {}", last.round() as u64);
+}
+
+fn device(name: &str) -> osipy_kernels::Device {
+    match name {
+        "cpu" => osipy_kernels::Device::Cpu,
+        "emulator" => osipy_kernels::Device::Emulator,
+        _ => osipy_kernels::Device::Cuda(0),
+    }
+}
+
+/// The rows of the gamma variate (amplitude on a log scale, as `gamma.rs` writes it, and on a
+/// linear scale) and IVIM (data-driven and shared starts), each with both drivers.
+fn models_table(args: &Args) -> Vec<hard::Row> {
+    use osipy_kernels::fit::LevenbergMarquardt;
+    let dev = device(&args.device);
+    let (gs, g) = report::time_median(1, || gamma::make(args.hard_voxels, args.seed));
+    let (is, iv) = report::time_median(1, || ivim::make(args.hard_voxels, args.seed));
+    println!("data: gamma variates generated in {gs:.3} s, IVIM in {is:.3} s");
+    let mut rows = Vec::new();
+    for model in 0..4 {
+        for driver in [Driver::Classic, Driver::Adaptive] {
+            let lm = LevenbergMarquardt::new().driver(driver);
+            let row = match model {
+                0 => hard::gamma_row(&g, lm, true, &dev, args.reps),
+                1 => hard::gamma_row(&g, lm, false, &dev, args.reps),
+                2 => hard::ivim_row(&iv, lm, false, &dev, args.reps),
+                _ => hard::ivim_row(&iv, lm, true, &dev, args.reps),
+            };
+            match row {
+                Ok(r) => rows.push(r),
+                Err(e) => {
+                    eprintln!("fit_bench: {e}");
+                    exit(1);
+                }
+            }
+        }
+    }
+    rows
 }
