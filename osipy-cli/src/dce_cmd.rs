@@ -324,7 +324,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         ),
     );
     let t0 = Instant::now();
-    let lm = LevenbergMarquardt::default();
+    let lm = LevenbergMarquardt::default().driver(o.run.fit_driver);
     let mut progress = super::progress::Progress::stderr("osipy dce", o.run.quiet);
     let f = fit(o, device, &t, &cp, &conc, &mask, lm, &mut progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
@@ -399,7 +399,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         "fit": {
             "initial_values": "the model's *_init kernel (linear form), clamped into the bounds",
             "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
-            "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
+            "driver": lm.driver.name(), "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
             "driver": lm.driver.name(),
         },
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,

@@ -289,7 +289,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         o.device
     ));
     let t0 = Instant::now();
-    let lm = LevenbergMarquardt::default();
+    let lm = LevenbergMarquardt::default().driver(o.fit_driver);
     let f = fit(&p, o.device, &lm, o.threads, &mut progress.progress)?;
     timings.push(("fit", t0.elapsed().as_secs_f64()));
 

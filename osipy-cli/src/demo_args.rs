@@ -106,6 +106,10 @@ pub struct DemoOptions {
     /// Worker threads of the CPU fit (default: one per core)
     #[arg(long, value_name = "N", value_parser = values::threads)]
     pub threads: Option<usize>,
+    /// The Levenberg-Marquardt driver: adaptive, or classic (the driver of earlier versions)
+    #[arg(long = "fit-driver", id = "fit_driver", value_name = "D", default_value = "adaptive",
+          value_parser = values::fit_driver)]
+    pub fit_driver: osipy_kernels::fit::Driver,
 }
 
 impl Default for DemoOptions {
@@ -120,6 +124,7 @@ impl Default for DemoOptions {
             device: Device::Cpu,
             threads: None,
             modality: Modality::Dce,
+            fit_driver: osipy_kernels::fit::Driver::Adaptive,
         }
     }
 }

@@ -47,6 +47,7 @@ pub(crate) fn write_provenance(
                 "initial_values": "extended_tofts_init (linear form, delay 0 s), clamped into the bounds",
                 "lower": et(dce::extended_tofts::LOWER),
                 "upper": et(dce::extended_tofts::UPPER),
+                "driver": lm.driver.name(),
                 "max_iterations": lm.max_iterations,
                 "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
                 "lambda0": lm.lambda0, "lambda_up": lm.lambda_up, "lambda_down": lm.lambda_down,

@@ -49,6 +49,7 @@ fn fit<W: std::io::Write + Send>(
     if let Some(b) = b1 {
         pipeline = pipeline.b1(b);
     }
+    pipeline = pipeline.settings(osipy_kernels::fit::LevenbergMarquardt::default().driver(o.run.fit_driver));
     if let Some(n) = o.run.threads {
         pipeline = pipeline.threads(n);
     }
@@ -251,7 +252,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                        "driver": l.settings.driver.name()})
             }
         },
-        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
+        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads, "fit_driver": o.run.fit_driver.name(),
     });
     let record = json!({
         "tool": "osipy t1",

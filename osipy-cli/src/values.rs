@@ -6,6 +6,7 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use clap::Args;
+use osipy_kernels::fit::Driver;
 
 use osipy_kernels::Device;
 
@@ -134,6 +135,15 @@ pub(crate) fn path_item(v: &OsStr) -> Result<PathBuf, String> {
     Ok(PathBuf::from(v))
 }
 
+/// `adaptive` or `classic` (the Levenberg-Marquardt driver).
+pub(crate) fn fit_driver(v: &str) -> Result<Driver, String> {
+    match v {
+        "adaptive" => Ok(Driver::Adaptive),
+        "classic" => Ok(Driver::Classic),
+        _ => Err(format!("expected adaptive or classic, found `{v}`")),
+    }
+}
+
 /// A device of `--device`: `cpu`, `emulator`, `cuda`, `cuda:N`, or (where `auto` is allowed)
 /// `auto`, which is CUDA device 0 when usable and the CPU otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +209,9 @@ pub struct RunArgs {
     /// Worker threads of the CPU fit (default: one per core)
     #[arg(long, value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
+    /// The Levenberg-Marquardt driver: adaptive, or classic (the driver of earlier versions)
+    #[arg(long = "fit-driver", id = "fit_driver", value_name = "D", default_value = "adaptive", value_parser = fit_driver)]
+    pub fit_driver: Driver,
     /// No progress on stderr and no summary on stdout
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -14,9 +14,9 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/golden-maps")
 }
 
-/// `(file, hash)` of the run `run` in `hashes.txt`.
-fn expected(run: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(golden_dir().join("hashes.txt")).expect("hashes.txt");
+/// `(file, hash)` of the run `run` in `file`.
+fn expected(file: &str, run: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(golden_dir().join(file)).expect(file);
     text.lines()
         .filter_map(|l| {
             let mut it = l.split_whitespace();
@@ -35,9 +35,9 @@ fn sha256_gunzip(path: &Path) -> String {
     common::sha256_hex(&raw)
 }
 
-/// Every map the run wrote, and no other, has its golden hash.
-fn check(run: &str, out: &Path) {
-    let want = expected(run);
+/// Every map the run wrote, and no other, has its golden hash in `file`.
+fn check(file: &str, run: &str, out: &Path) {
+    let want = expected(file, run);
     assert!(!want.is_empty(), "no hashes for {run}");
     let mut written: Vec<String> = std::fs::read_dir(out)
         .expect("output folder")
@@ -52,47 +52,42 @@ fn check(run: &str, out: &Path) {
     }
 }
 
+/// Runs `args` (plus `--out`) with each driver and checks both hash sets.
+fn both_drivers(run: &str, args: &[&str]) {
+    for (driver, file) in [("classic", "hashes_classic.txt"), ("adaptive", "hashes.txt")] {
+        let dir = scratch(&format!("golden-{run}-{driver}"));
+        let out = dir.join(run);
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--out", out.to_str().unwrap(), "--quiet", "--fit-driver", driver]);
+        osipy_ok(&a);
+        check(file, run, &out);
+    }
+}
+
 #[test]
 fn demo_maps_are_the_golden_ones() {
-    let dir = scratch("golden-demo");
-    let out = dir.join("demo");
-    osipy_ok(&["demo", "--out", out.to_str().unwrap(), "--quiet"]);
-    check("demo", &out);
+    both_drivers("demo", &["demo"]);
 }
 
 #[test]
 fn dce_maps_with_delay_are_the_golden_ones() {
-    let dir = scratch("golden-dce");
-    let out = dir.join("dce");
     let input = golden_dir().join("dce_conc.nii.gz");
-    osipy_ok(&[
-        "dce",
-        "--input",
-        input.to_str().unwrap(),
-        "--delay",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    check("dce", &out);
+    both_drivers("dce", &["dce", "--input", input.to_str().unwrap(), "--delay"]);
 }
 
 #[test]
 fn t1_maps_are_the_golden_ones() {
-    let dir = scratch("golden-t1");
-    let out = dir.join("t1");
     let input = golden_dir().join("t1_vfa.npy");
-    osipy_ok(&[
+    both_drivers(
         "t1",
-        "--input",
-        input.to_str().unwrap(),
-        "--flip-angles",
-        "2,5,10,15",
-        "--tr",
-        "0.005",
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    check("t1", &out);
+        &[
+            "t1",
+            "--input",
+            input.to_str().unwrap(),
+            "--flip-angles",
+            "2,5,10,15",
+            "--tr",
+            "0.005",
+        ],
+    );
 }

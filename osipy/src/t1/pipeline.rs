@@ -181,6 +181,13 @@ impl<'a> VolumeFit<'a> {
         self
     }
 
+    /// The solver settings of the fitted methods (nonlinear VFA and Look-Locker; default
+    /// [`LevenbergMarquardt::default`](osipy_kernels::fit::LevenbergMarquardt)).
+    pub fn settings(mut self, settings: osipy_kernels::fit::LevenbergMarquardt) -> Self {
+        self.setup.fit.settings = settings;
+        self
+    }
+
     /// The nonlinear VFA fit's settings (default [`VfaFit::default`]).
     pub fn fit_settings(mut self, fit: VfaFit) -> Self {
         self.setup.fit = fit;
@@ -388,7 +395,9 @@ impl Setup<'_> {
         let q = MapKind::Quality;
         let mut got: Vec<Column> = Vec::new();
         if self.method == Method::LookLocker {
-            let ll = LookLocker::new(self.times.clone()).magnitude(self.magnitude);
+            let ll = LookLocker::new(self.times.clone())
+                .magnitude(self.magnitude)
+                .settings(self.fit.settings);
             let r = look_locker(part, &ll)?;
             let (a, b) = (host_f64(&r.a)?, host_f64(&r.b)?);
             let s0: Vec<f64> = a.iter().zip(&b).map(|(a, b)| b - a).collect();
