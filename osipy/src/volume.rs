@@ -145,6 +145,48 @@ impl Default for Run<'_> {
     }
 }
 
+/// The setters every pipeline builder shares, written once: `mask`, `device`, `threads`,
+/// `chunk`, `progress`, for a builder with the fields `setup.mask: Option<ArrayViewD<'a, bool>>`
+/// and `run: Run<'a>` (invoke as `run_setters!('a);` inside its `impl<'a>`).
+macro_rules! run_setters {
+    ($lt:lifetime) => {
+        /// Computes only the voxels where `mask` (the series' voxel shape) is true.
+        pub fn mask<S: ndarray::Data<Elem = bool>, D: ndarray::Dimension>(
+            mut self,
+            mask: &$lt ndarray::ArrayBase<S, D>,
+        ) -> Self {
+            self.setup.mask = Some(mask.view().into_dyn());
+            self
+        }
+
+        /// The device (default the CPU). A host series is gathered chunk by chunk on the host
+        /// and copied there.
+        pub fn device(mut self, device: osipy_kernels::Device) -> Self {
+            self.run.device = device;
+            self
+        }
+
+        /// Worker threads of the CPU backend (default: rayon's current pool).
+        pub fn threads(mut self, threads: usize) -> Self {
+            self.run.threads = Some(threads);
+            self
+        }
+
+        /// Voxels per launch (default [`default_chunk`](crate::volume::default_chunk)).
+        pub fn chunk(mut self, voxels: usize) -> Self {
+            self.run.chunk = Some(voxels.max(1));
+            self
+        }
+
+        /// Called with `(voxels done, voxels in all)` before the first chunk and after each.
+        pub fn progress(mut self, f: impl FnMut(usize, usize) + Send + $lt) -> Self {
+            self.run.progress = crate::volume::Progress(Some(Box::new(f)));
+            self
+        }
+    };
+}
+pub(crate) use run_setters;
+
 /// Runs `f` on a pool of `threads` threads (`None`: the current pool). A thread count of 0 is
 /// [`Error::Invalid`] naming `function`.
 pub fn with_threads<T: Send>(

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use ndarray::{ArrayBase, ArrayD, ArrayViewD, Data, Dimension, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use osipy_kernels::fit::{FitResult, FitStatus, FitValues, LevenbergMarquardt};
 use osipy_kernels::{Device, XpArray};
 
@@ -294,6 +294,8 @@ struct Setup<'a> {
 }
 
 impl<'a> VolumeFit<'a> {
+    crate::volume::run_setters!('a);
+
     /// A fit of `model` on the time axis `t` (s, strictly increasing, any spacing) with the
     /// plasma curve `cp` (mM, one value per time), taken as straight lines between samples
     /// unless [`VolumeFit::interpolation`] says otherwise.
@@ -321,12 +323,6 @@ impl<'a> VolumeFit<'a> {
         self
     }
 
-    /// Fits only the voxels where `mask` (the series' voxel shape) is true.
-    pub fn mask<S: Data<Elem = bool>, D: Dimension>(mut self, mask: &'a ArrayBase<S, D>) -> Self {
-        self.setup.mask = Some(mask.view().into_dyn());
-        self
-    }
-
     /// Where each voxel's fit starts (default [`Start::DataDriven`]).
     pub fn start(mut self, start: Start) -> Self {
         self.setup.start = start;
@@ -350,31 +346,6 @@ impl<'a> VolumeFit<'a> {
     /// [`default_delay_grid`]).
     pub fn delay_grid(mut self, delays: impl Into<Vec<f64>>) -> Self {
         self.setup.delay_grid = delays.into();
-        self
-    }
-
-    /// The device of the fit (default the CPU). A host series is gathered chunk by chunk on
-    /// the host and copied there.
-    pub fn device(mut self, device: Device) -> Self {
-        self.run.device = device;
-        self
-    }
-
-    /// Worker threads of the CPU backend (default: rayon's current pool).
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.run.threads = Some(threads);
-        self
-    }
-
-    /// Voxels per launch (default [`default_chunk`]).
-    pub fn chunk(mut self, voxels: usize) -> Self {
-        self.run.chunk = Some(voxels.max(1));
-        self
-    }
-
-    /// Called with `(voxels done, voxels to fit)` before the first chunk and after each.
-    pub fn progress(mut self, f: impl FnMut(usize, usize) + Send + 'a) -> Self {
-        self.run.progress = Progress(Some(Box::new(f)));
         self
     }
 

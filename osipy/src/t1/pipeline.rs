@@ -133,6 +133,8 @@ struct Setup<'a> {
 }
 
 impl<'a> VolumeFit<'a> {
+    crate::volume::run_setters!('a);
+
     /// A variable flip angle mapping with `method` (a VFA method): nominal flip angles
     /// (degrees, one per volume) and the repetition time `tr` (s).
     pub fn vfa(method: Method, flip_angles: impl Into<Vec<f64>>, tr: f64) -> Self {
@@ -191,36 +193,6 @@ impl<'a> VolumeFit<'a> {
     /// The nonlinear VFA fit's settings (default [`VfaFit::default`]).
     pub fn fit_settings(mut self, fit: VfaFit) -> Self {
         self.setup.fit = fit;
-        self
-    }
-
-    /// Maps only the voxels where `mask` (the series' voxel shape) is true.
-    pub fn mask<S: Data<Elem = bool>, D: Dimension>(mut self, mask: &'a ArrayBase<S, D>) -> Self {
-        self.setup.mask = Some(mask.view().into_dyn());
-        self
-    }
-
-    /// The device (default the CPU).
-    pub fn device(mut self, device: Device) -> Self {
-        self.run.device = device;
-        self
-    }
-
-    /// Worker threads of the CPU backend (default: rayon's current pool).
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.run.threads = Some(threads);
-        self
-    }
-
-    /// Voxels per launch (default [`default_chunk`]).
-    pub fn chunk(mut self, voxels: usize) -> Self {
-        self.run.chunk = Some(voxels.max(1));
-        self
-    }
-
-    /// Called with `(voxels done, voxels to map)` before the first chunk and after each.
-    pub fn progress(mut self, f: impl FnMut(usize, usize) + Send + 'a) -> Self {
-        self.run.progress = Progress(Some(Box::new(f)));
         self
     }
 
