@@ -260,24 +260,9 @@ pub fn mean_curve(
             found: format!("shape {shape:?}"),
         });
     };
-    if mask.shape() != items {
-        return Err(Error::Invalid {
-            function: "mean_curve",
-            arg: "mask",
-            expected: format!("the series' voxel shape {items:?}"),
-            found: format!("shape {:?}", mask.shape()),
-        });
-    }
-    let voxels = crate::volume::Voxels::new("mean_curve", items, Some(mask))?;
+    // The mask's shape and a mask that selects nothing are refused here.
+    let voxels = crate::volume::Voxels::new_nonempty("mean_curve", items, Some(mask))?;
     let n = voxels.selected.len();
-    if n == 0 {
-        return Err(Error::Invalid {
-            function: "mean_curve",
-            arg: "mask",
-            expected: "a mask that selects at least one voxel".into(),
-            found: "none selected".into(),
-        });
-    }
     let rows = voxels.gather(conc, nt, 0..n)?;
     let mean: Vec<f64> = (0..nt)
         .map(|k| (0..n).map(|i| rows[[i, k]]).sum::<f64>() / n as f64)

@@ -187,6 +187,25 @@ macro_rules! run_setters {
 }
 pub(crate) use run_setters;
 
+impl<'a> Run<'a> {
+    /// Runs `f(device, chunk, progress)` on a pool of [`Run::threads`] threads (see
+    /// [`with_threads`]).
+    pub fn run<T: Send>(
+        &mut self,
+        function: &'static str,
+        f: impl FnOnce(Device, Option<usize>, &mut Progress<'a>) -> Result<T> + Send,
+    ) -> Result<T> {
+        let Run {
+            device,
+            threads,
+            chunk,
+            progress,
+        } = self;
+        let (device, chunk) = (*device, *chunk);
+        with_threads(*threads, function, move || f(device, chunk, progress))
+    }
+}
+
 /// Runs `f` on a pool of `threads` threads (`None`: the current pool). A thread count of 0 is
 /// [`Error::Invalid`] naming `function`.
 pub fn with_threads<T: Send>(
@@ -253,6 +272,25 @@ impl Voxels {
             shape: shape.to_vec(),
             selected,
         })
+    }
+
+    /// [`Voxels::new`], refusing a mask that selects no voxel ([`Error::Invalid`] naming
+    /// `function` and `mask`).
+    pub fn new_nonempty(
+        function: &'static str,
+        shape: &[usize],
+        mask: Option<&ArrayViewD<'_, bool>>,
+    ) -> Result<Self> {
+        let v = Voxels::new(function, shape, mask)?;
+        if v.selected.is_empty() {
+            return Err(Error::Invalid {
+                function,
+                arg: "mask",
+                expected: "a mask that selects at least one voxel".into(),
+                found: "none selected".into(),
+            });
+        }
+        Ok(v)
     }
 
     /// Voxels in all (selected or not).

@@ -10,7 +10,7 @@ use osipy_kernels::{Device, XpArray};
 
 use super::{plasma_curvature, stack_params, AifInterpolation};
 use crate::volume::{
-    chunks, default_chunk, host_f64, with_threads, MapKind, Maps, MapsBuilder, Progress, Run, Series, Voxels,
+    chunks, default_chunk, host_f64, MapKind, Maps, MapsBuilder, Progress, Run, Series, Voxels,
 };
 use crate::{Error, Result};
 
@@ -417,23 +417,8 @@ impl<'a> VolumeFit<'a> {
             });
         }
         s.settings.validate("VolumeFit::settings")?;
-        let voxels = Voxels::new("VolumeFit::fit", &items, s.mask.as_ref())?;
-        if voxels.selected.is_empty() {
-            return Err(Error::Invalid {
-                function: "VolumeFit::fit",
-                arg: "mask",
-                expected: "a mask that selects at least one voxel".into(),
-                found: "none selected".into(),
-            });
-        }
-        let Run {
-            device,
-            threads,
-            chunk,
-            progress,
-        } = &mut self.run;
-        let (device, chunk) = (*device, *chunk);
-        with_threads(*threads, "VolumeFit::fit", || {
+        let voxels = Voxels::new_nonempty("VolumeFit::fit", &items, s.mask.as_ref())?;
+        self.run.run("VolumeFit::fit", |device, chunk, progress| {
             s.fit_voxels(&conc, nt, &cp2, &voxels, device, chunk, progress)
         })
     }
@@ -481,22 +466,17 @@ impl Setup<'_> {
             upper: self.upper.clone(),
             settings: self.settings,
         };
-        let mut maps = MapsBuilder::new(voxels.clone());
         let np = self.model.params().len();
-        let cols: Vec<usize> = self
-            .model
-            .params()
-            .iter()
-            .map(|n| maps.column(n, Model::unit(n), MapKind::Parameter, f64::NAN))
-            .collect();
-        let masked = f64::from(FitStatus::Masked as u32);
-        let q = [
-            maps.column("r2", "", MapKind::Quality, f64::NAN),
-            maps.column("chi2", "mM^2", MapKind::Quality, f64::NAN),
-            maps.column("iterations", "", MapKind::Quality, 0.0),
-            maps.column("status", "code", MapKind::Quality, masked),
-            maps.column("at_bound", "bits", MapKind::Quality, 0.0),
-        ];
+        // Every map in the order of `column_specs`: column `a < np` is parameter `a`, then
+        // r2, chi2, iterations, status, at_bound.
+        let builder = |v: Voxels| {
+            let mut b = MapsBuilder::new(v);
+            for (name, unit, kind, fill) in column_specs(self.model) {
+                b.column(name, unit, kind, fill);
+            }
+            b
+        };
+        let mut maps = builder(voxels.clone());
         let total = voxels.selected.len();
         progress.report(0, total);
         let store = |maps: &mut MapsBuilder, r: &FitResult, range: std::ops::Range<usize>| -> Result<()> {
@@ -510,15 +490,20 @@ impl Setup<'_> {
                     found: format!("{} values", p.len()),
                 });
             }
-            for (a, &c) in cols.iter().enumerate() {
+            for a in 0..np {
                 let v: Vec<f64> = (0..n).map(|j| p[j * np + a]).collect();
-                maps.put(c, range.clone(), &v)?;
+                maps.put(a, range.clone(), &v)?;
             }
-            maps.put(q[0], range.clone(), &host_f64(&r.r2)?)?;
-            maps.put(q[1], range.clone(), &host_f64(&r.chi2)?)?;
-            maps.put(q[2], range.clone(), &host_f64(&r.iterations)?)?;
-            maps.put(q[3], range.clone(), &host_f64(&r.status)?)?;
-            maps.put(q[4], range, &host_f64(&r.at_bound)?)?;
+            let quality = [
+                host_f64(&r.r2)?,
+                host_f64(&r.chi2)?,
+                host_f64(&r.iterations)?,
+                host_f64(&r.status)?,
+                host_f64(&r.at_bound)?,
+            ];
+            for (k, v) in quality.iter().enumerate() {
+                maps.put(np + k, range.clone(), v)?;
+            }
             Ok(())
         };
         match conc {
@@ -575,10 +560,7 @@ impl Setup<'_> {
                     shape: voxels.shape.clone(),
                     selected: (0..n_all).collect(),
                 };
-                let mut full = MapsBuilder::new(all);
-                for (name, unit, kind, fill) in column_specs(self.model) {
-                    full.column(name, unit, kind, fill);
-                }
+                let mut full = builder(all);
                 store(&mut full, &r, 0..n_all)?;
                 let mut done = full.finish()?;
                 done.mask = voxels.mask();

@@ -10,7 +10,7 @@ use osipy_kernels::{Device, XpArray};
 use super::{look_locker, vfa_linear, vfa_nonlinear, vfa_two_angle, LookLocker, T1Status, Vfa, VfaFit};
 use crate::conc::VoxelValue;
 use crate::volume::{
-    chunks, default_chunk, host_f64, with_threads, MapKind, Maps, MapsBuilder, Progress, Run, Series, Voxels,
+    chunks, default_chunk, host_f64, MapKind, Maps, MapsBuilder, Progress, Run, Series, Voxels,
 };
 use crate::{Error, Result};
 
@@ -249,23 +249,8 @@ impl<'a> VolumeFit<'a> {
                 });
             }
         }
-        let voxels = Voxels::new("t1::VolumeFit::fit", &items, s.mask.as_ref())?;
-        if voxels.selected.is_empty() {
-            return Err(Error::Invalid {
-                function: "t1::VolumeFit::fit",
-                arg: "mask",
-                expected: "a mask that selects at least one voxel".into(),
-                found: "none selected".into(),
-            });
-        }
-        let Run {
-            device,
-            threads,
-            chunk,
-            progress,
-        } = &mut self.run;
-        let (device, chunk) = (*device, *chunk);
-        with_threads(*threads, "t1::VolumeFit::fit", || {
+        let voxels = Voxels::new_nonempty("t1::VolumeFit::fit", &items, s.mask.as_ref())?;
+        self.run.run("t1::VolumeFit::fit", |device, chunk, progress| {
             s.map_voxels(&signal, nv, &voxels, device, chunk, progress)
         })
     }
