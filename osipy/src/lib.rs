@@ -62,6 +62,7 @@
 pub mod aif;
 pub mod conc;
 pub mod dce;
+pub mod dsc;
 mod error;
 pub mod interp;
 pub mod io;
