@@ -76,8 +76,9 @@ pub fn det3(a: f64, b: f64, c: f64, d: f64, e: f64, f: f64) -> f64 {
 
 /// Bidirectional correction of one voxel's curve `c` (sampled every `dt` s) against the
 /// reference and its cumulative integral: writes the corrected curve and returns `(k1, k2,
-/// kep)` (`k2`, `kep` in /s). NaN and a NaN row when the fit is not determined or a sample is
-/// not finite.
+/// kep)` (`k2`, `kep` in /s). A curve proportional to the reference (no leakage, so no
+/// back-flow to measure) leaves `kep` undetermined: the voxel gets the BSW fit and `kep = 0`.
+/// NaN and a NaN row when the fit is not determined or a sample is not finite.
 #[xp_kernel]
 pub fn bidirectional(
     c: &[f64],
@@ -122,6 +123,15 @@ pub fn bidirectional(
         let b = d2 / det;
         kep = d3 / det;
         k2 = b + kep * k1;
+    } else {
+        // A curve proportional to the reference makes its own integral a multiple of the
+        // reference's: kep is not determined, and the voxel does not leak back. BSW (kep = 0).
+        let det2 = a11 * a22 - a12 * a12;
+        if det2.is_finite() && det2.abs() > 1e-12 * a11 * a22 {
+            k1 = (b1 * a22 - b2 * a12) / det2;
+            k2 = (a11 * b2 - a12 * b1) / det2;
+            kep = 0.0;
+        }
     }
     // The leakage term L_k = e L_{k-1} + k2 dt / 2 (ref_k + e ref_{k-1}), e = exp(-kep dt).
     let e = (-kep * dt).exp();
