@@ -22,6 +22,8 @@ pub(crate) struct Input {
     pub(crate) file_times: Option<(Vec<f64>, &'static str)>,
     pub(crate) flip_angle_deg: Option<f64>,
     pub(crate) tr_s: Option<f64>,
+    /// Echo time (s) from DICOM.
+    pub(crate) te_s: Option<f64>,
     pub(crate) hashes: serde_json::Map<String, Value>,
 }
 
@@ -94,6 +96,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             file_times: times,
             flip_angle_deg: s.flip_angle_deg,
             tr_s: s.repetition_time_s,
+            te_s: s.echo_time_s,
             hashes,
         });
     }
@@ -112,6 +115,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             file_times: None,
             flip_angle_deg: None,
             tr_s: None,
+            te_s: None,
             hashes,
         });
     }
@@ -136,6 +140,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
         file_times: times,
         flip_angle_deg: None,
         tr_s: None,
+        te_s: None,
         hashes,
     })
 }
@@ -202,6 +207,23 @@ pub(crate) fn read_curve(
             )));
         }
         v
+    } else if is_nifti(path) {
+        // A NIfTI image holding one curve (every axis but one of length 1).
+        let img = nifti::read(path).map_err(|e| {
+            rt(format!(
+                "--aif {}: {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            ))
+        })?;
+        let shape = img.data.shape().to_vec();
+        if shape.iter().filter(|n| **n > 1).count() > 1 {
+            return Err(rt(format!(
+                "--aif {}: expected an image holding one curve (one axis longer than 1), found shape {shape:?}",
+                path.display()
+            )));
+        }
+        img.data.iter().copied().collect()
     } else {
         let text = std::fs::read_to_string(path).map_err(|e| io_err(path, "read", e))?;
         let mut lines = text

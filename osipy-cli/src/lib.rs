@@ -1,10 +1,11 @@
 //! The `osipy` command line (the `osipy` binary calls [`main`]).
 //!
 //! Arguments are parsed by clap (derive): each command's options are one struct
-//! ([`DceOptions`], [`T1Options`], [`DemoOptions`]) whose doc comments are the help, whose
+//! ([`DceOptions`], [`T1Options`], [`DscOptions`], [`DemoOptions`]) whose doc comments are the help, whose
 //! arguments are the keys of a `--config` YAML file ([`config`](mod@config)) and whose value
 //! parsers check the file's settings too. Paths are taken as they are (any bytes). Every
-//! map is computed by the library pipelines (`osipy::dce::VolumeFit`, `osipy::t1::VolumeFit`);
+//! map is computed by the library pipelines (`osipy::dce::VolumeFit`, `osipy::t1::VolumeFit`,
+//! `osipy::dsc::Analysis`);
 //! the command reads files, writes maps, figures, provenance and reports. Exit codes a script
 //! can rely on:
 //!
@@ -23,6 +24,9 @@ mod dce_out;
 pub mod demo;
 mod demo_args;
 mod demo_figures;
+mod dsc_args;
+pub mod dsc_cmd;
+mod dsc_demo;
 pub mod figure;
 mod inputs;
 mod outdir;
@@ -42,6 +46,7 @@ use clap::{ArgMatches, Args, Command, FromArgMatches};
 
 pub use dce_args::DceOptions;
 pub use demo_args::DemoOptions;
+pub use dsc_args::DscOptions;
 pub use t1_args::T1Options;
 pub use values::{DeviceArg, RunArgs};
 
@@ -133,6 +138,7 @@ fn root(required: bool) -> Command {
         .subcommand_required(true)
         .subcommand(relax(command::<DceOptions>("dce")))
         .subcommand(relax(command::<T1Options>("t1")))
+        .subcommand(relax(command::<DscOptions>("dsc")))
         .subcommand(relax(command::<DemoOptions>("demo")))
 }
 
@@ -145,6 +151,8 @@ pub enum Parsed {
     Dce(DceOptions),
     /// Run `osipy t1`.
     T1(T1Options),
+    /// Run `osipy dsc`.
+    Dsc(DscOptions),
     /// Run `osipy demo`.
     Demo(DemoOptions),
 }
@@ -200,10 +208,10 @@ fn usage_error(e: &clap::Error, cmd: Option<&str>) -> CliError {
                 Some(ContextValue::String(s)) => s.clone(),
                 _ => String::new(),
             };
-            format!("unknown command `{found}`; expected dce, t1 or demo")
+            format!("unknown command `{found}`; expected dce, t1, dsc or demo")
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "expected a command (dce, t1, demo), found none".into()
+            "expected a command (dce, t1, dsc, demo), found none".into()
         }
         _ => msg,
     })
@@ -237,7 +245,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
     };
     let Some((name, sub)) = first.subcommand() else {
         return Err(CliError::Usage(
-            "expected a command (dce, t1, demo), found none".into(),
+            "expected a command (dce, t1, dsc, demo), found none".into(),
         ));
     };
     let name = name.to_string();
@@ -264,7 +272,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
         .map_err(|e| usage_error(&e, Some(&name)))?;
     let Some((_, sub)) = m.subcommand() else {
         return Err(CliError::Usage(
-            "expected a command (dce, t1, demo), found none".into(),
+            "expected a command (dce, t1, dsc, demo), found none".into(),
         ));
     };
     let bad = |e: clap::Error| usage_error(&e, Some(&name));
@@ -288,6 +296,18 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
             o.check().map_err(CliError::Usage)?;
             Parsed::T1(o)
         }
+        "dsc" => {
+            let mut o = DscOptions::from_arg_matches(sub).map_err(bad)?;
+            // --times and --tr: the later one (the command line's over the file's).
+            if o.times.is_some() && o.tr_s.is_some() {
+                if last_index(sub, "times") > last_index(sub, "tr") {
+                    o.tr_s = None;
+                } else {
+                    o.times = None;
+                }
+            }
+            Parsed::Dsc(o)
+        }
         _ => Parsed::Demo(DemoOptions::from_arg_matches(sub).map_err(bad)?),
     })
 }
@@ -305,6 +325,12 @@ pub fn main(args: &[OsString]) -> i32 {
         }
         Parsed::Dce(o) => dce_cmd::run(&o, &command_line),
         Parsed::T1(o) => t1_cmd::run(&o, &command_line),
+        Parsed::Dsc(o) => dsc_cmd::run(&o, &command_line),
+        Parsed::Demo(o) if o.modality == demo::Modality::Dsc => dsc_demo::run(&o, &command_line).map(|s| {
+            if !o.quiet {
+                print!("{}", s.render(o.device));
+            }
+        }),
         Parsed::Demo(o) => demo::run(&o, &command_line).map(|s| {
             if !o.quiet {
                 print!("{}", s.render(o.device));
@@ -317,7 +343,7 @@ pub fn main(args: &[OsString]) -> i32 {
             eprintln!("osipy: {e}");
             if let CliError::Usage(_) = e {
                 eprintln!(
-                    "Try `osipy --help`, `osipy dce --help`, `osipy t1 --help` or `osipy demo --help`."
+                    "Try `osipy --help`, `osipy dce --help`, `osipy t1 --help`, `osipy dsc --help` or `osipy demo --help`."
                 );
             }
             e.code()

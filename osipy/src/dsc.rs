@@ -30,18 +30,19 @@
 //!
 //! # Accuracy and bias
 //!
-//! The convolution is discretised by the rectangle rule (`C_i = dt sum_j Ca_{i-j} R_j`,
-//! Østergaard 1996), as the OSIPI DSC test data and the Python osipy assume. CBV needs no
-//! deconvolution and is exact up to the trapezoid rule (within 0.1 % on noise-free curves).
-//! CBF is underestimated by every method, the more so the shorter the MTT against the frame
-//! interval: the discretisation and the regularisation flatten the residue's sharp start.
-//! Measured on noise-free curves with an exponential residue, 1 s frames, MTT 2.5-8 s
-//! (`tests/tests/dsc.rs`): sSVD (20 %) 27-46 % low, cSVD (10 %) 20-50 % low, Tikhonov (λ 0.1)
-//! 23-47 % low, oSVD 9-30 % low (on clean data it keeps every component); MTT is overestimated
-//! in proportion. On the OSIPI DRO (gamma residues, 1.243 s frames, CNR 200) every method
-//! passes all 14 cases. With noise, oSVD keeps fewer components where the curve is noisier.
-//! sSVD depends on the tissue's arrival relative to the AIF (Wu 2003: a tissue ahead of the AIF
-//! gives a CBF far too high); cSVD and oSVD do not.
+//! The convolution is discretised with both curves linear between samples
+//! ([`Discretisation::Linear`], Sourbron et al. 2004; the rectangle rule of Østergaard 1996,
+//! which the Python osipy uses, is [`Discretisation::Rectangle`]). CBV needs no deconvolution
+//! and is exact up to the trapezoid rule (within 0.1 % on noise-free curves). CBF comes from
+//! the regularised residue's peak, which the truncation flattens, the more so the shorter the
+//! MTT against the frame interval. Measured on noise-free curves with an exponential residue,
+//! 1 s frames, MTT 2.5-8 s (`tests/tests/dsc.rs`): sSVD (20 %) 6-31 % low (the rectangle rule:
+//! 27-46 % low), cSVD (10 %) 19-50 % low (the circulant's truncation is a low-pass filter),
+//! Tikhonov (λ 0.1) 2-24 % low, oSVD -20 % to +10 % (on clean data it keeps every component);
+//! MTT follows CBF inversely. On the OSIPI DRO (gamma residues, 1.243 s frames, CNR 200) every
+//! method passes all 14 cases. With noise, oSVD keeps fewer components where the curve is
+//! noisier. sSVD depends on the tissue's arrival relative to the AIF (Wu 2003: a tissue ahead
+//! of the AIF gives a CBF far too high); cSVD and oSVD do not.
 //!
 //! # Statuses
 //!
@@ -65,7 +66,8 @@ mod svd;
 
 pub use pipeline::{AifSource, Analysis, AnalysisResult, Leakage, Perfusion, VofSource};
 pub use svd::{
-    Deconvolution, Factors, Method, CSVD_THRESHOLD, OSVD_OSCILLATION_INDEX, SSVD_THRESHOLD, TIKHONOV_LAMBDA,
+    Deconvolution, Discretisation, Factors, Method, CSVD_THRESHOLD, OSVD_OSCILLATION_INDEX, SSVD_THRESHOLD,
+    TIKHONOV_LAMBDA,
 };
 
 use crate::volume::Voxels;
@@ -376,13 +378,14 @@ fn flat<'a>(series: &'a ArrayViewD<'_, f64>, voxels: &Voxels, function: &'static
         })
 }
 
-/// The arterial concentration curve of the voxels of `mask` in a signal series: each voxel's
-/// signal converted with the arterial relation, then averaged (a voxel whose curve is not
-/// finite is left out). Errors when no voxel is left.
+/// The arterial concentration curve of the voxels of `mask` in a series: with `conversion`, a
+/// signal series whose voxels are converted with the arterial relation; without, a
+/// concentration series. The voxels' curves are averaged (a voxel whose curve is not finite
+/// is left out). Errors when no voxel is left.
 pub fn aif_curve(
     signal: &ArrayViewD<'_, f64>,
     mask: &ArrayViewD<'_, bool>,
-    conversion: &Conversion,
+    conversion: Option<&Conversion>,
 ) -> Result<Vec<f64>> {
     let shape = signal.shape();
     let Some((&nt, items)) = shape.split_last() else {
@@ -393,7 +396,9 @@ pub fn aif_curve(
             found: format!("shape {shape:?}"),
         });
     };
-    conversion.check(nt)?;
+    if let Some(c) = conversion {
+        c.check(nt)?;
+    }
     let voxels = Voxels::new_nonempty("dsc::aif_curve", items, Some(mask))?;
     mean_arterial(signal, &voxels, &voxels.selected, conversion, "dsc::aif_curve")
 }
@@ -402,7 +407,7 @@ fn mean_arterial(
     signal: &ArrayViewD<'_, f64>,
     voxels: &Voxels,
     ids: &[usize],
-    conversion: &Conversion,
+    conversion: Option<&Conversion>,
     function: &'static str,
 ) -> Result<Vec<f64>> {
     let nt = *signal.shape().last().unwrap_or(&0);
@@ -411,7 +416,11 @@ fn mean_arterial(
     let mut used = 0usize;
     for &i in ids {
         let row = rows.index_axis(Axis(0), i);
-        let c = conversion.curve(&row.iter().copied().collect::<Vec<f64>>(), true);
+        let row: Vec<f64> = row.iter().copied().collect();
+        let c = match conversion {
+            Some(cv) => cv.curve(&row, true),
+            None => row,
+        };
         if c.iter().all(|v| v.is_finite()) {
             for (s, v) in sum.iter_mut().zip(&c) {
                 *s += v;
@@ -471,7 +480,9 @@ fn features(c: &[f64]) -> Option<(f64, usize, f64, f64)> {
 /// Automatic AIF detection for DSC: arteries show the earliest, highest and narrowest first
 /// pass.
 ///
-/// Every voxel of `mask` whose tissue ΔR curve is finite with a positive peak is a candidate;
+/// `signal` is a signal series converted with `conversion` (its tissue relation, for the
+/// curves' shapes), or a concentration series (`None`). Every voxel of `mask` whose curve is
+/// finite with a positive peak is a candidate;
 /// the 5 % with the highest peaks (at least `count`) are kept, and of those the `count` with
 /// the highest `peak / (fwhm (ttp - ttp_first + 1))` (frames; `ttp_first` the earliest peak
 /// among them) are chosen: early, high and narrow, as in the criteria of Mouridsen et al.
@@ -480,7 +491,7 @@ fn features(c: &[f64]) -> Option<(f64, usize, f64, f64)> {
 pub fn detect_aif(
     signal: &ArrayViewD<'_, f64>,
     mask: Option<&ArrayViewD<'_, bool>>,
-    conversion: &Conversion,
+    conversion: Option<&Conversion>,
     count: usize,
 ) -> Result<Selection> {
     select(signal, mask, conversion, count, None, "dsc::detect_aif")
@@ -492,7 +503,7 @@ pub fn detect_aif(
 pub fn detect_vof(
     signal: &ArrayViewD<'_, f64>,
     mask: Option<&ArrayViewD<'_, bool>>,
-    conversion: &Conversion,
+    conversion: Option<&Conversion>,
     count: usize,
     aif_ttp: usize,
 ) -> Result<Selection> {
@@ -502,7 +513,7 @@ pub fn detect_vof(
 fn select(
     signal: &ArrayViewD<'_, f64>,
     mask: Option<&ArrayViewD<'_, bool>>,
-    conversion: &Conversion,
+    conversion: Option<&Conversion>,
     count: usize,
     after: Option<usize>,
     function: &'static str,
@@ -516,14 +527,20 @@ fn select(
             found: format!("shape {shape:?}"),
         });
     };
-    conversion.check(nt)?;
+    if let Some(c) = conversion {
+        c.check(nt)?;
+    }
     let count = count.max(1);
     let voxels = Voxels::new_nonempty(function, items, mask)?;
     let rows = flat(signal, &voxels, function)?;
     let mut cand: Vec<(usize, f64, usize, f64, f64)> = Vec::new();
     for &i in &voxels.selected {
         let row = rows.index_axis(Axis(0), i);
-        let c = conversion.curve(&row.iter().copied().collect::<Vec<f64>>(), false);
+        let row: Vec<f64> = row.iter().copied().collect();
+        let c = match conversion {
+            Some(cv) => cv.curve(&row, false),
+            None => row,
+        };
         if let Some((peak, kp, fwhm, area)) = features(&c) {
             if after.is_none_or(|a| kp > a) {
                 cand.push((i, peak, kp, fwhm, area));

@@ -88,15 +88,14 @@ fn fit(method: Method, t: &[f64], a: &[f64], c: &Array2<f64>) -> osipy::volume::
 fn noise_free_cbv_within_one_percent_and_cbf_mtt_within_the_documented_bias() {
     let (t, a, c) = phantom();
     // The documented biases (`osipy::dsc` module docs) on noise-free data with 1 s frames and
-    // MTT 2.5-8 s: every method underestimates CBF (the rectangle rule and the truncation
-    // flatten the residue's sharp start), by less than 50 % with sSVD, cSVD and Tikhonov and
-    // less than 32 % with oSVD (which keeps every component on clean data); MTT = 60 CBV / CBF
-    // is overestimated in proportion.
-    for (method, bias) in [
-        (Method::Ssvd, 0.5),
-        (Method::Csvd, 0.5),
-        (Method::Osvd, 0.32),
-        (Method::Tikhonov, 0.5),
+    // MTT 2.5-8 s, with the default linear discretisation: sSVD 6-31 % low, cSVD 19-50 % low
+    // (the circulant's truncation is a low-pass filter that flattens the residue's sharp
+    // start), oSVD -20 % to +10 %, Tikhonov 2-24 % low. MTT = 60 CBV / CBF follows CBF.
+    for (method, lo, hi) in [
+        (Method::Ssvd, 0.69, 1.0),
+        (Method::Csvd, 0.5, 1.0),
+        (Method::Osvd, 0.8, 1.1),
+        (Method::Tikhonov, 0.76, 1.0),
     ] {
         let maps = fit(method, &t, &a, &c);
         for (v, &(cbf, mtt)) in VOXELS.iter().enumerate() {
@@ -109,18 +108,41 @@ fn noise_free_cbv_within_one_percent_and_cbf_mtt_within_the_documented_bias() {
             );
             let (rf, rm) = (got("cbf") / cbf, got("mtt") / mtt);
             assert!(
-                rf < 1.0 && rf > 1.0 - bias,
+                rf > lo && rf < hi,
                 "{method} voxel {v}: cbf {} vs {cbf}",
                 got("cbf")
             );
             assert!(
-                rm > 1.0 && rm < 1.0 / (1.0 - bias),
+                (rf * rm - 1.0).abs() < 0.01,
                 "{method} voxel {v}: mtt {} vs {mtt}",
                 got("mtt")
             );
             assert_eq!(got("status"), 1.0);
             assert!(got("r2") > 0.99, "{method} voxel {v}: r2 {}", got("r2"));
         }
+    }
+}
+
+#[test]
+fn the_linear_discretisation_is_less_biased_than_the_rectangle_rule() {
+    let (t, a, c) = phantom();
+    let lin = fit(Method::Ssvd, &t, &a, &c);
+    let rect = dsc::Perfusion::new(Method::Ssvd, &t, &a)
+        .deconvolution(Deconvolution::new(Method::Ssvd).with_discretisation(dsc::Discretisation::Rectangle))
+        .factors(1.0, 1.0)
+        .fit(&c)
+        .unwrap();
+    for (v, &(cbf, _)) in VOXELS.iter().enumerate() {
+        let (l, r) = (lin.get("cbf").unwrap()[[v]], rect.get("cbf").unwrap()[[v]]);
+        assert!(
+            (l / cbf - 1.0).abs() < 0.75 * (r / cbf - 1.0).abs(),
+            "voxel {v}: linear {l}, rectangle {r}, truth {cbf}"
+        );
+        // CBV does not depend on the deconvolution.
+        assert_eq!(
+            lin.get("cbv").unwrap()[[v]].to_bits(),
+            rect.get("cbv").unwrap()[[v]].to_bits()
+        );
     }
 }
 

@@ -590,6 +590,7 @@ struct AnalysisSetup<'a> {
     leakage: Leakage,
     first_pass: bool,
     reference_region: Option<ArrayViewD<'a, bool>>,
+    concentration: bool,
     mask: Option<ArrayViewD<'a, bool>>,
 }
 
@@ -636,6 +637,7 @@ impl<'a> Analysis<'a> {
                 leakage: Leakage::None,
                 first_pass: false,
                 reference_region: None,
+                concentration: false,
                 mask: None,
             },
             run: Run::default(),
@@ -706,6 +708,13 @@ impl<'a> Analysis<'a> {
         self
     }
 
+    /// The series holds concentration (or ΔR2*) rather than signal: no conversion, no
+    /// baseline; an [`AifSource::Signal`] is refused.
+    pub fn concentration(mut self, on: bool) -> Self {
+        self.setup.concentration = on;
+        self
+    }
+
     /// Runs the analysis on `signal` (voxel axes, then frames, one frame per time).
     pub fn run(self, signal: &ArrayViewD<'_, f64>) -> Result<AnalysisResult> {
         let Analysis { setup: st, run } = self;
@@ -726,14 +735,16 @@ impl<'a> Analysis<'a> {
                 found: format!("{}", st.times.len()),
             });
         }
-        let mask = match &st.mask {
-            Some(m) => m.to_owned(),
-            None => super::signal_mask(signal)?,
+        let mask = match (&st.mask, st.concentration) {
+            (Some(m), _) => m.to_owned(),
+            (None, false) => super::signal_mask(signal)?,
+            (None, true) => crate::volume::default_mask(signal),
         };
         let voxels = Voxels::new_nonempty("dsc::Analysis::run", items, Some(&mask.view()))?;
-        let baseline = match &st.baseline {
-            Some(b) => b.clone(),
-            None => {
+        let baseline = match (&st.baseline, st.concentration) {
+            (Some(b), _) => b.clone(),
+            (None, true) => 0..0,
+            (None, false) => {
                 let n = voxels.selected.len();
                 let g = voxels.gather(signal, nt, 0..n)?;
                 let mean: Vec<f64> = (0..nt)
@@ -756,11 +767,24 @@ impl<'a> Analysis<'a> {
             tissue: st.tissue,
             arterial: st.arterial,
         };
-        conversion.check(nt)?;
+        let conv = if st.concentration {
+            None
+        } else {
+            conversion.check(nt)?;
+            Some(&conversion)
+        };
         let mut aif_voxels = None;
         let mut aif = match &st.aif {
             AifSource::Concentration(c) => c.clone(),
             AifSource::Signal(s) => {
+                let Some(conversion) = conv else {
+                    return Err(Error::Invalid {
+                        function: "dsc::Analysis::run",
+                        arg: "aif",
+                        expected: "an AIF concentration for a concentration series".into(),
+                        found: "an AIF signal".into(),
+                    });
+                };
                 if s.len() != nt {
                     return Err(Error::Invalid {
                         function: "dsc::Analysis::run",
@@ -780,10 +804,10 @@ impl<'a> Analysis<'a> {
                 }
                 c
             }
-            AifSource::Mask(m) => super::aif_curve(signal, m, &conversion)?,
+            AifSource::Mask(m) => super::aif_curve(signal, m, conv)?,
             AifSource::Auto(count) => {
                 let Selection { voxels: v, curve } =
-                    super::detect_aif(signal, Some(&mask.view()), &conversion, *count)?;
+                    super::detect_aif(signal, Some(&mask.view()), conv, *count)?;
                 aif_voxels = Some(v);
                 curve
             }
@@ -791,7 +815,7 @@ impl<'a> Analysis<'a> {
         let mut vof_voxels = None;
         let vof = match &st.vof {
             VofSource::None => None,
-            VofSource::Mask(m) => Some(super::aif_curve(signal, m, &conversion)?),
+            VofSource::Mask(m) => Some(super::aif_curve(signal, m, conv)?),
             VofSource::Auto(count) => {
                 let ttp = aif
                     .iter()
@@ -801,7 +825,7 @@ impl<'a> Analysis<'a> {
                         |b, (k, &v)| if v > b.1 { (k, v) } else { b },
                     )
                     .0;
-                let s = super::detect_vof(signal, Some(&mask.view()), &conversion, *count, ttp)?;
+                let s = super::detect_vof(signal, Some(&mask.view()), conv, *count, ttp)?;
                 vof_voxels = Some(s.voxels);
                 Some(s.curve)
             }
@@ -823,7 +847,7 @@ impl<'a> Analysis<'a> {
                 kh: st.kh,
                 leakage: st.leakage,
                 reference: None,
-                conversion: Some(conversion),
+                conversion: conv.cloned(),
                 first_pass: st.first_pass,
                 settings: LevenbergMarquardt::default(),
                 mask: Some(mask.view()),

@@ -105,6 +105,50 @@ pub struct Deconvolution {
     pub floor: f64,
     /// Tikhonov: the regularisation parameter relative to the largest singular value.
     pub lambda: f64,
+    /// How the convolution integral becomes a matrix (default [`Discretisation::Linear`]).
+    pub discretisation: Discretisation,
+}
+
+/// How the convolution `C(t) = ∫_0^t Ca(s) R(t - s) ds` becomes the matrix `C = A R`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Discretisation {
+    /// Both curves linear between samples, the integral exact for them (Sourbron et al., MRM
+    /// 2004;52:209-213): `A_ij = dt / 6 (Ca_{i-j+1} + 4 Ca_{i-j} + Ca_{i-j-1})`, the first and
+    /// last column of each row keeping their one interval. Far less biased than the rectangle
+    /// rule where the residue falls within a few frames (CBF of an exponential residue with
+    /// MTT 4 s at 1.5 s frames: 12 % low at a 10 % threshold, against 43 % low).
+    #[default]
+    Linear,
+    /// The rectangle rule `A_ij = dt Ca_{i-j}` (Østergaard et al., MRM 1996), as the Python
+    /// osipy and most SVD codes.
+    Rectangle,
+}
+
+impl Discretisation {
+    /// The name (`linear`, `rectangle`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Discretisation::Linear => "linear",
+            Discretisation::Rectangle => "rectangle",
+        }
+    }
+}
+
+impl FromStr for Discretisation {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Discretisation> {
+        match s.to_ascii_lowercase().as_str() {
+            "linear" => Ok(Discretisation::Linear),
+            "rectangle" => Ok(Discretisation::Rectangle),
+            _ => Err(Error::Invalid {
+                function: "dsc::Discretisation::from_str",
+                arg: "discretisation",
+                expected: "linear or rectangle".into(),
+                found: format!("`{s}`"),
+            }),
+        }
+    }
 }
 
 impl Deconvolution {
@@ -121,7 +165,14 @@ impl Deconvolution {
             oscillation_index: OSVD_OSCILLATION_INDEX,
             floor: 0.0,
             lambda: TIKHONOV_LAMBDA,
+            discretisation: Discretisation::Linear,
         }
+    }
+
+    /// The discretisation of the convolution (default [`Discretisation::Linear`]).
+    pub fn with_discretisation(mut self, d: Discretisation) -> Self {
+        self.discretisation = d;
+        self
     }
 
     /// The truncation threshold of sSVD and cSVD (relative, in (0, 1)).
@@ -179,10 +230,11 @@ impl Deconvolution {
     /// samples as the tissue curves) for this deconvolution, built once and shared by every
     /// voxel.
     ///
-    /// The convolution `c = A r` discretises `C(t) = ∫ Ca(s) F R(t - s) ds` by the rectangle
-    /// rule (`A_ij = dt Ca_{i-j}`, Østergaard 1996); cSVD and oSVD use the block-circulant
-    /// matrix of the AIF zero-padded to twice its length (Wu 2003), so the residue has twice
-    /// the samples and a peak past the first half is a tissue curve ahead of the AIF.
+    /// The convolution `c = A r` discretises `C(t) = ∫ Ca(s) F R(t - s) ds` as
+    /// [`Discretisation`] says; cSVD and oSVD use the block-circulant matrix of the AIF
+    /// zero-padded to twice its length (Wu 2003; periodic, so the linear rule has no end
+    /// columns there), so the residue has twice the samples and a peak past the first half is
+    /// a tissue curve ahead of the AIF.
     ///
     /// Errors: a non-finite sample or `dt`, fewer than 2 samples, an AIF whose matrix is zero
     /// or whose area is not positive.
@@ -228,15 +280,38 @@ impl Deconvolution {
         }
         let circulant = self.method.is_circulant();
         let l = if circulant { 2 * n } else { n };
-        // The matrix entry A[i][j] = dt aif[(i - j) mod l] (zero past the AIF; Toeplitz:
-        // zero above the diagonal).
-        let entry = |i: usize, j: usize| -> f64 {
-            let k = (i + l - j) % l;
-            if k < n && (circulant || i >= j) {
-                dt * aif[k]
+        // The AIF at sample k: zero outside 0..n (before the first sample, and the padding of
+        // the circulant), periodic over l for the circulant.
+        let ca = |k: isize| -> f64 {
+            let k = if circulant { k.rem_euclid(l as isize) } else { k };
+            if k >= 0 && (k as usize) < n {
+                aif[k as usize]
             } else {
                 0.0
             }
+        };
+        let linear = self.discretisation == Discretisation::Linear;
+        // The matrix entry A[i][j] (see `Discretisation`); zero above the diagonal of the
+        // causal matrix.
+        let entry = |i: usize, j: usize| -> f64 {
+            let d = i as isize - j as isize;
+            if !circulant && d < 0 {
+                return 0.0;
+            }
+            if !linear {
+                return dt * ca(d);
+            }
+            if circulant {
+                return dt / 6.0 * (ca(d + 1) + 4.0 * ca(d) + ca(d - 1));
+            }
+            let mut w = 0.0;
+            if j > 0 {
+                w += ca(d + 1) + 2.0 * ca(d);
+            }
+            if j < i {
+                w += 2.0 * ca(d) + ca(d - 1);
+            }
+            dt / 6.0 * w
         };
         // Components largest first: singular values, left and right vectors (l x l, one row
         // per component).

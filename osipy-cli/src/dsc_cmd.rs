@@ -1,0 +1,497 @@
+//! `osipy dsc`: DSC perfusion maps from a signal (or concentration) series read from NIfTI,
+//! DICOM or `.npy`; writes the maps, quality maps, the AIF, figures, a provenance record and a
+//! report (see `--help`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use ndarray::{s, Array3, Array4, ArrayD};
+use osipy::dsc::{self, AifSource, Deconvolution, DscStatus, Relaxivity, VofSource};
+use osipy_kernels::Device;
+use serde_json::{json, Value};
+
+use super::dce_input::{check_times, default_sidecar, read_curve, read_input};
+pub use super::dsc_args::{DscOptions, InputKind};
+use super::figure::{self, Canvas, Series, PALETTE};
+use super::inputs::{hash_file, read_map3, read_sidecar, rt, sidecar_number, Hashes};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::CliError;
+
+/// A stage line on stderr (`osipy dsc: what`; nothing with `--quiet`).
+fn stage(o: &DscOptions, what: &str) {
+    super::progress::Progress::stderr("osipy dsc", o.run.quiet).stage(what);
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The frame times: `--times`, `--tr`, the sidecar's RepetitionTime, the file's times.
+fn frame_times(
+    o: &DscOptions,
+    nt: usize,
+    sc: &Value,
+    sc_file: &Path,
+    file_times: Option<&(Vec<f64>, &'static str)>,
+) -> Result<(Vec<f64>, String), CliError> {
+    if let Some(t) = &o.times {
+        return Ok((check_times(t, nt, "--times")?, "--times".into()));
+    }
+    if let Some(tr) = o.tr_s {
+        return Ok(((0..nt).map(|k| k as f64 * tr).collect(), format!("--tr {tr}")));
+    }
+    if let Some(tr) = sidecar_number(sc, "RepetitionTime", sc_file)? {
+        if !(tr > 0.0) {
+            return Err(rt(format!(
+                "--sidecar {}: key RepetitionTime: expected a frame interval > 0 s, found {tr}",
+                sc_file.display()
+            )));
+        }
+        return Ok((
+            (0..nt).map(|k| k as f64 * tr).collect(),
+            format!("sidecar {} RepetitionTime {tr}", sc_file.display()),
+        ));
+    }
+    if let Some((t, src)) = file_times {
+        return Ok((check_times(t, nt, src)?, (*src).to_string()));
+    }
+    Err(rt(format!(
+        "--input {}: no time axis: give --tr (the frame interval, s) or --times (no sidecar RepetitionTime, DICOM frame times or NIfTI time step found)",
+        o.input.display()
+    )))
+}
+
+/// The echo time: `--te`, the sidecar's EchoTime, DICOM.
+fn echo_time(
+    o: &DscOptions,
+    sc: &Value,
+    sc_file: &Path,
+    dicom: Option<f64>,
+) -> Result<(f64, String), CliError> {
+    if let Some(te) = o.te_s {
+        return Ok((te, "--te".into()));
+    }
+    if let Some(te) = sidecar_number(sc, "EchoTime", sc_file)? {
+        let te = super::dsc_args::te(&te.to_string())
+            .map_err(|e| rt(format!("--sidecar {}: key EchoTime: {e}", sc_file.display())))?;
+        return Ok((te, format!("sidecar {} EchoTime", sc_file.display())));
+    }
+    if let Some(te) = dicom {
+        return Ok((te, "DICOM EchoTime".into()));
+    }
+    if o.input_kind == InputKind::Concentration {
+        return Ok((f64::NAN, "not needed (concentration input)".into()));
+    }
+    Err(rt(format!(
+        "--input {}: no echo time: give --te (s) (no sidecar EchoTime or DICOM EchoTime found)",
+        o.input.display()
+    )))
+}
+
+fn mask3(flag: &str, p: &Path, xyz: [usize; 3], hashes: &mut Hashes) -> Result<Array3<bool>, CliError> {
+    Ok(read_map3(flag, p, xyz, hashes)?.mapv(|v| v != 0.0 && v.is_finite()))
+}
+
+fn to_map3(name: &str, a: &ArrayD<f64>, xyz: [usize; 3]) -> Result<Array3<f64>, CliError> {
+    a.clone()
+        .into_shape_with_order((xyz[0], xyz[1], xyz[2]))
+        .map_err(|e| rt(format!("map {name} shape: {e}")))
+}
+
+/// The slice with the most mask voxels (the lowest on ties).
+fn best_slice(mask: &Array3<bool>) -> usize {
+    (0..mask.dim().2)
+        .max_by_key(|&z| {
+            (
+                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0)
+}
+
+/// The flat indices of `ids` as `[x, y, z]`.
+fn xyz_of(ids: &[usize], xyz: [usize; 3]) -> Vec<[usize; 3]> {
+    ids.iter()
+        .map(|&i| [i / (xyz[1] * xyz[2]), (i / xyz[2]) % xyz[1], i % xyz[2]])
+        .collect()
+}
+
+/// Runs `osipy dsc` (see `--help`); `command_line` is recorded in the provenance. Prints the
+/// summary unless `--quiet`.
+pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
+    let t_total = Instant::now();
+    let device: Device = o.run.device.resolve()?;
+    check_out(&o.run.out, o.run.force)?;
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+
+    stage(o, &format!("reading {}", o.input.display()));
+    let t0 = Instant::now();
+    let mut inp = read_input(&o.input, o.series.as_deref())?;
+    let data: Array4<f64> = std::mem::replace(&mut inp.data, Array4::zeros((0, 0, 0, 0)));
+    let (nx, ny, nz, nt) = data.dim();
+    let xyz = [nx, ny, nz];
+    if let Some(c) = &o.run.config {
+        hash_file(c, &mut inp.hashes)?;
+    }
+    let sc_path = o.sidecar.clone().or_else(|| default_sidecar(&o.input));
+    let (sc_path, sc) = read_sidecar(sc_path, &mut inp.hashes)?;
+    let sc_file = sc_path.clone().unwrap_or_default();
+    let (times, times_src) = frame_times(o, nt, &sc, &sc_file, inp.file_times.as_ref())?;
+    dsc::uniform_interval(&times).map_err(|e| {
+        rt(format!(
+            "time axis from {times_src}: {}",
+            e.to_string()
+                .split(": expected ")
+                .nth(1)
+                .map_or(e.to_string(), |m| format!("expected {m}"))
+        ))
+    })?;
+    let (te, te_src) = echo_time(o, &sc, &sc_file, inp.te_s)?;
+    let concentration = o.input_kind == InputKind::Concentration;
+
+    let mask: Option<Array3<bool>> = match &o.mask {
+        Some(p) => Some(mask3("--mask", p, xyz, &mut inp.hashes)?),
+        None => None,
+    };
+    let aif_mask = match &o.aif_mask {
+        Some(p) => Some(mask3("--aif-mask", p, xyz, &mut inp.hashes)?),
+        None => None,
+    };
+    let vof_mask = match o.vof.as_str() {
+        "none" | "auto" => None,
+        p => Some(mask3("--vof", Path::new(p), xyz, &mut inp.hashes)?),
+    };
+    let reference = match &o.reference {
+        Some(p) => Some(mask3("--reference", p, xyz, &mut inp.hashes)?),
+        None => None,
+    };
+    let aif_kind = o.aif_kind.unwrap_or(o.input_kind);
+    let aif_src = match (&aif_mask, o.aif.as_str()) {
+        (Some(m), _) => AifSource::Mask(m.view().into_dyn()),
+        (None, "auto") => AifSource::Auto(o.aif_voxels),
+        (None, path) => {
+            let (v, _) = read_curve(Path::new(path), nt, &mut inp.hashes)?;
+            match aif_kind {
+                InputKind::Signal => {
+                    if concentration {
+                        return Err(CliError::Usage(
+                            "--aif-kind signal: a concentration input needs an AIF concentration (--aif-kind concentration)".into(),
+                        ));
+                    }
+                    AifSource::Signal(v)
+                }
+                InputKind::Concentration => AifSource::Concentration(v),
+            }
+        }
+    };
+    let aif_desc = match (&o.aif_mask, o.aif.as_str()) {
+        (Some(p), _) => format!("mean of the arterial mask {}", p.display()),
+        (None, "auto") => format!("automatic, {} voxels", o.aif_voxels),
+        (None, p) => format!(
+            "{p} ({})",
+            if aif_kind == InputKind::Signal {
+                "signal"
+            } else {
+                "concentration"
+            }
+        ),
+    };
+    let vof_src = match (&vof_mask, o.vof.as_str()) {
+        (Some(m), _) => VofSource::Mask(m.view().into_dyn()),
+        (None, "auto") => VofSource::Auto(o.aif_voxels),
+        _ => VofSource::None,
+    };
+    timings.push(("read", t0.elapsed().as_secs_f64()));
+
+    let mut deconv = Deconvolution::new(o.method)
+        .with_oscillation_index(o.oscillation_index)
+        .with_lambda(o.lambda);
+    if let Some(p) = o.threshold {
+        deconv = deconv.with_threshold(p);
+    }
+    stage(o, &format!("mapping ({}) on {device}", o.method.name()));
+    let t0 = Instant::now();
+    let mut progress = super::progress::Progress::stderr("osipy dsc", o.run.quiet);
+    let mut started = false;
+    let mut last = 0;
+    let signal = data.view().into_dyn();
+    let mut analysis = dsc::Analysis::new(&times, te)
+        .echo(o.echo)
+        .relaxivity(
+            Relaxivity::linear(o.kappa_tissue),
+            Relaxivity {
+                linear: o.kappa_arterial,
+                quadratic: o.kappa_arterial_quadratic,
+            },
+        )
+        .aif(aif_src)
+        .vof(vof_src)
+        .deconvolution(deconv)
+        .factors(o.density, o.kh)
+        .leakage(o.leakage)
+        .first_pass(o.first_pass)
+        .concentration(concentration)
+        .device(device)
+        .progress(|done, total| {
+            if !started {
+                progress.start("mapping", total);
+                started = true;
+            }
+            progress.advance(done - last);
+            last = done;
+        });
+    if let Some((a, b)) = o.baseline {
+        analysis = analysis.baseline(a..b);
+    }
+    if let Some(m) = &mask {
+        analysis = analysis.mask(m);
+    }
+    if let Some(r) = &reference {
+        analysis = analysis.reference_region(r.view().into_dyn());
+    }
+    if let Some(n) = o.run.threads {
+        analysis = analysis.threads(n);
+    }
+    let out = analysis.run(&signal)?;
+    timings.push(("map", t0.elapsed().as_secs_f64()));
+
+    stage(o, "writing the maps, figures, provenance and report");
+    let t0 = Instant::now();
+    let mask3d: Array3<bool> = out
+        .mask
+        .clone()
+        .into_shape_with_order((nx, ny, nz))
+        .map_err(|e| rt(format!("mask shape: {e}")))?;
+    let idx: Vec<[usize; 3]> = mask3d
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((x, y, z), _)| [x, y, z])
+        .collect();
+    let mut tmp = begin(&o.run.out)?;
+    let dir = tmp.path.clone();
+    let mut files: Vec<String> = Vec::new();
+    let mut maps3: Vec<(&'static str, &'static str, Array3<f64>)> = Vec::new();
+    for m in &out.maps.maps {
+        maps3.push((m.name, m.unit, to_map3(m.name, &m.data, xyz)?));
+    }
+    for (name, _, map) in &maps3 {
+        write_map(&dir, &format!("{name}.nii.gz"), map, &inp.like, &mut files)?;
+    }
+    write_map(
+        &dir,
+        "mask.nii.gz",
+        &mask3d.mapv(|m| if m { 1.0 } else { 0.0 }),
+        &inp.like,
+        &mut files,
+    )?;
+    let mut csv = String::from("time_s,aif\n");
+    for (t, a) in times.iter().zip(&out.aif) {
+        let _ = writeln!(csv, "{t},{a}");
+    }
+    let path = dir.join("aif.csv");
+    std::fs::write(&path, csv).map_err(|e| io_err(&path, "write", e))?;
+    files.push("aif.csv".into());
+
+    // Figures: CBF, CBV, MTT on the slice with the most mask voxels; the AIF.
+    let z = best_slice(&mask3d);
+    for (name, title) in [
+        ("cbf", "CBF (ML/100G/MIN)"),
+        ("cbv", "CBV (ML/100G)"),
+        ("mtt", "MTT (S)"),
+    ] {
+        let Some((_, _, m)) = maps3.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        let sl = m.slice(s![.., .., z]).to_owned();
+        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let hi = v
+            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .filter(|h| *h > 0.0)
+            .unwrap_or(1.0);
+        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
+        let file = format!("fig_{name}.png");
+        cv.save_png(&dir.join(&file))?;
+        files.push(file);
+    }
+    let mut cv = Canvas::new(640, 400);
+    figure::plot(
+        &mut cv,
+        (0, 0, 640, 400),
+        "AIF (CONCENTRATION)",
+        "TIME (S)",
+        &[Series {
+            x: &times,
+            y: &out.aif,
+            colour: PALETTE[1],
+            points: false,
+            name: "AIF",
+        }],
+    );
+    cv.save_png(&dir.join("fig_aif.png"))?;
+    files.push("fig_aif.png".into());
+    timings.push(("write", t0.elapsed().as_secs_f64()));
+
+    // Summary.
+    let status = maps3
+        .iter()
+        .find(|(n, _, _)| *n == "status")
+        .map(|(_, _, a)| a.clone())
+        .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let counts: Vec<(DscStatus, usize)> = DscStatus::ALL
+        .iter()
+        .map(|st| {
+            let c = f64::from(st.code());
+            (*st, idx.iter().filter(|p| status[**p] == c).count())
+        })
+        .collect();
+    let ok = counts
+        .iter()
+        .find(|(s, _)| *s == DscStatus::Ok)
+        .map_or(0, |c| c.1);
+    let medians: Vec<(&str, &str, f64)> = maps3
+        .iter()
+        .filter(|(n, _, _)| *n != "status")
+        .map(|(n, u, a)| {
+            let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
+            (*n, *u, median(&mut v))
+        })
+        .collect();
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
+    let aif_voxels = out.aif_voxels.as_ref().map(|v| xyz_of(v, xyz));
+    let vof_voxels = out.vof_voxels.as_ref().map(|v| xyz_of(v, xyz));
+    let (setting, value) = deconv.setting();
+    let settings = json!({
+        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
+        "input": o.input.display().to_string(),
+        "input_format": inp.format,
+        "input_kind": if concentration { "concentration" } else { "signal" },
+        "shape": [nx, ny, nz, nt],
+        "sidecar": sc_path.as_ref().map(|p| p.display().to_string()),
+        "times": {"source": times_src, "interval_s": times.get(1).copied().unwrap_or(f64::NAN) - times[0]},
+        "te_s": if te.is_finite() { json!(te) } else { Value::Null },
+        "te_source": te_src,
+        "echo": format!("{:?}", o.echo).to_lowercase(),
+        "baseline_frames": [out.baseline.start, out.baseline.end],
+        "baseline_source": if o.baseline.is_some() { "--baseline" } else if concentration { "not used" } else { "detected (osipy::dsc::detect_baseline)" },
+        "relaxivity": {"tissue_per_s_per_mM": o.kappa_tissue, "arterial_per_s_per_mM": o.kappa_arterial,
+                       "arterial_quadratic_per_s_per_mM2": o.kappa_arterial_quadratic},
+        "aif": aif_desc,
+        "aif_voxels_xyz": aif_voxels,
+        "vof": o.vof,
+        "vof_scale": out.vof_scale,
+        "vof_voxels_xyz": vof_voxels,
+        "method": o.method.name(),
+        "method_setting": {setting: value},
+        "density_g_per_ml": o.density,
+        "kh": o.kh,
+        "cbf": "6000 kH / rho max R (ml/100g/min)",
+        "cbv": if o.first_pass { "100 kH / rho x gamma-variate first-pass area ratio (ml/100g)" } else { "100 kH / rho x area ratio (trapezoid) (ml/100g)" },
+        "mtt": "60 CBV / CBF (s)",
+        "leakage": format!("{:?}", o.leakage).to_lowercase(),
+        "first_pass": o.first_pass,
+        "reference": o.reference.as_ref().map(|p| p.display().to_string()),
+        "mask": o.mask.as_ref().map_or_else(|| if concentration { "finite, not all-zero curves".to_string() } else { "signal level (osipy::dsc::signal_mask)".to_string() }, |p| p.display().to_string()),
+        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
+    });
+    let record = json!({
+        "tool": "osipy dsc",
+        "osipy_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "device": device.to_string(),
+        "settings": settings,
+        "inputs_sha256": inp.hashes,
+        "affine": inp.like.affine,
+        "outputs": files,
+        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "mask_voxels": idx.len(),
+        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
+    });
+    super::outdir::write_json(&dir, "provenance.json", &record)?;
+
+    let mut r = String::new();
+    let _ = writeln!(r, "# osipy dsc: {} deconvolution\n", o.method.name());
+    let _ = writeln!(
+        r,
+        "osipy {} · command: `{}` · device: {device}\n",
+        env!("CARGO_PKG_VERSION"),
+        command_line.join(" ")
+    );
+    let _ = writeln!(
+        r,
+        "Input: {} ({}, {}), {nx}x{ny}x{nz} voxels x {nt} frames; {} voxels in the mask. Frames every {:.4} s ({times_src}); TE {} ({te_src}); baseline frames {}..{}.\n",
+        o.input.display(),
+        inp.format,
+        if concentration { "concentration" } else { "signal" },
+        idx.len(),
+        times.get(1).copied().unwrap_or(f64::NAN) - times[0],
+        if te.is_finite() { format!("{te} s") } else { "-".into() },
+        out.baseline.start,
+        out.baseline.end
+    );
+    let _ = writeln!(
+        r,
+        "AIF: {aif_desc}{}{}. Method: {} ({setting} {value}); density {} g/ml, kH {:.4}; leakage correction: {}{}.\n",
+        aif_voxels.as_ref().map_or(String::new(), |v| format!(", voxels {v:?}")),
+        out.vof_scale.map_or(String::new(), |k| format!("; venous output scaling x{k:.4}")),
+        o.method.name(),
+        o.density,
+        o.kh,
+        format!("{:?}", o.leakage).to_lowercase(),
+        if o.first_pass { "; CBV from gamma-variate first passes" } else { "" }
+    );
+    let _ = writeln!(
+        r,
+        "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
+    );
+    for (n, u, v) in &medians {
+        let _ = writeln!(r, "| {n} | {u} | {} |", figure::label(*v));
+    }
+    let _ = writeln!(r, "\n| status | voxels |\n|---|---|");
+    for (st, n) in counts.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(r, "| {} ({}) | {n} |", st, st.code());
+    }
+    let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
+    for (k, v) in &timings {
+        let _ = writeln!(r, "| {k} | {v:.3} |");
+    }
+    let _ = writeln!(r, "\n## Figures\n");
+    for (f, caption) in [
+        ("fig_cbf.png", "CBF (ml/100g/min)"),
+        ("fig_cbv.png", "CBV (ml/100g)"),
+        ("fig_mtt.png", "MTT (s)"),
+        ("fig_aif.png", "AIF"),
+    ] {
+        let _ = writeln!(r, "### {caption}\n\n![{caption}]({f})\n");
+    }
+    let _ = writeln!(r, "## Files\n");
+    for f in &files {
+        let _ = writeln!(r, "- `{f}`");
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    commit(&mut tmp, &o.run.out)?;
+
+    if !o.run.quiet {
+        let mut s = format!(
+            "osipy dsc: {} voxels ({}) on {device}; {:.1}% ok; output in {}\nmedians:",
+            idx.len(),
+            o.method.name(),
+            100.0 * ok as f64 / idx.len().max(1) as f64,
+            o.run.out.display()
+        );
+        for (n, u, v) in &medians {
+            let sep = if u.is_empty() { "" } else { " " };
+            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
+        }
+        println!("{s}");
+    }
+    Ok(())
+}
