@@ -11,8 +11,8 @@
 //! residue of a gamma distribution of transit times (shape 3, mean MTT);
 //! ΔR2* is 100 /s/mM times the tissue concentration and 7 /s/mM times the arterial one (the
 //! ratio of the OSIPI DSC DRO's κ). Regions (every slice): grey matter (the outer ring; CBF
-//! 60, CBV 4), white matter (CBF 25, CBV 2), a lesion (CBF 45, CBV 5.5; T1 leakage subtracts
-//! `K2 ∫ΔR2*_GM`, K2 = 0.004 /s), an artery (2 x 2 voxels, 70 % arterial blood, 30 % white
+//! 60, CBV 4), white matter (CBF 25, CBV 2), a lesion (CBF 70, CBV 5.5; T1 leakage subtracts
+//! `K2 ∫ΔR2*_GM`, K2 = 0.006 /s), an artery (2 x 2 voxels, 70 % arterial blood, 30 % white
 //! matter) and a sinus (2 x 2 voxels of venous blood: the AIF 4 s later, dispersed). Gaussian
 //! noise of SD `--noise` times S0.
 
@@ -43,7 +43,7 @@ pub const REGIONS: [&str; 6] = [
     "sinus",
 ];
 /// `(CBF ml/100 ml/min, CBV ml/100 ml)` of grey matter, white matter and the lesion.
-pub const TRUTH: [(f64, f64); 3] = [(60.0, 4.0), (25.0, 2.0), (45.0, 5.5)];
+pub const TRUTH: [(f64, f64); 3] = [(60.0, 4.0), (25.0, 2.0), (70.0, 5.5)];
 /// Frame interval (s), frames, echo time (s), S0.
 const DT: f64 = 1.5;
 const FRAMES: usize = 60;
@@ -53,7 +53,7 @@ const S0: f64 = 1000.0;
 const KAPPA_TISSUE: f64 = 100.0;
 const KAPPA_ARTERIAL: f64 = 7.0;
 /// Leakage of the lesion (/s) and the arterial partial volume.
-const K2: f64 = 0.004;
+const K2: f64 = 0.006;
 const ARTERY_FRACTION: f64 = 0.7;
 
 /// Accuracy of one map in one region.

@@ -403,6 +403,40 @@ pub fn aif_curve(
     mean_arterial(signal, &voxels, &voxels.selected, conversion, "dsc::aif_curve")
 }
 
+/// The mean signal curve of the voxels of `mask` (voxels whose curve is not finite left out).
+/// Errors when the mask has another shape or no voxel is left.
+pub fn mean_signal(signal: &ArrayViewD<'_, f64>, mask: &ArrayViewD<'_, bool>) -> Result<Vec<f64>> {
+    let shape = signal.shape();
+    let Some((&nt, items)) = shape.split_last() else {
+        return Err(Error::Invalid {
+            function: "dsc::mean_signal",
+            arg: "signal",
+            expected: "voxels x time".into(),
+            found: format!("shape {shape:?}"),
+        });
+    };
+    let voxels = Voxels::new_nonempty("dsc::mean_signal", items, Some(mask))?;
+    let rows = flat(signal, &voxels, "dsc::mean_signal")?;
+    let mut sum = vec![0.0; nt];
+    let mut used = 0usize;
+    for &i in &voxels.selected {
+        let row = rows.index_axis(Axis(0), i);
+        if row.iter().all(|v| v.is_finite()) {
+            sum.iter_mut().zip(row.iter()).for_each(|(s, v)| *s += v);
+            used += 1;
+        }
+    }
+    if used == 0 {
+        return Err(Error::Invalid {
+            function: "dsc::mean_signal",
+            arg: "mask",
+            expected: "voxels with finite curves".into(),
+            found: "none".into(),
+        });
+    }
+    Ok(sum.into_iter().map(|s| s / used as f64).collect())
+}
+
 fn mean_arterial(
     signal: &ArrayViewD<'_, f64>,
     voxels: &Voxels,

@@ -522,6 +522,18 @@ fn shape_err(e: ndarray::ShapeError) -> Error {
     }
 }
 
+/// The conversion of arterial curves: the series' baseline, ended before the arterial bolus
+/// arrives when the baseline was detected (arteries fill a frame or two before the tissue).
+fn arterial_conversion(c: &Conversion, arterial_signal: &[f64], given: bool) -> Conversion {
+    let mut own = c.clone();
+    if !given {
+        if let Ok(b) = super::detect_baseline(arterial_signal) {
+            own.baseline.end = own.baseline.end.min(b.end).max(own.baseline.start + 1);
+        }
+    }
+    own
+}
+
 /// Where [`Analysis`] takes its AIF from.
 #[derive(Debug, Clone)]
 pub enum AifSource<'a> {
@@ -793,7 +805,8 @@ impl<'a> Analysis<'a> {
                         found: format!("{}", s.len()),
                     });
                 }
-                let c = conversion.curve(s, true);
+                let own = arterial_conversion(conversion, s, st.baseline.is_some());
+                let c = own.curve(s, true);
                 if let Some(k) = c.iter().position(|v| !v.is_finite()) {
                     return Err(Error::Invalid {
                         function: "dsc::Analysis::run",
@@ -804,10 +817,38 @@ impl<'a> Analysis<'a> {
                 }
                 c
             }
-            AifSource::Mask(m) => super::aif_curve(signal, m, conv)?,
+            AifSource::Mask(m) => {
+                let own = match conv {
+                    Some(c) => Some(arterial_conversion(
+                        c,
+                        &super::mean_signal(signal, m)?,
+                        st.baseline.is_some(),
+                    )),
+                    None => None,
+                };
+                super::aif_curve(signal, m, own.as_ref())?
+            }
             AifSource::Auto(count) => {
                 let Selection { voxels: v, curve } =
                     super::detect_aif(signal, Some(&mask.view()), conv, *count)?;
+                let curve = match conv {
+                    Some(c) => {
+                        // Converted again with the baseline of the chosen voxels' own signal.
+                        let mut m = ArrayD::from_elem(IxDyn(items), false);
+                        if let Some(flat) = m.as_slice_mut() {
+                            for &i in &v {
+                                flat[i] = true;
+                            }
+                        }
+                        let own = arterial_conversion(
+                            c,
+                            &super::mean_signal(signal, &m.view())?,
+                            st.baseline.is_some(),
+                        );
+                        super::aif_curve(signal, &m.view(), Some(&own))?
+                    }
+                    None => curve,
+                };
                 aif_voxels = Some(v);
                 curve
             }
