@@ -43,7 +43,7 @@ fn frame_times(
         return Ok(((0..nt).map(|k| k as f64 * tr).collect(), format!("--tr {tr}")));
     }
     if let Some(tr) = sidecar_number(sc, "RepetitionTime", sc_file)? {
-        if !(tr > 0.0) {
+        if tr <= 0.0 {
             return Err(rt(format!(
                 "--sidecar {}: key RepetitionTime: expected a frame interval > 0 s, found {tr}",
                 sc_file.display()

@@ -3,9 +3,9 @@
 //! perfusion maps CBF, CBV, MTT, TTP and Tmax.
 //!
 //! - Per voxel (every step an `#[xp_kernel]`, so CPU, emulator and CUDA run one body):
-//!   [`kernels::signal_to_conc`], the deconvolutions [`kernels::deconvolve_filtered`] and
-//!   [`kernels::deconvolve_osvd`], the leakage corrections [`leakage::bsw`] and
-//!   [`leakage::bidirectional`], the gamma-variate fit [`gamma::gamma_variate`].
+//!   [`kernels::signal_to_conc`](fn@kernels::signal_to_conc), the deconvolutions [`kernels::deconvolve_filtered`](fn@kernels::deconvolve_filtered) and
+//!   [`kernels::deconvolve_osvd`](fn@kernels::deconvolve_osvd), the leakage corrections [`leakage::bsw`](fn@leakage::bsw) and
+//!   [`leakage::bidirectional`](fn@leakage::bidirectional), the gamma-variate fit [`gamma::gamma_variate`](fn@gamma::gamma_variate).
 //! - Once per AIF, on the host: the convolution matrix and its SVD
 //!   ([`Deconvolution::factorise`], nalgebra), whose factors reach the kernels as uniform rows.
 //! - Across voxels (separate calls whose results the pipeline takes): the baseline frames
@@ -257,7 +257,7 @@ impl Conversion {
     }
 
     /// The concentration curve of one signal curve with the tissue (`arterial = false`) or
-    /// the arterial relation (a host call of [`kernels::signal_to_conc`]).
+    /// the arterial relation (a host call of [`kernels::signal_to_conc`](fn@kernels::signal_to_conc)).
     pub fn curve(&self, signal: &[f64], arterial: bool) -> Vec<f64> {
         let r = if arterial { self.arterial } else { self.tissue };
         let mut out = vec![0.0; signal.len()];
@@ -286,6 +286,14 @@ pub fn uniform_interval(times: &[f64]) -> Result<f64> {
             found: format!("{}", times.len()),
         });
     }
+    if let Some(k) = times.iter().position(|t| !t.is_finite()) {
+        return Err(Error::Invalid {
+            function: "dsc::uniform_interval",
+            arg: "times",
+            expected: "finite frame times".into(),
+            found: format!("{} at frame {k}", times[k]),
+        });
+    }
     let dt = (times[times.len() - 1] - times[0]) / (times.len() - 1) as f64;
     if !(dt > 0.0 && dt.is_finite()) {
         return Err(Error::Invalid {
@@ -301,7 +309,7 @@ pub fn uniform_interval(times: &[f64]) -> Result<f64> {
         lo = lo.min(d);
         hi = hi.max(d);
     }
-    if !(hi - lo <= 1e-3 * dt) {
+    if hi - lo > 1e-3 * dt {
         return Err(Error::Invalid {
             function: "dsc::uniform_interval",
             arg: "times",
@@ -364,7 +372,7 @@ pub fn detect_baseline(mean_signal: &[f64]) -> Result<Range<usize>> {
 
 /// The flattened curves (voxels x frames, standard layout) of `series` (voxel axes, then
 /// time) for `voxels`.
-fn flat<'a>(series: &'a ArrayViewD<'_, f64>, voxels: &Voxels, function: &'static str) -> Result<ArrayD<f64>> {
+fn flat(series: &ArrayViewD<'_, f64>, voxels: &Voxels, function: &'static str) -> Result<ArrayD<f64>> {
     let nt = *series.shape().last().unwrap_or(&0);
     series
         .as_standard_layout()
@@ -495,7 +503,7 @@ fn features(c: &[f64]) -> Option<(f64, usize, f64, f64)> {
             kp = k;
         }
     }
-    if !(peak > 0.0) {
+    if peak <= 0.0 {
         return None;
     }
     let half = 0.5 * peak;
@@ -622,7 +630,7 @@ pub fn vof_scale(aif: &[f64], vof: &[f64]) -> Result<f64> {
     let area =
         |c: &[f64]| c.iter().sum::<f64>() - 0.5 * (c.first().unwrap_or(&0.0) + c.last().unwrap_or(&0.0));
     let (a, v) = (area(aif), area(vof));
-    if aif.len() != vof.len() || !(a > 0.0) || !(v > 0.0) {
+    if aif.len() != vof.len() || a.is_nan() || v.is_nan() || a <= 0.0 || v <= 0.0 {
         return Err(Error::Invalid {
             function: "dsc::vof_scale",
             arg: "vof",

@@ -66,7 +66,7 @@ pub fn gamma_start(#[uniform] t: &[f64], y: &[f64], cut: &mut [f64], start: &mut
             kp = k;
         }
     }
-    if !finite || !(ymax > 0.0) || n < 3 {
+    if !finite || ymax <= 0.0 || n < 3 {
         for k in 0..n {
             cut[k] = y[k];
         }

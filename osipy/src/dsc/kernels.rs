@@ -301,7 +301,7 @@ pub fn deconvolve_osvd(
         if fmax > 0.0 {
             oi = wiggle / (l as f64 * fmax);
         }
-        if kept > 0 && !(oi <= oi_max) {
+        if kept > 0 && (oi > oi_max || oi.is_nan()) {
             for g in j..e {
                 let mut proj = 0.0;
                 for k in 0..n {

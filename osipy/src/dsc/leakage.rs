@@ -6,10 +6,10 @@
 //! `ref` of non-leaking tissue ([`reference_curve`]) and work on the relaxation-rate (or
 //! concentration) curves, sampled every `dt` seconds:
 //!
-//! - [`bsw`] (Boxerman, Schmainda and Weisskoff, AJNR 2006): `ΔR(t) = K1 ref(t) - K2 ∫_0^t
+//! - [`bsw()`] (Boxerman, Schmainda and Weisskoff, AJNR 2006): `ΔR(t) = K1 ref(t) - K2 ∫_0^t
 //!   ref`, fitted by linear least squares; the corrected curve is `ΔR(t) + K2 ∫_0^t ref`.
 //!   `K2 > 0` is T1-dominant leakage (signal raised, ΔR2* too low), `K2 < 0` T2*-dominant.
-//! - [`bidirectional`] (Leigh et al., JMRI 2012 / Bjørnerud et al., JCBFM 2011): the leaked
+//! - [`bidirectional()`] (Leigh et al., JMRI 2012 / Bjørnerud et al., JCBFM 2011): the leaked
 //!   agent also flows back at the rate `kep`, `ΔR(t) = K1 ref(t) - K2 ∫_0^t ref(s)
 //!   e^{-kep (t - s)} ds`. Differentiating and integrating again makes it linear in three
 //!   unknowns, `ΔR = K1 ref - (K2 - kep K1) ∫ref - kep ∫ΔR`, fitted by least squares; the

@@ -266,7 +266,7 @@ impl Deconvolution {
             });
         }
         let area = dt * (aif.iter().sum::<f64>() - 0.5 * (aif[0] + aif[n - 1]));
-        if !(area > 0.0) {
+        if area <= 0.0 {
             return Err(Error::Invalid {
                 function: "dsc::Deconvolution::factorise",
                 arg: "aif",
