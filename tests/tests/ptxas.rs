@@ -44,6 +44,7 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
     v.extend(fit_modules());
     v.extend(science_modules());
     v.extend(dce_modules());
+    v.extend(dsc_modules());
     v.extend(
         osipy_tests::corpus::ALL
             .iter()
@@ -111,6 +112,32 @@ pub fn science_modules() -> Vec<(&'static str, &'static str)> {
         ("t1_spgr_vfa_map_fit", t1::vfa::spgr_vfa_map::fit::PTX),
         ("t1_look_locker_fit", t1::ll::look_locker_model::fit::PTX),
         ("t1_look_locker_start", t1::ll::look_locker_start::PTX),
+    ]
+}
+
+/// Every PTX module of `osipy::dsc`: conversion, deconvolutions, leakage corrections, the
+/// gamma-variate first pass (model, fit, Jacobian, start).
+pub fn dsc_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy::dsc::{gamma, kernels as k, leakage as l};
+    vec![
+        ("dsc_relaxation_to_conc", k::relaxation_to_conc::PTX),
+        ("dsc_signal_to_conc", k::signal_to_conc::PTX),
+        ("dsc_curve_summary", k::curve_summary::PTX),
+        ("dsc_perfusion_maps", k::perfusion_maps::PTX),
+        ("dsc_residue_peak", k::residue_peak::PTX),
+        ("dsc_explained", k::explained::PTX),
+        ("dsc_deconvolve_filtered", k::deconvolve_filtered::PTX),
+        ("dsc_deconvolve_osvd", k::deconvolve_osvd::PTX),
+        ("dsc_bsw", l::bsw::PTX),
+        ("dsc_det3", l::det3::PTX),
+        ("dsc_bidirectional", l::bidirectional::PTX),
+        ("dsc_gamma_sample", gamma::gamma_sample::PTX),
+        ("dsc_gamma_variate", gamma::gamma_variate::PTX),
+        ("dsc_gamma_variate_fit", gamma::gamma_variate::fit::PTX),
+        ("dsc_gamma_variate_jacobian", gamma::gamma_variate::jacobian::PTX),
+        ("dsc_gamma_start", gamma::gamma_start::PTX),
+        ("dsc_ln_gamma", gamma::ln_gamma::PTX),
+        ("dsc_gamma_area", gamma::gamma_area::PTX),
     ]
 }
 
