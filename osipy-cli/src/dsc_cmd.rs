@@ -233,6 +233,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         .factors(o.density, o.kh)
         .leakage(o.leakage)
         .first_pass(o.first_pass)
+        .settings(osipy_kernels::fit::LevenbergMarquardt::default().driver(o.run.fit_driver))
         .concentration(concentration)
         .device(device)
         .progress(|done, total| {
@@ -395,7 +396,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         "cbv": if o.first_pass { "100 kH / rho x gamma-variate first-pass area ratio (ml/100g)" } else { "100 kH / rho x area ratio (trapezoid) (ml/100g)" },
         "mtt": "60 CBV / CBF (s)",
         "leakage": format!("{:?}", o.leakage).to_lowercase(),
-        "first_pass": o.first_pass,
+        "first_pass": o.first_pass, "fit_driver": o.run.fit_driver.name(),
         "reference": o.reference.as_ref().map(|p| p.display().to_string()),
         "mask": o.mask.as_ref().map_or_else(|| if concentration { "finite, not all-zero curves".to_string() } else { "signal level (osipy::dsc::signal_mask)".to_string() }, |p| p.display().to_string()),
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,

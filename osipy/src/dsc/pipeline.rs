@@ -603,6 +603,7 @@ struct AnalysisSetup<'a> {
     kh: f64,
     leakage: Leakage,
     first_pass: bool,
+    settings: LevenbergMarquardt,
     reference_region: Option<ArrayViewD<'a, bool>>,
     concentration: bool,
     mask: Option<ArrayViewD<'a, bool>>,
@@ -650,6 +651,7 @@ impl<'a> Analysis<'a> {
                 kh: super::KH,
                 leakage: Leakage::None,
                 first_pass: false,
+                settings: LevenbergMarquardt::default(),
                 reference_region: None,
                 concentration: false,
                 mask: None,
@@ -712,6 +714,12 @@ impl<'a> Analysis<'a> {
     /// Gamma-variate first-pass CBV ([`Perfusion::first_pass`]).
     pub fn first_pass(mut self, on: bool) -> Self {
         self.setup.first_pass = on;
+        self
+    }
+
+    /// The gamma-variate fits' solver settings ([`Perfusion::settings`]).
+    pub fn settings(mut self, settings: LevenbergMarquardt) -> Self {
+        self.setup.settings = settings;
         self
     }
 
@@ -892,7 +900,7 @@ impl<'a> Analysis<'a> {
                 reference: None,
                 conversion: conv.cloned(),
                 first_pass: st.first_pass,
-                settings: LevenbergMarquardt::default(),
+                settings: st.settings,
                 mask: Some(mask.view()),
             },
             run,
