@@ -1,6 +1,7 @@
 //! The pharmacokinetic models without an arterial delay (see the [module docs](super) for the
 //! conventions shared by every model).
 
+use super::convolution::ConvState;
 use osipy_kernels::xp_kernel;
 
 /// Standard Tofts model: `Ct(t) = Ktrans integral_0^t cp(s) exp(-kep (t - s)) ds`,
@@ -30,13 +31,15 @@ pub fn tofts(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
         let (seg, e) = super::convolution::exp_conv_cubic(
@@ -46,13 +49,7 @@ pub fn tofts(
             cp2[i],
             kep,
             dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
+            &mut state,
         );
         f = e * f + seg;
         ct[i] = ktrans * f;
@@ -81,13 +78,15 @@ pub fn extended_tofts(
     if !ct.is_empty() {
         ct[0] = vp * cp[0];
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
         let (seg, e) = super::convolution::exp_conv_cubic(
@@ -97,13 +96,7 @@ pub fn extended_tofts(
             cp2[i],
             kep,
             dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
+            &mut state,
         );
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
@@ -201,20 +194,24 @@ pub fn two_cxm(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev_0 = -1.0;
-    let mut e_0_c = 0.0;
-    let mut c1_0 = 0.0;
-    let mut c2_0 = 0.0;
-    let mut dt3_prev_0 = -1.0;
-    let mut c3_0 = 0.0;
-    let mut c4_0 = 0.0;
-    let mut dt_prev_1 = -1.0;
-    let mut e_1_c = 0.0;
-    let mut c1_1 = 0.0;
-    let mut c2_1 = 0.0;
-    let mut dt3_prev_1 = -1.0;
-    let mut c3_1 = 0.0;
-    let mut c4_1 = 0.0;
+    let mut state_0 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
+    let mut state_1 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
         let (sp, ep) = super::convolution::exp_conv_cubic(
@@ -224,13 +221,7 @@ pub fn two_cxm(
             cp2[i],
             kp,
             dt,
-            &mut dt_prev_0,
-            &mut e_0_c,
-            &mut c1_0,
-            &mut c2_0,
-            &mut dt3_prev_0,
-            &mut c3_0,
-            &mut c4_0,
+            &mut state_0,
         );
         let (sm, em) = super::convolution::exp_conv_cubic(
             cp[i - 1],
@@ -239,13 +230,7 @@ pub fn two_cxm(
             cp2[i],
             km,
             dt,
-            &mut dt_prev_1,
-            &mut e_1_c,
-            &mut c1_1,
-            &mut c2_1,
-            &mut dt3_prev_1,
-            &mut c3_1,
-            &mut c4_1,
+            &mut state_1,
         );
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
@@ -282,13 +267,15 @@ pub fn two_cum(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
         let (seg, e) = super::convolution::exp_conv_cubic(
@@ -298,13 +285,7 @@ pub fn two_cum(
             cp2[i],
             k,
             dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
+            &mut state,
         );
         conv = e * conv + seg;
         area += super::convolution::plasma_area(cp[i - 1], cp[i], cp2[i - 1], cp2[i], dt);
