@@ -721,7 +721,7 @@ impl Lowerer<'_> {
             }
         };
         let n = len.unwrap_or(0);
-        if n == 0 {
+        if len == Some(0) {
             self.cx
                 .error(pat.span(), "local arrays must have at least one element");
         }
@@ -754,7 +754,7 @@ impl Lowerer<'_> {
         }
         self.cx.error(
             e.span(),
-            "the length of a local array must be an integer literal or a `const` of the kernel body",
+            "the length of a local array must be an integer literal or a `const` declared inside the kernel's body (`const N: usize = 4;`); a `const` of the module is not visible to the macro",
         );
         None
     }

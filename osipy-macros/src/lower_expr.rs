@@ -294,7 +294,7 @@ impl Lowerer<'_> {
             }
             self.cx.error(
                 span,
-                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals, its `const` items and scalar constants such as `std::f64::consts::PI`"),
+                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals, the `const` items declared inside it and scalar constants such as `std::f64::consts::PI` (a `const` of the module is not visible to the macro: declare it inside the body)"),
             );
             return self.bad(span);
         }

@@ -553,6 +553,11 @@ impl Lowerer<'_> {
     /// Reports a struct used where a scalar is expected (`s + 1.0`, `s.exp()`).
     pub(crate) fn struct_as_scalar(&mut self, k: usize, name: &str, span: proc_macro2::Span) -> Expr {
         let l = self.svals[k].layout.clone();
+        if l.is_none() {
+            // Checking the body before layouts are fetched: the type may not be a struct at all
+            // (the full lowering, or the check that it is marked, reports it).
+            return self.bad(span);
+        }
         let first = l
             .as_ref()
             .and_then(|l| l.fields.first())
@@ -568,6 +573,12 @@ impl Lowerer<'_> {
     pub(crate) fn struct_method(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
         let k = self.struct_target(&m.receiver)?;
         let l = self.svals[k].layout.clone();
+        if l.is_none() {
+            for a in &m.args {
+                let _ = self.expr(a);
+            }
+            return Some(self.bad(m.span()));
+        }
         let name = name_of(&l);
         self.cx.spanned(
             &m.method,
@@ -664,8 +675,12 @@ impl Lowerer<'_> {
             match f {
                 FieldRef::Local(l) if is_mut_ref => args.push(Arg::ScalarMut(ScalarRef::Local(l), sp)),
                 FieldRef::Local(_) => {
-                    self.cx
-                        .error(sp, format!("{what} is `&mut`: pass `&mut` and the struct local"));
+                    let text = inner.to_token_stream().to_string().replace(' ', "");
+                    let ty = name_of(&sa.layout);
+                    self.cx.error(
+                        sp,
+                        format!("{what} is `&mut {}`: pass `&mut {text}`", ty.trim_matches('`')),
+                    );
                     return;
                 }
                 FieldRef::Param(i) if self.sig.params[i].kind == ParamKind::OutScalar => {

@@ -123,6 +123,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     });
     quote! {
         #s
+        #[diagnostic::do_not_recommend]
         impl ::osipy_kernels::__private::XpStruct for #name {}
         #[doc(hidden)]
         #[macro_export]

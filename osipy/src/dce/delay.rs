@@ -56,15 +56,7 @@ pub fn tofts_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kep,
-            dt,
-            &mut state,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = ktrans * f;
         prev = cur;
@@ -110,15 +102,7 @@ pub fn extended_tofts_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kep,
-            dt,
-            &mut state,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = vp * cur + ktrans * f;
         prev = cur;
@@ -208,24 +192,8 @@ pub fn two_cxm_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kp,
-            dt,
-            &mut state_0,
-        );
-        let (sm, em) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            km,
-            dt,
-            &mut state_1,
-        );
+        let (sp, ep) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kp, dt, &mut state_0);
+        let (sm, em) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, km, dt, &mut state_1);
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -275,15 +243,7 @@ pub fn two_cum_delay(
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            k,
-            dt,
-            &mut state,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, k, dt, &mut state);
         conv = e * conv + seg;
         area += super::convolution::plasma_area(prev, cur, prev_m, cur_m, dt);
         ct[i] = wexp * conv + wint * area;

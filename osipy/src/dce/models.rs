@@ -42,15 +42,8 @@ pub fn tofts(
     };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kep,
-            dt,
-            &mut state,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = ktrans * f;
     }
@@ -89,15 +82,8 @@ pub fn extended_tofts(
     };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kep,
-            dt,
-            &mut state,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
     }
@@ -214,24 +200,10 @@ pub fn two_cxm(
     };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kp,
-            dt,
-            &mut state_0,
-        );
-        let (sm, em) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            km,
-            dt,
-            &mut state_1,
-        );
+        let (sp, ep) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kp, dt, &mut state_0);
+        let (sm, em) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], km, dt, &mut state_1);
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -278,15 +250,8 @@ pub fn two_cum(
     };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            k,
-            dt,
-            &mut state,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], k, dt, &mut state);
         conv = e * conv + seg;
         area += super::convolution::plasma_area(cp[i - 1], cp[i], cp2[i - 1], cp2[i], dt);
         ct[i] = wexp * conv + wint * area;
