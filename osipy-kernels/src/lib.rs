@@ -71,15 +71,20 @@ pub use plan::{plan, ArgInfo, Plan, Role};
 /// and `&mut T`; a return value (a scalar or a tuple) comes back as new arrays. In a fit model,
 /// `#[param]` or `#[param(init = .., lower = .., upper = ..)]` marks the fitted `f64`
 /// arguments, and the one output row is the prediction. The body is a subset of Rust (scalars,
-/// `let`, arithmetic, `if`, `for`/`while`/`loop`, indexing, local arrays, float intrinsics,
-/// calls to other `#[xp_kernel]` functions, by path, by name or brought in with `use`);
+/// `let`, arithmetic, `if`, `for`/`while`/`loop`, indexing, local arrays, `const` items of the
+/// body, float intrinsics, structs of scalars marked [`xp_struct`], calls to other
+/// `#[xp_kernel]` functions, by path, by name or brought in with `use`);
 /// anything else is a compile error at its span that says what is supported. The crate
 /// documentation and the README list the rules; [`guide::writing_a_fit_model`] is the guide to
 /// fit models, with a complete example.
 pub use osipy_macros::xp_kernel;
 
-/// Marks a struct of scalars for use inside kernels. See the kernel-language section of the
-/// [guide](guide::writing_a_fit_model).
+/// Marks a struct of scalars (`f32 f64 i32 u32 i64 u64 usize bool` fields, named) for use inside
+/// kernels: as a local, a field read or written, a copy, an argument by value or by `&mut`, a
+/// return value. The struct stays plain Rust; kernels flatten it into one scalar per field, so
+/// every backend and the derivatives of fit models see scalars. A kernel with a struct
+/// argument launches with one array per field (`acc_sum`, `acc_n` below). See *Structs and
+/// constants* in the [guide](guide::writing_a_fit_model).
 ///
 /// ```
 /// use osipy_kernels::{xp_kernel, xp_struct};
