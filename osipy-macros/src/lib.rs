@@ -22,6 +22,7 @@ mod lower;
 mod lower_call;
 mod lower_expr;
 mod lower_struct;
+mod lower_struct_call;
 mod math_fns;
 mod model;
 mod ptx;

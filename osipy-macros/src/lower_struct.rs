@@ -1,8 +1,7 @@
 //! Lowering of structs marked `#[xp_struct]`: a struct value is one scalar per field (locals,
 //! or the parameters of a struct argument), so the IR, the backends and the differentiation see
 //! scalars only. A `let` of a struct binds one local per field; `s.f` reads or assigns one of
-//! them; a struct passed to a kernel is one argument per field (`&mut` ones as `&mut` scalars);
-//! a struct returned is a tuple of its fields.
+//! them (`lower_struct_call`: struct arguments of calls, returned structs).
 
 use std::rc::Rc;
 
@@ -12,8 +11,7 @@ use syn::spanned::Spanned;
 use crate::calls::path_key;
 use crate::ir::*;
 use crate::lower::{strip_parens, Binding, Lowerer};
-use crate::lower_expr::{strip_ref, TyVarOf};
-use crate::sig::{ParamKind, Sig, StructArg};
+use crate::lower_expr::TyVarOf;
 use crate::structs::Layout;
 
 /// Where one field of a struct value lives.
@@ -34,7 +32,7 @@ pub(crate) struct StructVal {
 }
 
 /// A struct-valued expression, lowered.
-enum SValue {
+pub(crate) enum SValue {
     /// Field values in declaration order, and the order they are evaluated in (as written).
     Fields {
         layout: Option<Rc<Layout>>,
@@ -46,14 +44,14 @@ enum SValue {
 }
 
 impl SValue {
-    fn layout(&self) -> &Option<Rc<Layout>> {
+    pub(crate) fn layout(&self) -> &Option<Rc<Layout>> {
         match self {
             SValue::Fields { layout, .. } | SValue::Call { layout, .. } => layout,
         }
     }
 }
 
-fn name_of(l: &Option<Rc<Layout>>) -> String {
+pub(crate) fn name_of(l: &Option<Rc<Layout>>) -> String {
     l.as_ref()
         .map_or_else(|| "a struct".to_string(), |l| format!("`{}`", l.name))
 }
@@ -113,7 +111,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn field_expr(&mut self, f: FieldRef, span: proc_macro2::Span) -> Expr {
+    pub(crate) fn field_expr(&mut self, f: FieldRef, span: proc_macro2::Span) -> Expr {
         match f {
             FieldRef::Local(l) => {
                 let v = match self.locals[l].ty {
@@ -136,7 +134,7 @@ impl Lowerer<'_> {
 
     /// Lowers a struct-valued expression: a literal `S { .. }`, a struct local or argument, or a
     /// call of a kernel returning a struct. `None` when `e` is none of these.
-    fn struct_value(&mut self, e: &syn::Expr) -> Option<SValue> {
+    pub(crate) fn struct_value(&mut self, e: &syn::Expr) -> Option<SValue> {
         let span = e.span();
         if let Some(k) = self.struct_target(e) {
             let layout = self.svals[k].layout.clone();
@@ -159,7 +157,7 @@ impl Lowerer<'_> {
         Some(self.struct_literal(lit))
     }
 
-    fn struct_literal(&mut self, lit: &syn::ExprStruct) -> SValue {
+    pub(crate) fn struct_literal(&mut self, lit: &syn::ExprStruct) -> SValue {
         if let Some(r) = &lit.rest {
             self.cx.spanned(
                 r,
@@ -247,7 +245,13 @@ impl Lowerer<'_> {
     }
 
     /// Reports a struct of another type than expected.
-    fn check_layout(&mut self, want: &Option<Rc<Layout>>, got: &SValue, span: proc_macro2::Span, what: &str) {
+    pub(crate) fn check_layout(
+        &mut self,
+        want: &Option<Rc<Layout>>,
+        got: &SValue,
+        span: proc_macro2::Span,
+        what: &str,
+    ) {
         if let (Some(w), Some(g)) = (want, got.layout()) {
             if w.id != g.id {
                 self.cx.error(
@@ -260,7 +264,7 @@ impl Lowerer<'_> {
 
     /// A struct literal's fields in the order of the declaration, where the values are
     /// computed as they are passed or returned (no statement to hold them).
-    fn in_declaration_order(&mut self, sv: &SValue, span: proc_macro2::Span, what: &str) {
+    pub(crate) fn in_declaration_order(&mut self, sv: &SValue, span: proc_macro2::Span, what: &str) {
         if let SValue::Fields { order, .. } = sv {
             if order.windows(2).any(|w| w[0] > w[1]) {
                 self.cx.error(
@@ -585,130 +589,6 @@ impl Lowerer<'_> {
             format!("methods are not supported on a struct ({name}) in a kernel: write an #[xp_kernel] function that takes it (`s: S` or `s: &mut S`) and call it"),
         );
         Some(self.bad(m.span()))
-    }
-
-    /// The tail or `return` value of the function: a struct for a kernel returning one (as the
-    /// tuple of its fields), otherwise a scalar or a tuple.
-    /// `fn_level`: the function's own value (its body's tail or a `return`), not a nested block's.
-    pub(crate) fn return_value(&mut self, e: &syn::Expr, fn_level: bool) -> Expr {
-        let Some(want) = self.sig.ret_struct.clone().filter(|_| fn_level) else {
-            return self.tuple_or_expr(e);
-        };
-        let span = e.span();
-        let Some(sv) = self.struct_value(e) else {
-            let what = match strip_parens(e) {
-                syn::Expr::If(_) | syn::Expr::Block(_) => "a struct-valued `if` or block is not supported: assign a struct local in each branch and return it",
-                _ => "expected the struct the kernel returns: a struct literal, a struct local or argument, or a call of a kernel returning one",
-            };
-            self.cx.spanned(&e, what);
-            return self.bad(span);
-        };
-        self.check_layout(&want, &sv, span, "the return value");
-        self.in_declaration_order(&sv, span, "a returned struct literal");
-        match sv {
-            SValue::Call { call, .. } => call,
-            SValue::Fields { values, .. } => {
-                let vars = values
-                    .iter()
-                    .map(|x| match x.ty {
-                        Ty::Scalar(v) => v,
-                        _ => self.types.any(),
-                    })
-                    .collect();
-                Expr {
-                    kind: ExprKind::Tuple(values),
-                    ty: Ty::Tuple(vars),
-                    span,
-                }
-            }
-        }
-    }
-
-    /// A struct argument of a call: one argument per field of the callee's parameter `sa`.
-    pub(crate) fn struct_arg(&mut self, sa: &StructArg, a: &syn::Expr, callee: &Sig, args: &mut Vec<Arg>) {
-        let sp = a.span();
-        let what = format!("argument `{}` of `{}`", sa.name, callee.name);
-        let ty = name_of(&sa.layout);
-        if !sa.mutable {
-            let Some(sv) = self.struct_value(a) else {
-                self.cx.error(
-                    sp,
-                    format!("{what} is {ty}: pass a struct local or argument, or a struct literal"),
-                );
-                return;
-            };
-            self.check_layout(&sa.layout, &sv, sp, &what);
-            match sv {
-                SValue::Call { .. } => self.cx.error(
-                    sp,
-                    format!("{what}: bind the struct this call returns to a local first (`let s = f(..);`) and pass the local"),
-                ),
-                SValue::Fields { .. } => {
-                    self.in_declaration_order(&sv, sp, &what);
-                    if let SValue::Fields { values, .. } = sv {
-                        args.extend(values.into_iter().map(Arg::Value));
-                    }
-                }
-            }
-            return;
-        }
-        let (inner, is_mut_ref) = strip_ref(a);
-        let Some(k) = self.struct_target(inner) else {
-            self.cx.error(
-                sp,
-                format!(
-                    "{what} is `&mut {}`: pass `&mut s` for a struct local `s`, or a `&mut` struct argument",
-                    sa.layout
-                        .as_ref()
-                        .map_or_else(|| "S".to_string(), |l| l.name.to_string())
-                ),
-            );
-            return;
-        };
-        let got = SValue::Fields {
-            layout: self.svals[k].layout.clone(),
-            values: Vec::new(),
-            order: Vec::new(),
-        };
-        self.check_layout(&sa.layout, &got, sp, &what);
-        for f in self.svals[k].fields.clone() {
-            match f {
-                FieldRef::Local(l) if is_mut_ref => args.push(Arg::ScalarMut(ScalarRef::Local(l), sp)),
-                FieldRef::Local(_) => {
-                    let text = inner.to_token_stream().to_string().replace(' ', "");
-                    let ty = name_of(&sa.layout);
-                    self.cx.error(
-                        sp,
-                        format!("{what} is `&mut {}`: pass `&mut {text}`", ty.trim_matches('`')),
-                    );
-                    return;
-                }
-                FieldRef::Param(i) if self.sig.params[i].kind == ParamKind::OutScalar => {
-                    args.push(Arg::ScalarMut(ScalarRef::Param(i), sp))
-                }
-                FieldRef::Param(_) => {
-                    self.cx.error(
-                        sp,
-                        format!("{what} is `&mut`, and this struct is an argument passed by value: copy it into a local (`let mut t = s;`) and pass `&mut t`"),
-                    );
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Checks a call argument's own expressions before callees are fetched (struct literals
-    /// and struct values included).
-    pub(crate) fn precheck_arg(&mut self, a: &syn::Expr) {
-        let inner = strip_ref(a).0;
-        if self.struct_target(inner).is_some() || matches!(inner, syn::Expr::Path(_)) {
-            return;
-        }
-        if let syn::Expr::Struct(lit) = strip_parens(inner) {
-            let _ = self.struct_literal(lit);
-            return;
-        }
-        let _ = self.expr(inner);
     }
 
     /// Reports a struct literal where a scalar is expected.
