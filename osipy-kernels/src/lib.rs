@@ -71,12 +71,54 @@ pub use plan::{plan, ArgInfo, Plan, Role};
 /// and `&mut T`; a return value (a scalar or a tuple) comes back as new arrays. In a fit model,
 /// `#[param]` or `#[param(init = .., lower = .., upper = ..)]` marks the fitted `f64`
 /// arguments, and the one output row is the prediction. The body is a subset of Rust (scalars,
-/// `let`, arithmetic, `if`, `for`/`while`/`loop`, indexing, local arrays, float intrinsics,
-/// calls to other `#[xp_kernel]` functions, by path, by name or brought in with `use`);
+/// `let`, arithmetic, `if`, `for`/`while`/`loop`, indexing, local arrays, `const` items of the
+/// body, float intrinsics, structs of scalars marked [`xp_struct`], calls to other
+/// `#[xp_kernel]` functions, by path, by name or brought in with `use`);
 /// anything else is a compile error at its span that says what is supported. The crate
 /// documentation and the README list the rules; [`guide::writing_a_fit_model`] is the guide to
 /// fit models, with a complete example.
 pub use osipy_macros::xp_kernel;
+
+/// Marks a struct of scalars (`f32 f64 i32 u32 i64 u64 usize bool` fields, named) for use inside
+/// kernels: as a local, a field read or written, a copy, an argument by value or by `&mut`, a
+/// return value. The struct stays plain Rust; kernels flatten it into one scalar per field, so
+/// every backend and the derivatives of fit models see scalars. A kernel with a struct
+/// argument launches with one array per field (`acc_sum`, `acc_n` below). See *Structs and
+/// constants* in the [guide](guide::writing_a_fit_model).
+///
+/// ```
+/// use osipy_kernels::{xp_kernel, xp_struct};
+///
+/// /// A running sum and count.
+/// #[xp_struct]
+/// #[derive(Clone, Copy)]
+/// pub struct Acc {
+///     pub sum: f64,
+///     pub n: usize,
+/// }
+///
+/// #[xp_kernel]
+/// pub fn add(acc: &mut Acc, x: f64) {
+///     acc.sum += x;
+///     acc.n += 1;
+/// }
+///
+/// #[xp_kernel]
+/// pub fn mean(x: &[f64]) -> f64 {
+///     let mut acc = Acc { sum: 0.0, n: 0 };
+///     for i in 0..x.len() {
+///         add(&mut acc, x[i]);
+///     }
+///     acc.sum / acc.n as f64
+/// }
+///
+/// # fn main() {
+/// let x = ndarray::array![[1.0, 2.0, 3.0], [4.0, 6.0, 8.0]];
+/// let m = mean::launch(&x).unwrap();
+/// assert_eq!(m.as_host().unwrap().as_slice().unwrap(), &[2.0, 6.0]);
+/// # }
+/// ```
+pub use osipy_macros::xp_struct;
 
 /// Items used by the code `#[xp_kernel]` generates. Not a public API.
 #[doc(hidden)]
@@ -97,6 +139,18 @@ pub mod __private {
         XpMut, XpRef,
     };
     pub use osipy_macros::xp_inline;
+
+    /// Implemented by `#[xp_struct]` for the struct it marks; a kernel that names a struct type
+    /// requires it, so an unmarked struct is reported at its use.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a struct marked `#[xp_struct]`, so a kernel cannot use it",
+        label = "not marked `#[xp_struct]`",
+        note = "a kernel works on scalars (f32 f64 i32 u32 i64 u64 usize bool), rows, local arrays `[T; N]` and structs of scalars marked `#[xp_struct]` at their definition"
+    )]
+    pub trait XpStruct {}
+
+    /// Compiles only for a struct marked `#[xp_struct]` (see [`XpStruct`]).
+    pub const fn require_xp_struct<T: XpStruct + ?Sized>() {}
     pub use std::mem::MaybeUninit;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{Err, Ok};

@@ -1,24 +1,35 @@
 //! The final expansion: the original function, its exports, and the generated module.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ItemFn;
 
-use crate::calls::call_paths;
+use crate::calls::{call_paths, path_key};
 use crate::ctxt::Ctxt;
 use crate::inline::State;
 use crate::ir::Func;
 use crate::launch::{fallback_module, launch_module};
 use crate::lower::lower_fn;
 use crate::sig::{parse_sig, Sig};
+use crate::structs::{struct_paths, Layout, StructTable};
 
-/// Lowers the root and every fetched callee, checks for recursion, and generates the module.
+/// Lowers the root and every fetched callee, checks for recursion, and generates the module,
+/// with the root's `__xp_layouts` for its callers.
 pub fn finish(state: &State) -> TokenStream {
+    let items = finish_items(state);
+    let layouts = state.layouts_export();
+    quote!(#items #layouts)
+}
+
+fn finish_items(state: &State) -> TokenStream {
     let mut cx = Ctxt::default();
     let root = &state.root;
-    let Some(root_sig) = parse_sig(&mut cx, root) else {
+    let tables = struct_tables(&mut cx, state);
+    let table = |id: &str| tables.get(id).cloned().unwrap_or_default();
+    let Some(root_sig) = parse_sig(&mut cx, root, Some(&table(&state.root_id))) else {
         return cx.to_compile_errors();
     };
     check_recursion(&mut cx, state);
@@ -27,7 +38,7 @@ pub fn finish(state: &State) -> TokenStream {
     sigs.insert(state.root_id.clone(), root_sig.clone());
     for d in &state.done {
         let mut scratch = Ctxt::default();
-        match parse_sig(&mut scratch, &d.item) {
+        match parse_sig(&mut scratch, &d.item, Some(&table(&d.id))) {
             Some(s) => {
                 sigs.insert(d.id.clone(), s);
             }
@@ -67,7 +78,15 @@ pub fn finish(state: &State) -> TokenStream {
         let Some(sig) = sigs.get(*id).cloned() else {
             continue;
         };
-        funcs.push(lower_fn(&mut cx, item, &sig, id.to_string(), ids, &csigs));
+        funcs.push(lower_fn(
+            &mut cx,
+            item,
+            &sig,
+            id.to_string(),
+            ids,
+            &csigs,
+            &table(id),
+        ));
     }
     if cx.has_errors() {
         return with_fallback(cx, &root_sig);
@@ -93,6 +112,36 @@ pub fn finish(state: &State) -> TokenStream {
         }
     }
     launch_module(&funcs, &math_map, extra, None)
+}
+
+/// The struct layouts each function of the bundle names, by path as written.
+fn struct_tables(cx: &mut Ctxt, state: &State) -> HashMap<String, StructTable> {
+    let layouts: HashMap<&str, Rc<Layout>> = state
+        .layouts
+        .iter()
+        .map(|(id, item)| (id.as_str(), Rc::new(Layout::from_item(id, item))))
+        .collect();
+    let mut out = HashMap::new();
+    let items = std::iter::once((state.root_id.as_str(), &state.root))
+        .chain(state.done.iter().map(|d| (d.id.as_str(), &d.item)));
+    for (id, item) in items {
+        let mut table = StructTable::new();
+        for (j, c) in struct_paths(item).iter().enumerate() {
+            let found = state
+                .layout_edges
+                .iter()
+                .find(|e| e.from == id && e.index == j)
+                .and_then(|e| layouts.get(e.to.as_str()));
+            match found {
+                Some(l) => {
+                    table.insert(path_key(&c.path), l.clone());
+                }
+                None => cx.error(c.span, "internal: struct layout was not fetched"),
+            }
+        }
+        out.insert(id.to_string(), table);
+    }
+    out
 }
 
 fn with_fallback(cx: Ctxt, sig: &Sig) -> TokenStream {
@@ -178,6 +227,12 @@ pub fn unique_id(name: &syn::Ident) -> (String, String) {
     let site = proc_macro::Span::call_site();
     let krate = std::env::var("CARGO_CRATE_NAME").unwrap_or_default();
     let id = format!("{krate}:{}:{}:{}:{name}", site.file(), site.line(), site.column());
+    hash_of(&id)
+}
+
+/// `(id, hash of id)`.
+pub fn hash_of(id: &str) -> (String, String) {
+    let id = id.to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in id.bytes() {
         h ^= u64::from(b);

@@ -14,7 +14,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::parse::{Parse, ParseStream};
-use syn::{braced, bracketed, Ident, ItemFn, LitInt, LitStr, Path, Token};
+use syn::{braced, bracketed, Ident, ItemFn, ItemStruct, LitInt, LitStr, Path, Token};
 
 use crate::calls::{call_paths, CallPath};
 
@@ -36,12 +36,26 @@ pub struct Edge {
     pub to: String,
 }
 
-/// A callee still to fetch.
+/// What a fetch brings.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A callee's tokens (`body`), whose dependency module is `deps` and whose struct layouts
+    /// `layouts` hands over.
+    Call,
+    /// The layout of the root's struct path `index` (`body`: the path as written).
+    Layout,
+    /// The struct layouts of the already fetched callee `from` (`body`: its `__xp_layouts`).
+    Layouts,
+}
+
+/// A callee (or struct layouts) still to fetch.
 pub struct Todo {
     from: String,
     index: usize,
     body: Path,
     deps: Path,
+    layouts: Path,
+    kind: Kind,
 }
 
 /// The state carried through the chain of export-macro invocations.
@@ -54,13 +68,27 @@ pub struct State {
     pub done: Vec<Done>,
     /// Call edges found.
     pub edges: Vec<Edge>,
+    /// Struct layouts fetched: (id, tokens).
+    pub layouts: Vec<(String, ItemStruct)>,
+    /// Struct edges: function `from`'s struct path `index` names the struct `to`.
+    pub layout_edges: Vec<Edge>,
     todo: Vec<Todo>,
 }
 
-/// What `xp_inline!` receives: a callee (from its export macro) and the state.
+/// What an export macro hands over.
+enum Fetched {
+    /// A kernel's tokens.
+    Callee(ItemFn),
+    /// A struct's tokens (`#[xp_struct]`).
+    Layout(ItemStruct),
+    /// A kernel's struct layouts (its `__xp_layouts`): (struct path index, id, tokens).
+    Layouts(Vec<(usize, String, ItemStruct)>),
+}
+
+/// What `xp_inline!` receives: a callee or struct (from its export macro) and the state.
 pub struct Input {
     callee_id: String,
-    callee: ItemFn,
+    callee: Fetched,
     state: State,
 }
 
@@ -81,9 +109,31 @@ fn braced_tokens<T: Parse>(input: ParseStream) -> syn::Result<T> {
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        kw(input, "callee")?;
+        input.parse::<Token![@]>()?;
+        let what: Ident = input.parse()?;
         let callee_id: LitStr = input.parse()?;
-        let callee = braced_tokens(input)?;
+        let callee = match what.to_string().as_str() {
+            "callee" => Fetched::Callee(braced_tokens(input)?),
+            "layout" => Fetched::Layout(braced_tokens(input)?),
+            "layouts" => {
+                let content;
+                bracketed!(content in input);
+                let mut v = Vec::new();
+                while !content.is_empty() {
+                    let j: LitInt = content.parse()?;
+                    let id: LitStr = content.parse()?;
+                    let item = braced_tokens(&content)?;
+                    v.push((j.base10_parse()?, id.value(), item));
+                }
+                Fetched::Layouts(v)
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    what.span(),
+                    "expected @callee, @layout or @layouts",
+                ))
+            }
+        };
         let state = input.parse()?;
         Ok(Input {
             callee_id: callee_id.value(),
@@ -108,19 +158,18 @@ impl Parse for State {
             done.push(Done { id: id.value(), item });
         }
         kw(input, "edges")?;
+        let edges = parse_edges(input)?;
+        kw(input, "layouts")?;
         let content;
         bracketed!(content in input);
-        let mut edges = Vec::new();
+        let mut layouts = Vec::new();
         while !content.is_empty() {
-            let from: LitStr = content.parse()?;
-            let index: LitInt = content.parse()?;
-            let to: LitStr = content.parse()?;
-            edges.push(Edge {
-                from: from.value(),
-                index: index.base10_parse()?,
-                to: to.value(),
-            });
+            let id: LitStr = content.parse()?;
+            let item = braced_tokens(&content)?;
+            layouts.push((id.value(), item));
         }
+        kw(input, "ledges")?;
+        let layout_edges = parse_edges(input)?;
         kw(input, "todo")?;
         let content;
         bracketed!(content in input);
@@ -128,13 +177,21 @@ impl Parse for State {
         while !content.is_empty() {
             let from: LitStr = content.parse()?;
             let index: LitInt = content.parse()?;
+            let kind: Ident = content.parse()?;
             let body = braced_tokens(&content)?;
             let deps = braced_tokens(&content)?;
+            let layouts = braced_tokens(&content)?;
             todo.push(Todo {
                 from: from.value(),
                 index: index.base10_parse()?,
                 body,
                 deps,
+                layouts,
+                kind: match kind.to_string().as_str() {
+                    "layout" => Kind::Layout,
+                    "layouts" => Kind::Layouts,
+                    _ => Kind::Call,
+                },
             });
         }
         Ok(State {
@@ -142,9 +199,39 @@ impl Parse for State {
             root,
             done,
             edges,
+            layouts,
+            layout_edges,
             todo,
         })
     }
+}
+
+fn parse_edges(input: ParseStream) -> syn::Result<Vec<Edge>> {
+    let content;
+    bracketed!(content in input);
+    let mut edges = Vec::new();
+    while !content.is_empty() {
+        let from: LitStr = content.parse()?;
+        let index: LitInt = content.parse()?;
+        let to: LitStr = content.parse()?;
+        edges.push(Edge {
+            from: from.value(),
+            index: index.base10_parse()?,
+            to: to.value(),
+        });
+    }
+    Ok(edges)
+}
+
+fn edge_tokens(edges: &[Edge]) -> Vec<TokenStream> {
+    edges
+        .iter()
+        .map(|e| {
+            let (f, t) = (&e.from, &e.to);
+            let i = proc_macro2::Literal::usize_unsuffixed(e.index);
+            quote!(#f #i #t)
+        })
+        .collect()
 }
 
 impl State {
@@ -158,8 +245,20 @@ impl State {
                 index: i,
                 body: child(&inside(&c.path), "__xp_body", c.span),
                 deps: child(&inside(&c.path), "__xp_deps", c.span),
+                layouts: child(&inside(&c.path), "__xp_layouts", c.span),
+                kind: Kind::Call,
             })
             .collect();
+        for (j, c) in crate::structs::struct_paths(&root).iter().enumerate() {
+            todo.push(Todo {
+                from: root_id.clone(),
+                index: j,
+                body: inside(&c.path),
+                deps: inside(&c.path),
+                layouts: inside(&c.path),
+                kind: Kind::Layout,
+            });
+        }
         for (i, (name, ty)) in crate::math_fns::needed_by_root(&root).into_iter().enumerate() {
             let b = format_ident!("xp_kernel_named_{}", name);
             let d = format_ident!("__xp_deps_{}", name);
@@ -169,6 +268,8 @@ impl State {
                 index: i,
                 body: syn::parse_quote!(::osipy_kernels::math::#t::#b),
                 deps: syn::parse_quote!(::osipy_kernels::math::#t::#d),
+                layouts: syn::parse_quote!(::osipy_kernels::math::#t::#d),
+                kind: Kind::Call,
             });
         }
         State {
@@ -176,6 +277,8 @@ impl State {
             root,
             done: Vec::new(),
             edges: Vec::new(),
+            layouts: Vec::new(),
+            layout_edges: Vec::new(),
             todo,
         }
     }
@@ -197,23 +300,70 @@ impl State {
             let (id, item) = (&d.id, &d.item);
             quote!(#id { #item })
         });
-        let edges = self.edges.iter().map(|e| {
-            let (f, t) = (&e.from, &e.to);
-            let i = proc_macro2::Literal::usize_unsuffixed(e.index);
-            quote!(#f #i #t)
-        });
+        let edges = edge_tokens(&self.edges);
+        let layouts = self.layouts.iter().map(|(id, item)| quote!(#id { #item }));
+        let ledges = edge_tokens(&self.layout_edges);
         let todo = self.todo.iter().map(|t| {
-            let (f, b, d) = (&t.from, &t.body, &t.deps);
+            let (f, b, d, l) = (&t.from, &t.body, &t.deps, &t.layouts);
             let i = proc_macro2::Literal::usize_unsuffixed(t.index);
-            quote!(#f #i { #b } { #d })
+            let kind = match t.kind {
+                Kind::Call => quote!(call),
+                Kind::Layout => quote!(layout),
+                Kind::Layouts => quote!(layouts),
+            };
+            quote!(#f #i #kind { #b } { #d } { #l })
         });
         quote! {
             #path! {
                 @root #root_id { #root }
                 @done [ #(#done)* ]
                 @edges [ #(#edges)* ]
+                @layouts [ #(#layouts)* ]
+                @ledges [ #(#ledges)* ]
                 @todo [ #(#todo)* ]
             }
+        }
+    }
+
+    fn add_layout(&mut self, from: &str, index: usize, id: String, item: ItemStruct) {
+        if !self.layouts.iter().any(|(l, _)| *l == id) {
+            self.layouts.push((id.clone(), item));
+        }
+        self.layout_edges.push(Edge {
+            from: from.to_string(),
+            index,
+            to: id,
+        });
+    }
+
+    /// The macro `f::__xp_layouts` of the root `f`, emitted with its generated items: it hands
+    /// the layouts of the struct types `f` names (by struct path index) to `xp_inline!`, so a
+    /// caller learns them without naming the structs (`use` imports of a struct can be private).
+    pub fn layouts_export(&self) -> TokenStream {
+        let (_, hash) = crate::expand::hash_of(&self.root_id);
+        let mac = format_ident!("__xp_layouts_{}", hash);
+        let root_id = &self.root_id;
+        let list = self
+            .layout_edges
+            .iter()
+            .filter(|e| e.from == self.root_id)
+            .filter_map(|e| {
+                let (_, item) = self.layouts.iter().find(|(id, _)| *id == e.to)?;
+                let (j, id) = (proc_macro2::Literal::usize_unsuffixed(e.index), &e.to);
+                Some(quote!(#j #id { #item }))
+            });
+        quote! {
+            #[doc(hidden)]
+            #[macro_export]
+            #[allow(clippy::crate_in_macro_def)]
+            macro_rules! #mac {
+                ($($cb:tt)*) => {
+                    ::osipy_kernels::__private::xp_inline! { @layouts #root_id [ #(#list)* ] $($cb)* }
+                };
+            }
+            #[doc(hidden)]
+            #[allow(unused_imports)]
+            pub use #mac as __xp_layouts;
         }
     }
 
@@ -279,6 +429,19 @@ impl Input {
             return state;
         }
         let t = state.todo.remove(0);
+        let callee = match callee {
+            Fetched::Layout(item) => {
+                state.add_layout(&t.from, t.index, callee_id, item);
+                return state;
+            }
+            Fetched::Layouts(list) => {
+                for (j, id, item) in list {
+                    state.add_layout(&t.from, j, id, item);
+                }
+                return state;
+            }
+            Fetched::Callee(item) => item,
+        };
         state.edges.push(Edge {
             from: t.from,
             index: t.index,
@@ -307,6 +470,8 @@ impl Input {
                         index,
                         body: syn::parse_quote!(::osipy_kernels::math::#tt::#b),
                         deps: syn::parse_quote!(::osipy_kernels::math::#tt::#d),
+                        layouts: syn::parse_quote!(::osipy_kernels::math::#tt::#d),
+                        kind: Kind::Call,
                     });
                 }
             }
@@ -316,6 +481,18 @@ impl Input {
                     index: j,
                     body: child(&t.deps, &format!("d{j}"), c.span),
                     deps: child(&t.deps, &format!("m{j}"), c.span),
+                    layouts: child(&t.deps, &format!("l{j}"), c.span),
+                    kind: Kind::Call,
+                });
+            }
+            if !crate::structs::struct_paths(&callee).is_empty() {
+                state.todo.push(Todo {
+                    from: callee_id.clone(),
+                    index: 0,
+                    body: t.layouts.clone(),
+                    deps: t.layouts.clone(),
+                    layouts: t.layouts,
+                    kind: Kind::Layouts,
                 });
             }
             state.done.push(Done {
@@ -375,7 +552,13 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> (TokenStream, TokenStre
         let d = child(&seen, "__xp_deps", c.span);
         let ba = format_ident!("__xp_dep_{}", i);
         let da = format_ident!("__xp_depmod_{}", i);
-        let (di, mi) = (format_ident!("d{}", i), format_ident!("m{}", i));
+        let l = child(&seen, "__xp_layouts", c.span);
+        let la = format_ident!("__xp_deplay_{}", i);
+        let (di, mi, li) = (
+            format_ident!("d{}", i),
+            format_ident!("m{}", i),
+            format_ident!("l{}", i),
+        );
         aliases.push(quote! {
             #[doc(hidden)]
             #[allow(unused_imports)]
@@ -383,12 +566,17 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> (TokenStream, TokenStre
             #[doc(hidden)]
             #[allow(unused_imports)]
             pub use #d as #da;
+            #[doc(hidden)]
+            #[allow(unused_imports)]
+            pub use #l as #la;
         });
         reexports.push(quote! {
             pub use super::#ba as #di;
             pub use super::#da as #mi;
+            pub use super::#la as #li;
         });
     }
+    let structs = crate::structs::struct_paths(f);
     let outside = quote! {
         #[doc(hidden)]
         #[macro_export]
@@ -409,7 +597,7 @@ pub fn export_items(f: &ItemFn, id: &str, hash: &str) -> (TokenStream, TokenStre
     // `use super::*`, and its body through the parent's alias (the glob would make `#mac`
     // ambiguous with the macro's textual scope when the parent is the crate root). A leaf
     // kernel needs neither, and so also works as an item of a block (a function body).
-    let (glob, body_src) = if calls.is_empty() {
+    let (glob, body_src) = if calls.is_empty() && structs.is_empty() {
         (quote!(), quote!(#mac))
     } else {
         (

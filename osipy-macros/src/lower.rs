@@ -8,7 +8,9 @@ use crate::calls::{call_paths, path_key};
 use crate::ctxt::Ctxt;
 use crate::ir::*;
 use crate::lower_expr::{compound_op, diverges, TyVarOf};
+use crate::lower_struct::{FieldRef, StructVal};
 use crate::sig::{scalar_type, ParamKind, Sig};
+use crate::structs::StructTable;
 use crate::types::{Scalar, TyVar, Types};
 
 /// What a name in scope refers to.
@@ -16,6 +18,8 @@ use crate::types::{Scalar, TyVar, Types};
 pub(crate) enum Binding {
     Local(LocalId),
     Param(usize),
+    /// A struct value: index into [`Lowerer::svals`].
+    Struct(usize),
 }
 
 /// State while lowering one function.
@@ -34,6 +38,12 @@ pub(crate) struct Lowerer<'a> {
     pub(crate) precheck: bool,
     /// `const` items of the body: name -> the value as a typed literal expression.
     pub(crate) consts: HashMap<String, syn::Expr>,
+    /// Layouts of the struct types the function names, by path as written.
+    pub(crate) structs: &'a StructTable,
+    /// Struct values in scope (their fields are locals or parameters).
+    pub(crate) svals: Vec<StructVal>,
+    /// Nesting of blocks (1: the function's body).
+    depth: usize,
 }
 
 /// Lowers `f` (whose signature is `sig`) to IR. `callee_sigs[i]` is the signature of the
@@ -41,10 +51,20 @@ pub(crate) struct Lowerer<'a> {
 /// Checks `f`'s body before its callees are fetched (calls are not typed), so body errors are
 /// reported even when a callee cannot be resolved.
 pub fn precheck(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
-    lower_inner(cx, f, sig, String::new(), Vec::new(), &[], true);
+    lower_inner(
+        cx,
+        f,
+        sig,
+        String::new(),
+        Vec::new(),
+        &[],
+        &StructTable::new(),
+        true,
+    );
 }
 
-/// Lowers `f` (whose signature is `sig`) to IR.
+/// Lowers `f` (whose signature is `sig`) to IR; `structs` holds the layouts of the struct types
+/// it names.
 pub fn lower_fn(
     cx: &mut Ctxt,
     f: &syn::ItemFn,
@@ -52,10 +72,12 @@ pub fn lower_fn(
     id: String,
     callee_ids: Vec<String>,
     callee_sigs: &[Sig],
+    structs: &StructTable,
 ) -> Func {
-    lower_inner(cx, f, sig, id, callee_ids, callee_sigs, false)
+    lower_inner(cx, f, sig, id, callee_ids, callee_sigs, structs, false)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn lower_inner(
     cx: &mut Ctxt,
     f: &syn::ItemFn,
@@ -63,6 +85,7 @@ fn lower_inner(
     id: String,
     callee_ids: Vec<String>,
     callee_sigs: &[Sig],
+    structs: &StructTable,
     precheck: bool,
 ) -> Func {
     let mut types = Types::default();
@@ -82,6 +105,7 @@ fn lower_inner(
             .params
             .iter()
             .enumerate()
+            .filter(|(i, _)| sig.struct_of_param(*i).is_none())
             .map(|(i, p)| (p.name.to_string(), Binding::Param(i)))
             .collect()],
         params,
@@ -91,7 +115,14 @@ fn lower_inner(
         loops: 0,
         precheck,
         consts: HashMap::new(),
+        structs,
+        svals: Vec::new(),
+        depth: 0,
     };
+    for sa in &sig.structs {
+        let fields = (sa.first..sa.first + sa.len()).map(FieldRef::Param).collect();
+        lw.bind_struct(&sa.name, sa.layout.clone(), fields);
+    }
     lw.consts = collect_consts(lw.cx, &f.block);
     let mut body = lw.block(&f.block);
     if let Some(tail) = body.tail.take() {
@@ -126,7 +157,30 @@ impl Lowerer<'_> {
             .map(|(_, b)| *b)
     }
 
-    fn bind(&mut self, name: &syn::Ident, ty: LocalTy) -> LocalId {
+    /// Binds `name` to a struct value whose fields are `fields`.
+    pub(crate) fn bind_struct(
+        &mut self,
+        name: &syn::Ident,
+        layout: Option<std::rc::Rc<crate::structs::Layout>>,
+        fields: Vec<FieldRef>,
+    ) {
+        self.svals.push(StructVal { layout, fields });
+        let k = self.svals.len() - 1;
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((name.to_string(), Binding::Struct(k)));
+        }
+    }
+
+    /// A new local that no name refers to (the fields of a struct local).
+    pub(crate) fn add_local(&mut self, name: &syn::Ident, ty: LocalTy) -> LocalId {
+        self.locals.push(Local {
+            name: name.clone(),
+            ty,
+        });
+        self.locals.len() - 1
+    }
+
+    pub(crate) fn bind(&mut self, name: &syn::Ident, ty: LocalTy) -> LocalId {
         self.locals.push(Local {
             name: name.clone(),
             ty,
@@ -148,6 +202,7 @@ impl Lowerer<'_> {
     /// Lowers a block in a new scope.
     pub(crate) fn block(&mut self, b: &syn::Block) -> Block {
         self.scopes.push(Vec::new());
+        self.depth += 1;
         let mut stmts = Vec::new();
         let mut tail = None;
         let n = b.stmts.len();
@@ -169,7 +224,8 @@ impl Lowerer<'_> {
                     if let Some(st) = self.stmt_like(e) {
                         stmts.push(st);
                     } else if semi.is_none() && k + 1 == n {
-                        tail = Some(Box::new(self.tuple_or_expr(e)));
+                        let fn_level = self.depth == 1;
+                        tail = Some(Box::new(self.return_value(e, fn_level)));
                     } else {
                         let x = self.expr(e);
                         stmts.push(Stmt::Expr(x));
@@ -178,12 +234,14 @@ impl Lowerer<'_> {
             }
         }
         self.scopes.pop();
+        self.depth -= 1;
         Block { stmts, tail }
     }
 
     /// Expressions that are statements: assignments, loops, jumps. `None` for other expressions.
     fn stmt_like(&mut self, e: &syn::Expr) -> Option<Stmt> {
         Some(match e {
+            syn::Expr::Assign(a) if self.struct_target(&a.left).is_some() => return self.struct_assign(a),
             syn::Expr::Assign(a) => {
                 let (value, vv) = self.scalar(&a.right);
                 let (place, pv) = self.place(&a.left)?;
@@ -258,7 +316,7 @@ impl Lowerer<'_> {
             }
             syn::Expr::Return(r) => {
                 let v = r.expr.as_ref().map(|e| {
-                    let x = self.tuple_or_expr(e);
+                    let x = self.return_value(e, true);
                     self.check_return(x)
                 });
                 if v.is_none() && !self.sig.ret.is_empty() {
@@ -354,6 +412,10 @@ impl Lowerer<'_> {
                             .error(e.span(), format!("write the output through `*{name} = ...`"));
                         None
                     }
+                    Some(Binding::Struct(_)) => {
+                        self.cx.spanned(&e, format!("cannot assign a scalar to the struct `{name}`: assign its fields (`{name}.field = ..`)"));
+                        None
+                    }
                     _ => {
                         self.cx.spanned(&e, format!("cannot assign to `{name}`"));
                         None
@@ -367,6 +429,7 @@ impl Lowerer<'_> {
                     _ => None,
                 }
             }
+            syn::Expr::Field(f) => self.field_place(f),
             syn::Expr::Index(ix) => {
                 let (a, ev, writable) = self.array_ref(&ix.expr, "assignment")?;
                 if !writable {
@@ -476,13 +539,16 @@ impl Lowerer<'_> {
         if is_array {
             return self.let_array(pat, annot, init, out);
         }
+        if self.is_struct_let(annot, init) {
+            return self.let_struct(pat, annot, init, out);
+        }
         match pat {
             syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
                 let v = match annot {
                     Some(t) => match scalar_type(t) {
                         Some(s) => self.types.known(s),
                         None => {
-                            self.cx.spanned(&t, "unsupported local type: use a scalar (f32 f64 i32 u32 i64 u64 usize bool) or `[T; N]`");
+                            self.cx.spanned(&t, "unsupported local type: use a scalar (f32 f64 i32 u32 i64 u64 usize bool), `[T; N]` or a struct marked `#[xp_struct]`");
                             self.types.any()
                         }
                     },
@@ -655,7 +721,7 @@ impl Lowerer<'_> {
             }
         };
         let n = len.unwrap_or(0);
-        if n == 0 {
+        if len == Some(0) {
             self.cx
                 .error(pat.span(), "local arrays must have at least one element");
         }
@@ -688,7 +754,7 @@ impl Lowerer<'_> {
         }
         self.cx.error(
             e.span(),
-            "the length of a local array must be an integer literal or a `const` of the kernel body",
+            "the length of a local array must be an integer literal or a `const` declared inside the kernel's body (`const N: usize = 4;`); a `const` of the module is not visible to the macro",
         );
         None
     }
@@ -773,7 +839,7 @@ fn collect_consts(cx: &mut Ctxt, b: &syn::Block) -> HashMap<String, syn::Expr> {
     v.out
 }
 
-fn strip_parens(e: &syn::Expr) -> &syn::Expr {
+pub(crate) fn strip_parens(e: &syn::Expr) -> &syn::Expr {
     match e {
         syn::Expr::Paren(p) => strip_parens(&p.expr),
         syn::Expr::Group(g) => strip_parens(&g.expr),

@@ -19,6 +19,9 @@ impl Lowerer<'_> {
             self.cx
                 .error(m.span(), "turbofish `::<>` is not supported on methods");
         }
+        if let Some(x) = self.struct_method(m) {
+            return x;
+        }
         if name == "len" {
             let Some((a, _, _)) = self.array_ref(&m.receiver, "`.len()`") else {
                 return self.bad(span);
@@ -173,10 +176,7 @@ impl Lowerer<'_> {
             if self.precheck {
                 // Callees are not fetched yet: check the arguments' own expressions only.
                 for a in &c.args {
-                    let inner = strip_ref(a).0;
-                    if !matches!(inner, syn::Expr::Path(_)) {
-                        let _ = self.expr(inner);
-                    }
+                    self.precheck_arg(a);
                 }
                 let v = self.types.any();
                 return Expr {
@@ -190,20 +190,28 @@ impl Lowerer<'_> {
             );
             return self.bad(span);
         };
-        if callee.params.len() != c.args.len() {
+        if callee.arity() != c.args.len() {
             self.cx.error(
                 span,
                 format!(
                     "`{}` takes {} argument(s), found {}",
                     callee.name,
-                    callee.params.len(),
+                    callee.arity(),
                     c.args.len()
                 ),
             );
             return self.bad(span);
         }
         let mut args = Vec::new();
-        for (p, a) in callee.params.iter().zip(&c.args) {
+        let mut flat = 0;
+        for (pos, a) in c.args.iter().enumerate() {
+            if let Some(sa) = callee.structs.iter().find(|s| s.pos == pos) {
+                self.struct_arg(sa, a, &callee, &mut args);
+                flat += sa.len();
+                continue;
+            }
+            let Some(p) = callee.params.get(flat) else { break };
+            flat += 1;
             let sp = a.span();
             match p.kind {
                 ParamKind::Scalar => {

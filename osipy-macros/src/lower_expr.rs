@@ -112,12 +112,7 @@ impl Lowerer<'_> {
                 );
                 self.bad(span)
             }
-            syn::Expr::Struct(s) => {
-                self.cx.spanned(&s,
-                    "struct literals are not supported in a kernel body; use scalars, rows and local arrays `[f64; N]`",
-                );
-                self.bad(span)
-            }
+            syn::Expr::Struct(s) => self.struct_literal_as_value(s),
             syn::Expr::Tuple(t) => {
                 self.cx
                     .error(t.span(), "tuples are supported only as a kernel's return value");
@@ -128,13 +123,7 @@ impl Lowerer<'_> {
                     .error(m.match_token.span, "`match` is not supported; use `if` / `else`");
                 self.bad(span)
             }
-            syn::Expr::Field(f) => {
-                self.cx.spanned(
-                    &f,
-                    "field access is not supported; a kernel works on scalars, rows and local arrays",
-                );
-                self.bad(span)
-            }
+            syn::Expr::Field(f) => self.field_read(f),
             syn::Expr::Reference(r) => {
                 self.cx.spanned(&r,
                     "references are supported only as arguments of calls to other #[xp_kernel] functions (`&row`, `&mut out`)",
@@ -297,6 +286,7 @@ impl Lowerer<'_> {
                         }
                     };
                 }
+                Some(Binding::Struct(k)) => return self.struct_as_scalar(k, &name, span),
                 None => {}
             }
             if let Some(c) = self.consts.get(&name).cloned() {
@@ -304,7 +294,7 @@ impl Lowerer<'_> {
             }
             self.cx.error(
                 span,
-                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals, its `const` items and scalar constants such as `std::f64::consts::PI`"),
+                format!("cannot find `{name}` in this kernel; a kernel body sees only its arguments, its locals, the `const` items declared inside it and scalar constants such as `std::f64::consts::PI` (a `const` of the module is not visible to the macro: declare it inside the body)"),
             );
             return self.bad(span);
         }
@@ -353,6 +343,9 @@ impl Lowerer<'_> {
             syn::UnOp::Deref(_) => {
                 if let syn::Expr::Path(p) = &*u.expr {
                     if let Some(id) = p.path.get_ident() {
+                        if let Some(Binding::Struct(k)) = self.lookup(&id.to_string()) {
+                            return self.struct_as_scalar(k, &id.to_string(), span);
+                        }
                         if let Some(Binding::Param(i)) = self.lookup(&id.to_string()) {
                             if self.sig.params[i].kind == ParamKind::OutScalar {
                                 return Expr {

@@ -56,6 +56,20 @@ pub fn check_samples(cx: &mut Ctxt, sig: &Sig, axis: &syn::Ident) {
 /// Checks the signature of a fit model, with errors at the attribute, type or argument
 /// concerned.
 pub fn check_sig(cx: &mut Ctxt, f: &syn::ItemFn, sig: &Sig) {
+    if let Some(sa) = sig.structs.first() {
+        cx.error(
+            sa.span,
+            "a fit model takes no struct argument: its arguments are fitted parameters, inputs and the prediction row; use the struct as a local of the body, or in a kernel the model calls",
+        );
+        return;
+    }
+    if sig.ret_struct.is_some() {
+        cx.spanned(
+            &f.sig.output,
+            "a fit model returns nothing: it writes its prediction into the output row",
+        );
+        return;
+    }
     let args: Vec<&syn::PatType> = f
         .sig
         .inputs
@@ -400,6 +414,8 @@ pub fn build(
             params: eval_params,
             ret: Vec::new(),
             ret_tuple: false,
+            structs: Vec::new(),
+            ret_struct: None,
         };
         let eval_id = format!("{}#eval{}", root.id, if weighted { "w" } else { "" });
         let eval = ad.root(Mode::Eval { weighted }, eval_id.clone(), eval_sig.clone());
@@ -418,6 +434,8 @@ pub fn build(
         params: jac_params,
         ret: Vec::new(),
         ret_tuple: false,
+        structs: Vec::new(),
+        ret_struct: None,
     };
     let jac = ad.root(Mode::Jacobian, format!("{}#jacobian", root.id), jac_sig);
     for (s, m) in std::mem::take(&mut ad.errors) {
@@ -433,7 +451,7 @@ pub fn build(
     for (weighted, eval_id, eval_sig, eval) in evals {
         let driver = driver_fn(sig, pred, &fitted, weighted);
         let mut dcx = Ctxt::default();
-        let driver_sig = crate::sig::parse_sig(&mut dcx, &driver)?;
+        let driver_sig = crate::sig::parse_sig(&mut dcx, &driver, None)?;
         let driver_func = crate::lower::lower_fn(
             &mut dcx,
             &driver,
@@ -441,6 +459,7 @@ pub fn build(
             format!("{}#fit{}", root.id, if weighted { "w" } else { "" }),
             vec![eval_id],
             &[eval_sig],
+            &crate::structs::StructTable::new(),
         );
         if dcx.has_errors() {
             let msg = format!(

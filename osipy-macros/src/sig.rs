@@ -4,11 +4,15 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type, Visibility};
 
+use std::rc::Rc;
+
 use crate::ctxt::Ctxt;
+use crate::structs::{Layout, StructTable};
 use crate::types::Scalar;
 
 const SUPPORTED_TYPES: &str = "a kernel argument is a scalar (f32 f64 i32 u32 i64 u64 usize bool), \
-     a row `&[T]`, an output row `&mut [T]` or an output value `&mut T`";
+     a row `&[T]`, an output row `&mut [T]`, an output value `&mut T`, or a struct marked \
+     `#[xp_struct]` (`s: S` or `s: &mut S`)";
 
 /// How a parameter is passed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -62,6 +66,31 @@ impl Param {
     }
 }
 
+/// A parameter of a struct type (`s: S` or `s: &mut S`), flattened into one scalar parameter
+/// per field (`Scalar` or `OutScalar`, named `s_field`) at `first..first + n`.
+#[derive(Clone)]
+pub struct StructArg {
+    /// Name as written.
+    pub name: Ident,
+    /// Position among the arguments as written.
+    pub pos: usize,
+    /// Index of its first scalar parameter.
+    pub first: usize,
+    /// `&mut S`.
+    pub mutable: bool,
+    /// The struct's layout (`None` while checking a body before layouts are fetched).
+    pub layout: Option<Rc<Layout>>,
+    /// Span of the whole parameter.
+    pub span: Span,
+}
+
+impl StructArg {
+    /// Number of scalar parameters it stands for.
+    pub fn len(&self) -> usize {
+        self.layout.as_ref().map_or(0, |l| l.fields.len())
+    }
+}
+
 /// A checked kernel signature.
 #[derive(Clone)]
 pub struct Sig {
@@ -75,10 +104,31 @@ pub struct Sig {
     pub ret: Vec<Scalar>,
     /// Whether the return type is written as a tuple.
     pub ret_tuple: bool,
+    /// Parameters of struct types, in order (their fields are in `params`).
+    pub structs: Vec<StructArg>,
+    /// A struct return type (its fields are `ret`, as a tuple): `Some(None)` while checking a
+    /// body before layouts are fetched.
+    pub ret_struct: Option<Option<Rc<Layout>>>,
+}
+
+impl Sig {
+    /// Number of arguments as written (a struct counts once).
+    pub fn arity(&self) -> usize {
+        self.params.len() + self.structs.len() - self.structs.iter().map(StructArg::len).sum::<usize>()
+    }
+
+    /// The struct argument whose fields include parameter `i`.
+    pub fn struct_of_param(&self, i: usize) -> Option<&StructArg> {
+        self.structs
+            .iter()
+            .find(|s| (s.first..s.first + s.len()).contains(&i))
+    }
 }
 
 /// Checks the signature of `f`, recording every misuse in `cx`. `None` when it is unusable.
-pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
+/// `structs`: the layouts of the struct types `f` names; `None` before they are fetched (struct
+/// arguments then have no scalar parameters yet).
+pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn, structs: Option<&StructTable>) -> Option<Sig> {
     let s = &f.sig;
     let before = cx.has_errors();
     if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
@@ -105,7 +155,8 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
         cx.spanned(&v, "variadic arguments are not supported");
     }
     let mut params = Vec::new();
-    for arg in &s.inputs {
+    let mut struct_args = Vec::new();
+    for (pos, arg) in s.inputs.iter().enumerate() {
         match arg {
             FnArg::Receiver(r) => cx.spanned(
                 &r,
@@ -122,6 +173,45 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
                         continue;
                     }
                 };
+                if let Some((path, mutable)) = crate::structs::param_candidate(&pt.ty) {
+                    if uniform.is_some() || fit.is_some() {
+                        cx.spanned(&pt.attrs[0], "a struct argument takes no attribute: it is one value per item, passed to another kernel");
+                    }
+                    let layout = match structs {
+                        None => None,
+                        Some(t) => match t.get(&crate::calls::path_key(path)) {
+                            Some(l) => Some(l.clone()),
+                            None => {
+                                cx.spanned(path, "internal: struct layout not fetched");
+                                continue;
+                            }
+                        },
+                    };
+                    let first = params.len();
+                    for (field, elem) in layout.iter().flat_map(|l| l.fields.iter()) {
+                        params.push(Param {
+                            name: crate::structs::flat_name(&name, field),
+                            kind: if mutable {
+                                ParamKind::OutScalar
+                            } else {
+                                ParamKind::Scalar
+                            },
+                            elem: *elem,
+                            uniform: false,
+                            span: pt.span(),
+                            fit: None,
+                        });
+                    }
+                    struct_args.push(StructArg {
+                        name,
+                        pos,
+                        first,
+                        mutable,
+                        layout,
+                        span: pt.span(),
+                    });
+                    continue;
+                }
                 let Some((kind, elem)) = param_type(cx, &pt.ty) else {
                     continue;
                 };
@@ -142,8 +232,39 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
             }
         }
     }
-    let (ret, ret_tuple) = return_types(cx, &s.output);
-    if !cx.has_errors() && !params.iter().any(|p| !p.uniform) {
+    let mut ret_struct = None;
+    let (ret, ret_tuple) = match &s.output {
+        ReturnType::Type(_, ty) if crate::structs::candidate(ty).is_some() => {
+            let path = crate::structs::candidate(ty).unwrap_or_else(|| unreachable!());
+            match structs.map(|t| t.get(&crate::calls::path_key(path))) {
+                None => {
+                    ret_struct = Some(None);
+                    (Vec::new(), true)
+                }
+                Some(Some(l)) => {
+                    ret_struct = Some(Some(l.clone()));
+                    (l.fields.iter().map(|(_, s)| *s).collect(), true)
+                }
+                Some(None) => {
+                    cx.spanned(path, "internal: struct layout not fetched");
+                    (Vec::new(), true)
+                }
+            }
+        }
+        out => return_types(cx, out),
+    };
+    for sa in &struct_args {
+        for i in sa.first..sa.first + sa.len() {
+            let n = &params[i].name;
+            if params.iter().enumerate().any(|(k, p)| k != i && p.name == *n) {
+                cx.error(
+                    sa.span,
+                    format!("the struct argument `{}` is passed as one value per field, `{n}` among them, which is also the name of another argument: rename one", sa.name),
+                );
+            }
+        }
+    }
+    if !cx.has_errors() && !params.iter().any(|p| !p.uniform) && struct_args.is_empty() {
         cx.spanned(&s.ident,
             "a kernel needs at least one per-item argument or output (a parameter without #[uniform]): it fixes the number of items",
         );
@@ -157,6 +278,8 @@ pub fn parse_sig(cx: &mut Ctxt, f: &ItemFn) -> Option<Sig> {
         params,
         ret,
         ret_tuple,
+        structs: struct_args,
+        ret_struct,
     })
 }
 
@@ -303,6 +426,13 @@ fn param_type(cx: &mut Ctxt, ty: &Type) -> Option<(ParamKind, Scalar)> {
                         s,
                     ));
                 }
+            } else if let Some(p) = crate::structs::candidate(&r.elem).filter(|_| !mutable) {
+                let p = quote::ToTokens::to_token_stream(p).to_string().replace(' ', "");
+                cx.spanned(
+                    &ty,
+                    format!("a shared reference to a struct is not supported; take it by value (`s: {p}`), or as `&mut {p}` to change it"),
+                );
+                return None;
             } else if let Some(s) = scalar_type(&r.elem) {
                 if mutable {
                     return Some((ParamKind::OutScalar, s));

@@ -8,7 +8,7 @@
 
 use ndarray::{Array1, Array2};
 use osipy_kernels::fit::{FitResult, LevenbergMarquardt};
-use osipy_kernels::{xp_kernel, Device, Result, XpArray};
+use osipy_kernels::{xp_kernel, xp_struct, Device, Result, XpArray};
 
 /// `a exp(-k t) + c`.
 #[xp_kernel(model)]
@@ -262,6 +262,48 @@ pub fn mixed(
     }
 }
 
+/// The state of `etofts_struct`'s convolution: the running integral and the rate.
+#[xp_struct]
+#[derive(Clone, Copy)]
+pub struct ConvAcc {
+    /// `integral_0^t cp(s) exp(-kep (t - s)) ds` so far.
+    pub f: f64,
+    /// The rate (/min).
+    pub kep: f64,
+}
+
+/// One step of `etofts_struct`'s convolution: the state changed through `&mut`, the new
+/// integral returned.
+#[xp_kernel]
+pub fn conv_acc_step(s: &mut ConvAcc, a: f64, b: f64, dt: f64) -> f64 {
+    let (seg, e) = tofts_segment(a, b, s.kep, dt);
+    s.f = e * s.f + seg;
+    s.f
+}
+
+/// [`etofts`](fn@etofts) with its convolution state in a struct local passed by `&mut` to a
+/// kernel: the same operations, so the same bits, derivatives included.
+#[xp_kernel(model)]
+pub fn etofts_struct(
+    #[uniform] t: &[f64],
+    #[uniform] cp: &[f64],
+    #[param(init = 0.1, lower = 1e-5, upper = 5.0)] ktrans: f64,
+    #[param(init = 0.3, lower = 1e-3, upper = 1.0)] ve: f64,
+    #[param(init = 0.05, lower = 0.0, upper = 1.0)] vp: f64,
+    ct: &mut [f64],
+) {
+    let mut s = ConvAcc {
+        f: 0.0,
+        kep: ktrans / ve,
+    };
+    ct[0] = vp * cp[0];
+    for i in 1..ct.len() {
+        let dt = (t[i] - t[i - 1]) / 60.0;
+        let f = conv_acc_step(&mut s, cp[i - 1], cp[i], dt);
+        ct[i] = vp * cp[i] + ktrans * f;
+    }
+}
+
 /// Inputs of a test case.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -407,6 +449,14 @@ macro_rules! case_mixed {
             },
         }
     };
+}
+
+/// `etofts` and its twin `etofts_struct` (not in [`cases`]: no golden data of its own).
+pub fn struct_twins() -> (Case, Case) {
+    (
+        case!(etofts, 3, uniform[t, cp], item[]),
+        case!(etofts_struct, 3, uniform[t, cp], item[]),
+    )
 }
 
 /// Every model of the corpus. The golden models' inputs have the scale row empty; `mixed`

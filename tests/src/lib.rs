@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod fit_models;
 pub use osipy::npy;
 pub mod osipi;
+pub mod structs;
 
 /// Helpers in another module.
 pub mod helpers {

@@ -297,3 +297,32 @@ fn fits_are_the_same_on_cpu_and_emulator() {
         assert_results_bits_eq(&cpu, &emu, case.name);
     }
 }
+
+/// A model whose convolution state is a struct local passed by `&mut` (`etofts_struct`) gives
+/// the bits of the same model written with scalars (`etofts`): prediction, derived Jacobian and
+/// fit, on the CPU and the emulator.
+#[test]
+fn a_struct_local_changes_no_bit_of_the_jacobian_or_the_fit() {
+    let (plain, with_struct) = osipy_tests::fit_models::struct_twins();
+    let (inp, n) = inputs(&plain, 24);
+    let params = random_params(&plain, 24, 11);
+    for device in [Device::Cpu, Device::Emulator] {
+        let (pa, ja) = (plain.jacobian)(&inp, &params, n, &device).unwrap_or_else(|e| panic!("{e}"));
+        let (pb, jb) = (with_struct.jacobian)(&inp, &params, n, &device).unwrap_or_else(|e| panic!("{e}"));
+        assert_bits_eq(pb.iter(), pa.iter(), "prediction");
+        assert_bits_eq(jb.iter(), ja.iter(), "jacobian");
+        assert!(ja.iter().any(|v| *v != 0.0), "the Jacobian is not all zeros");
+        let y = (plain.predict)(&inp, &params, n, &Device::Cpu).unwrap_or_else(|e| panic!("{e}"));
+        let data = data_array(&y.mapv(|v| v * 1.01))
+            .to_device(&device)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = (plain.fit)(&inp, &data, &LevenbergMarquardt::default(), plain.init)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = (with_struct.fit)(&inp, &data, &LevenbergMarquardt::default(), with_struct.init)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_results_bits_eq(&a, &b, "fit");
+        assert!(host_u(&b.status)
+            .iter()
+            .all(|s| FitStatus::from_code(*s).is_some_and(FitStatus::is_converged)));
+    }
+}

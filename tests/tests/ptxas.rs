@@ -40,6 +40,9 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
         ("math_powi_f32", osipy_kernels::math::f32::powi::PTX),
         ("c_helper", osipy_tests::corpus::c_helper::PTX),
         ("tofts_segment", osipy_tests::fit_models::tofts_segment::PTX),
+        ("row_stats", osipy_tests::structs::row_stats::PTX),
+        ("spin_xy", osipy_tests::structs::geometry::spin_xy::PTX),
+        ("rotate", osipy_tests::structs::geometry::rotate::PTX),
     ];
     v.extend(fit_modules());
     v.extend(science_modules());
@@ -61,6 +64,8 @@ pub fn fit_modules() -> Vec<(&'static str, &'static str)> {
         ("expdecay3_fit_weighted", m::expdecay3::fit_weighted::PTX),
         ("expdecay3_jacobian", m::expdecay3::jacobian::PTX),
         ("etofts_fit", m::etofts::fit::PTX),
+        ("etofts_struct_fit", m::etofts_struct::fit::PTX),
+        ("etofts_struct_jacobian", m::etofts_struct::jacobian::PTX),
         ("etofts_fit_weighted", m::etofts::fit_weighted::PTX),
         ("etofts_jacobian", m::etofts::jacobian::PTX),
         ("gauss4_fit", m::gauss4::fit::PTX),

@@ -1,4 +1,5 @@
-//! An argument of a user struct type is rejected at its type.
+//! An argument of a struct type not marked `#[xp_struct]` is rejected at its type, with a
+//! message that says so.
 use osipy_kernels::xp_kernel;
 
 pub struct Point {

@@ -1,4 +1,5 @@
-//! A struct literal in the body is rejected at the literal.
+//! A literal of a struct not marked `#[xp_struct]` is rejected at its path, with a message
+//! that says so.
 use osipy_kernels::xp_kernel;
 
 #[derive(Clone, Copy)]

@@ -325,6 +325,8 @@ impl<'a> Ad<'a> {
             params,
             ret,
             ret_tuple,
+            structs: Vec::new(),
+            ret_struct: None,
         };
         let tx = Tx::new(self, f, info.an.clone(), id.clone(), sig);
         let mut tx = tx;

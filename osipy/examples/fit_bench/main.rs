@@ -6,8 +6,12 @@
 //! ```text
 //! cargo run --release -p osipy --example fit_bench -- --voxels 300000 --samples 80 \
 //!     [--hard-voxels 100000] [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N] \
-//!     [--table-only]
+//!     [--table-only] [--dce-only]
 //! ```
+//!
+//! `--dce-only` fits the same extended Tofts data with the library's model
+//! (`osipy::dce::extended_tofts`, plasma curve linear between samples) and stops: the row that
+//! follows changes to the DCE models.
 //!
 //! The table printed last names each model and driver with its voxels/s and % converged; the
 //! last line is `voxels_per_second <N>`, the generated extended Tofts fit's throughput with the
@@ -34,7 +38,7 @@ const HI: [f64; 3] = [5.0, 1.0, 1.0];
 
 const USAGE: &str = "\
 usage: fit_bench [--voxels N] [--samples N] [--hard-voxels N] [--device cpu|emulator|cuda] [--seed N]
-                 [--threads N] [--reps N] [--table-only]
+                 [--threads N] [--reps N] [--table-only] [--dce-only]
 
   --voxels N    extended Tofts voxels to fit (default 300000)
   --samples N   samples per curve, 4 s apart, 5 of baseline (default 80, at least 2)
@@ -44,6 +48,7 @@ usage: fit_bench [--voxels N] [--samples N] [--hard-voxels N] [--device cpu|emul
   --reps N      timed repetitions; the median is reported (default 3)
   --hard-voxels N  voxels of each gamma-variate and IVIM fit (default 100000)
   --table-only  skip the hand-written extended Tofts fits
+  --dce-only    fit the data with osipy::dce::extended_tofts only, and stop
   --help        this text";
 
 struct Args {
@@ -55,6 +60,7 @@ struct Args {
     reps: usize,
     hard_voxels: usize,
     table_only: bool,
+    dce_only: bool,
 }
 
 fn usage_error(msg: &str) -> ! {
@@ -72,6 +78,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         reps: 3,
         hard_voxels: 100_000,
         table_only: false,
+        dce_only: false,
     };
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
@@ -80,6 +87,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         }
         if flag == "--table-only" {
             args.table_only = true;
+            continue;
+        }
+        if flag == "--dce-only" {
+            args.dce_only = true;
             continue;
         }
         let mut value = || {
@@ -211,6 +222,39 @@ fn generated_fit(data: &Synthetic, device: &str, reps: usize, driver: Driver) ->
     Ok((secs, params, status, row))
 }
 
+/// The library's extended Tofts model (`osipy::dce::extended_tofts`, `cp2 = 0`) on the same
+/// data, start and bounds, default settings: the median seconds of `reps` fits.
+fn dce_fit(data: &Synthetic, device: &str, reps: usize) -> Result<f64, String> {
+    use ndarray::{Array1, Array2};
+    use osipy_kernels::{Device, XpArray};
+    let dev = self::device(device);
+    let err = |e: osipy_kernels::Error| e.to_string();
+    let voxels = data.y.len() / data.samples;
+    let y = Array2::from_shape_vec((voxels, data.samples), data.y.clone()).map_err(|e| e.to_string())?;
+    let to = |a: XpArray<f64>| -> Result<XpArray<f64>, String> {
+        if dev == Device::Cpu {
+            Ok(a)
+        } else {
+            a.to_device(&dev).map_err(err)
+        }
+    };
+    let y = to(XpArray::from_host(y.into_dyn()))?;
+    let t = to(XpArray::from_host(Array1::from(data.t.clone()).into_dyn()))?;
+    let cp = to(XpArray::from_host(Array1::from(data.cp.clone()).into_dyn()))?;
+    let cp2 = to(XpArray::from_host(Array1::zeros(data.t.len()).into_dyn()))?;
+    let fitter = osipy::dce::extended_tofts::fitter(&t, &cp, &cp2)
+        .init(INIT)
+        .lower(LO)
+        .upper(HI);
+    drop(fitter.fit(&y).map_err(err)?);
+    let (secs, res) = report::time_median(reps, || fitter.fit(&y));
+    let res = res.map_err(err)?;
+    let status: Vec<u32> = res.status.to_host().map_err(err)?.iter().copied().collect();
+    let converged = status.iter().filter(|&&s| (1..=3).contains(&s)).count();
+    println!("osipy::dce::extended_tofts: {converged} of {voxels} voxels converged (status 1 to 3)");
+    Ok(secs)
+}
+
 fn main() {
     let args = parse_args(std::env::args_os().skip(1).map(|a| {
         a.into_string()
@@ -249,6 +293,21 @@ fn main() {
 
     let (gen_s, data) = report::time_median(1, || data::make(args.voxels, args.samples, args.seed));
     println!("data: generated in {gen_s:.3} s");
+    if args.dce_only {
+        match dce_fit(&data, &args.device, args.reps) {
+            Ok(secs) => println!(
+                "osipy::dce::extended_tofts fit ({}): median {secs:.4} s over {} reps = {:.0} voxels/s",
+                args.device,
+                args.reps,
+                args.voxels as f64 / secs
+            ),
+            Err(e) => {
+                eprintln!("fit_bench: the osipy::dce::extended_tofts fit failed: {e}");
+                exit(1);
+            }
+        }
+        return;
+    }
 
     let settings = hand::Settings::default();
     // The twin evaluates the model per voxel as `model.rs` does; the tuned version also

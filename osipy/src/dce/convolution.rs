@@ -17,7 +17,7 @@
 //! Every function here is an `#[xp_kernel]`, so the models inline them and the macro
 //! differentiates through them.
 
-use osipy_kernels::xp_kernel;
+use osipy_kernels::{xp_kernel, xp_struct};
 
 /// One sample interval of the exact convolution of a linear plasma segment with
 /// `exp(-k (t_end - s))`.
@@ -139,52 +139,66 @@ pub fn plasma_area(a: f64, b: f64, ma: f64, mb: f64, dt: f64) -> f64 {
     0.5 * dt * (a + b) - dt * h * h / 24.0 * (ma + mb)
 }
 
+/// The state [`exp_conv_cubic`](fn@exp_conv_cubic) keeps between the steps of a sweep: the
+/// coefficients of the last interval and the interval they were computed for. A sweep starts
+/// with `dt_prev = dt3_prev = -1` and every other field 0:
+///
+/// ```
+/// # use osipy::dce::convolution::ConvState;
+/// let state = ConvState { dt_prev: -1.0, e: 0.0, c1: 0.0, c2: 0.0, dt3_prev: -1.0, c3: 0.0, c4: 0.0 };
+/// # let _ = state;
+/// ```
+#[xp_struct]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConvState {
+    /// The interval (min) `e`, `c1`, `c2` belong to; -1 before the first step.
+    pub dt_prev: f64,
+    /// `exp(-k dt)` ([`exp_conv_coeffs`](fn@exp_conv_coeffs)).
+    pub e: f64,
+    /// The coefficient of the segment's start value.
+    pub c1: f64,
+    /// The coefficient of the segment's rise.
+    pub c2: f64,
+    /// The interval (min) `c3`, `c4` belong to; -1 before they are first needed.
+    pub dt3_prev: f64,
+    /// The coefficient of the second derivative at the start
+    /// ([`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)).
+    pub c3: f64,
+    /// The coefficient of the second derivative at the end.
+    pub c4: f64,
+}
+
 /// One step of a sweep over samples of the exact convolution of the piecewise-cubic plasma
 /// curve of the [module docs](self) ([`exp_conv_step`](fn@exp_conv_step) for the linear one):
 /// the segment from `a` to `b` with second derivatives `ma`, `mb` (mM/s²) at its ends, over an
 /// interval of `dt` minutes, rate `k` (/min). The coefficients (`e`, `c1`, `c2` of
 /// [`exp_conv_coeffs`](fn@exp_conv_coeffs), `c3`, `c4` of
-/// [`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)) are kept and recomputed only when
-/// `dt` changes (start with `dt_prev = dt3_prev = -1` and `c3 = c4 = 0`); `c3`, `c4` only when
-/// a second derivative is not zero, so a linear curve (`cp2 = 0`) never computes them. Returns
-/// `(i, e)` with `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`, the cubic part added only when `ma`
-/// or `mb` is not zero: for `ma = mb = 0` exactly the value of `exp_conv_step`, at the cost of
-/// one `exp` per run of equal intervals.
+/// [`exp_conv_cubic_coeffs`](fn@exp_conv_cubic_coeffs)) are kept in `s` ([`ConvState`]) and
+/// recomputed only when `dt` changes; `c3`, `c4` only when a second derivative is not zero, so
+/// a linear curve (`cp2 = 0`) never computes them. Returns `(i, e)` with
+/// `i = c1 a + c2 (b - a) + (c3 ma + c4 mb)`, the cubic part added only when `ma` or `mb` is
+/// not zero: for `ma = mb = 0` exactly the value of `exp_conv_step`, at the cost of one `exp`
+/// per run of equal intervals.
 #[xp_kernel]
-#[allow(clippy::too_many_arguments)]
-pub fn exp_conv_cubic(
-    a: f64,
-    b: f64,
-    ma: f64,
-    mb: f64,
-    k: f64,
-    dt: f64,
-    dt_prev: &mut f64,
-    e: &mut f64,
-    c1: &mut f64,
-    c2: &mut f64,
-    dt3_prev: &mut f64,
-    c3: &mut f64,
-    c4: &mut f64,
-) -> (f64, f64) {
-    if dt != *dt_prev {
+pub fn exp_conv_cubic(a: f64, b: f64, ma: f64, mb: f64, k: f64, dt: f64, s: &mut ConvState) -> (f64, f64) {
+    if dt != s.dt_prev {
         let (ce, cc1, cc2) = exp_conv_coeffs(k, dt);
-        *e = ce;
-        *c1 = cc1;
-        *c2 = cc2;
-        *dt_prev = dt;
+        s.e = ce;
+        s.c1 = cc1;
+        s.c2 = cc2;
+        s.dt_prev = dt;
     }
-    let mut i = *c1 * a + *c2 * (b - a);
+    let mut i = s.c1 * a + s.c2 * (b - a);
     if ma != 0.0 || mb != 0.0 {
-        if dt != *dt3_prev {
+        if dt != s.dt3_prev {
             let (cc3, cc4) = exp_conv_cubic_coeffs(k, dt);
-            *c3 = cc3;
-            *c4 = cc4;
-            *dt3_prev = dt;
+            s.c3 = cc3;
+            s.c4 = cc4;
+            s.dt3_prev = dt;
         }
-        i += *c3 * ma + *c4 * mb;
+        i += s.c3 * ma + s.c4 * mb;
     }
-    (i, *e)
+    (i, s.e)
 }
 
 /// The plasma curve of the [module docs](self) and its second derivative at time `x` (s):

@@ -18,6 +18,7 @@
 //!
 //! `delay` (s): start 0, bounds [-10, 10]; the other parameters as in the undelayed models.
 
+use super::convolution::ConvState;
 use osipy_kernels::xp_kernel;
 
 /// [`tofts`](fn@super::tofts) with the plasma curve delayed by `delay` (s, start 0, bounds
@@ -41,33 +42,21 @@ pub fn tofts_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kep,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = ktrans * f;
         prev = cur;
@@ -99,33 +88,21 @@ pub fn extended_tofts_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = vp * prev;
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kep,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = vp * cur + ktrans * f;
         prev = cur;
@@ -192,55 +169,31 @@ pub fn two_cxm_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
-    let mut dt_prev_0 = -1.0;
-    let mut e_0_c = 0.0;
-    let mut c1_0 = 0.0;
-    let mut c2_0 = 0.0;
-    let mut dt3_prev_0 = -1.0;
-    let mut c3_0 = 0.0;
-    let mut c4_0 = 0.0;
-    let mut dt_prev_1 = -1.0;
-    let mut e_1_c = 0.0;
-    let mut c1_1 = 0.0;
-    let mut c2_1 = 0.0;
-    let mut dt3_prev_1 = -1.0;
-    let mut c3_1 = 0.0;
-    let mut c4_1 = 0.0;
+    let mut state_0 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
+    let mut state_1 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            kp,
-            dt,
-            &mut dt_prev_0,
-            &mut e_0_c,
-            &mut c1_0,
-            &mut c2_0,
-            &mut dt3_prev_0,
-            &mut c3_0,
-            &mut c4_0,
-        );
-        let (sm, em) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            km,
-            dt,
-            &mut dt_prev_1,
-            &mut e_1_c,
-            &mut c1_1,
-            &mut c2_1,
-            &mut dt3_prev_1,
-            &mut c3_1,
-            &mut c4_1,
-        );
+        let (sp, ep) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, kp, dt, &mut state_0);
+        let (sm, em) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, km, dt, &mut state_1);
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -276,33 +229,21 @@ pub fn two_cum_delay(
     let mut j = super::convolution::interval_from(t, n, t[0] - delay, 0);
     let (mut prev, mut prev_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, t[0] - delay, j);
     ct[0] = 0.0;
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..n {
         let x = t[i] - delay;
         j = super::convolution::interval_from(t, n, x, j);
         let (cur, cur_m) = super::convolution::plasma_cubic_at(t, cp, cp2, n, x, j);
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            prev,
-            cur,
-            prev_m,
-            cur_m,
-            k,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) = super::convolution::exp_conv_cubic(prev, cur, prev_m, cur_m, k, dt, &mut state);
         conv = e * conv + seg;
         area += super::convolution::plasma_area(prev, cur, prev_m, cur_m, dt);
         ct[i] = wexp * conv + wint * area;

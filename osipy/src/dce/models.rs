@@ -1,6 +1,7 @@
 //! The pharmacokinetic models without an arterial delay (see the [module docs](super) for the
 //! conventions shared by every model).
 
+use super::convolution::ConvState;
 use osipy_kernels::xp_kernel;
 
 /// Standard Tofts model: `Ct(t) = Ktrans integral_0^t cp(s) exp(-kep (t - s)) ds`,
@@ -30,30 +31,19 @@ pub fn tofts(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kep,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = ktrans * f;
     }
@@ -81,30 +71,19 @@ pub fn extended_tofts(
     if !ct.is_empty() {
         ct[0] = vp * cp[0];
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kep,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kep, dt, &mut state);
         f = e * f + seg;
         ct[i] = vp * cp[i] + ktrans * f;
     }
@@ -201,52 +180,30 @@ pub fn two_cxm(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev_0 = -1.0;
-    let mut e_0_c = 0.0;
-    let mut c1_0 = 0.0;
-    let mut c2_0 = 0.0;
-    let mut dt3_prev_0 = -1.0;
-    let mut c3_0 = 0.0;
-    let mut c4_0 = 0.0;
-    let mut dt_prev_1 = -1.0;
-    let mut e_1_c = 0.0;
-    let mut c1_1 = 0.0;
-    let mut c2_1 = 0.0;
-    let mut dt3_prev_1 = -1.0;
-    let mut c3_1 = 0.0;
-    let mut c4_1 = 0.0;
+    let mut state_0 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
+    let mut state_1 = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (sp, ep) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            kp,
-            dt,
-            &mut dt_prev_0,
-            &mut e_0_c,
-            &mut c1_0,
-            &mut c2_0,
-            &mut dt3_prev_0,
-            &mut c3_0,
-            &mut c4_0,
-        );
-        let (sm, em) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            km,
-            dt,
-            &mut dt_prev_1,
-            &mut e_1_c,
-            &mut c1_1,
-            &mut c2_1,
-            &mut dt3_prev_1,
-            &mut c3_1,
-            &mut c4_1,
-        );
+        let (sp, ep) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], kp, dt, &mut state_0);
+        let (sm, em) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], km, dt, &mut state_1);
         fpl = ep * fpl + sp;
         fmi = em * fmi + sm;
         ct[i] = f * (ap * fpl + am * fmi);
@@ -282,30 +239,19 @@ pub fn two_cum(
     if !ct.is_empty() {
         ct[0] = 0.0;
     }
-    let mut dt_prev = -1.0;
-    let mut e_c = 0.0;
-    let mut c1 = 0.0;
-    let mut c2 = 0.0;
-    let mut dt3_prev = -1.0;
-    let mut c3 = 0.0;
-    let mut c4 = 0.0;
+    let mut state = ConvState {
+        dt_prev: -1.0,
+        e: 0.0,
+        c1: 0.0,
+        c2: 0.0,
+        dt3_prev: -1.0,
+        c3: 0.0,
+        c4: 0.0,
+    };
     for i in 1..ct.len() {
         let dt = (t[i] - t[i - 1]) / 60.0;
-        let (seg, e) = super::convolution::exp_conv_cubic(
-            cp[i - 1],
-            cp[i],
-            cp2[i - 1],
-            cp2[i],
-            k,
-            dt,
-            &mut dt_prev,
-            &mut e_c,
-            &mut c1,
-            &mut c2,
-            &mut dt3_prev,
-            &mut c3,
-            &mut c4,
-        );
+        let (seg, e) =
+            super::convolution::exp_conv_cubic(cp[i - 1], cp[i], cp2[i - 1], cp2[i], k, dt, &mut state);
         conv = e * conv + seg;
         area += super::convolution::plasma_area(cp[i - 1], cp[i], cp2[i - 1], cp2[i], dt);
         ct[i] = wexp * conv + wint * area;
