@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use osipy::dsc::{Echo, Leakage, Method};
+use osipy::dsc::{Discretisation, Echo, Leakage, Method};
 
 use crate::values::{self, RunArgs};
 
@@ -17,6 +17,11 @@ fn method(v: &str) -> Result<Method, String> {
 fn leakage(v: &str) -> Result<Leakage, String> {
     v.parse::<Leakage>()
         .map_err(|_| format!("expected none, bsw or bidirectional, found `{v}`"))
+}
+
+fn discretisation(v: &str) -> Result<Discretisation, String> {
+    v.parse::<Discretisation>()
+        .map_err(|_| format!("expected linear or rectangle, found `{v}`"))
 }
 
 fn echo(v: &str) -> Result<Echo, String> {
@@ -206,6 +211,11 @@ pub struct DscOptions {
     /// Tikhonov lambda relative to the largest singular value
     #[arg(long, value_name = "L", default_value = "0.1", value_parser = positive, help_heading = "Deconvolution")]
     pub lambda: f64,
+    /// The convolution as a matrix: linear (both curves linear between frames; less biased) or
+    /// rectangle (the rule of Ostergaard 1996 and most SVD codes)
+    #[arg(long, value_name = "D", default_value = "linear", value_parser = discretisation,
+          help_heading = "Deconvolution")]
+    pub discretisation: Discretisation,
     /// Brain density (g/ml)
     #[arg(long, value_name = "RHO", default_value = "1.04", value_parser = positive, help_heading = "Deconvolution")]
     pub density: f64,

@@ -208,7 +208,8 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
 
     let mut deconv = Deconvolution::new(o.method)
         .with_oscillation_index(o.oscillation_index)
-        .with_lambda(o.lambda);
+        .with_lambda(o.lambda)
+        .with_discretisation(o.discretisation);
     if let Some(p) = o.threshold {
         deconv = deconv.with_threshold(p);
     }
@@ -390,6 +391,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         "vof_voxels_xyz": vof_voxels,
         "method": o.method.name(),
         "method_setting": {setting: value},
+        "discretisation": o.discretisation.name(),
         "density_g_per_ml": o.density,
         "kh": o.kh,
         "cbf": "6000 kH / rho max R (ml/100g/min)",
