@@ -18,6 +18,7 @@
 
 mod asl_args;
 pub mod asl_cmd;
+pub mod asl_demo;
 mod asl_input;
 pub mod config;
 mod dce_args;
@@ -335,6 +336,11 @@ pub fn main(args: &[OsString]) -> i32 {
         Parsed::T1(o) => t1_cmd::run(&o, &command_line),
         Parsed::Dsc(o) => dsc_cmd::run(&o, &command_line),
         Parsed::Asl(o) => asl_cmd::run(&o, &command_line),
+        Parsed::Demo(o) if o.modality == demo::Modality::Asl => asl_demo::run(&o, &command_line).map(|s| {
+            if !o.quiet {
+                print!("{}", s.render(o.device));
+            }
+        }),
         Parsed::Demo(o) if o.modality == demo::Modality::Dsc => dsc_demo::run(&o, &command_line).map(|s| {
             if !o.quiet {
                 print!("{}", s.render(o.device));
