@@ -21,6 +21,9 @@ fn median(v: &mut [f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// One voxel of the ΔM figure: PLDs, ΔM, the model's times and values, the legend.
+type Curve = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String);
+
 /// ΔM of the fitted model of one voxel on the times `x` (s).
 #[allow(clippy::too_many_arguments)]
 fn model_curve(
@@ -213,7 +216,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     };
     let dm3 = dm.view();
     let mut cv = Canvas::new(640, 400);
-    let mut curves: Vec<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String)> = Vec::new();
+    let mut curves: Vec<Curve> = Vec::new();
     let tmax = plds.iter().copied().fold(0.0f64, f64::max) * 1.1 + 0.1;
     let fine: Vec<f64> = (0..=100).map(|i| tmax * i as f64 / 100.0).collect();
     for p3 in &picks {

@@ -191,9 +191,9 @@ impl Context {
             }
             w
         };
-        for k in 0..n {
+        for (k, &p) in plds.iter().enumerate() {
             if is(k, VolumeType::DeltaM) {
-                diffs.push((unit(&[(k, 1.0)]), plds[k]));
+                diffs.push((unit(&[(k, 1.0)]), p));
             }
         }
         let labels: Vec<usize> = (0..n).filter(|&k| is(k, VolumeType::Label)).collect();

@@ -330,7 +330,7 @@ impl Setup<'_> {
             return Err(invalid("SliceTiming", "finite times (s)", format!("{t}")));
         }
         if let Some(k) = self.reject {
-            if !(k > 0.0) {
+            if k.is_nan() || k <= 0.0 {
                 return Err(invalid(
                     "reject_outliers",
                     "a threshold > 0 (scaled MADs)",
