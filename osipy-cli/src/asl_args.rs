@@ -128,7 +128,8 @@ pub struct AslOptions {
         help_heading = "Acquisition"
     )]
     pub no_slice_timing: bool,
-    /// TR of the M0 scan in s, for the short-TR correction (else its sidecar; 0: none)
+    /// TR of the M0 scan in s, for the short-TR correction (else the M0 scan's sidecar, or for
+    /// m0scan volumes the series' RepetitionTimePreparation; 0: none)
     #[arg(long = "m0-tr", id = "m0_tr", value_name = "S", value_parser = seconds, help_heading = "Acquisition")]
     pub m0_tr: Option<f64>,
 

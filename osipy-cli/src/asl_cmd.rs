@@ -118,7 +118,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .mask(&mask)
         .device(device);
     // An M0 value (reference region, estimate) is already an equilibrium value.
-    if matches!(inp.m0, M0Choice::Map(_)) && m0_value_ref.is_none() && inp.m0_tr > 0.0 {
+    if !matches!(inp.m0, M0Choice::Value(_)) && m0_value_ref.is_none() && inp.m0_tr > 0.0 {
         p = p.m0_tr(inp.m0_tr);
     }
     if let Some((_, c)) = &inp.context {

@@ -239,7 +239,15 @@ pub(crate) fn read(o: &AslOptions) -> Result<AslInput, CliError> {
                     }
                     (M0Choice::Map(m), format!("{} (M0 scan beside the input)", p.display()))
                 }
-                _ if has_m0_volumes => (M0Choice::Series, "the series' m0scan volumes".into()),
+                _ if has_m0_volumes => {
+                    // An included M0 was acquired with the series' own preparation time.
+                    if o.m0_tr.is_none() {
+                        m0_tr = numbers(&sc, "RepetitionTimePreparation", &sc_file)?
+                            .and_then(|v| v.first().copied())
+                            .unwrap_or(f64::NAN);
+                    }
+                    (M0Choice::Series, "the series' m0scan volumes".into())
+                }
                 _ if m0type == "Estimate" => {
                     let v = sidecar_number(&sc, "M0Estimate", &sc_file)?.ok_or_else(|| {
                         rt(format!(

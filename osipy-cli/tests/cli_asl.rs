@@ -122,6 +122,32 @@ fn npy_delta_m_with_flags_matches_the_white_paper() {
     // 6000 x 0.9 x 10 x exp(1.8/1.65) / (2 x 0.98 x 0.8 x 1000), computed apart.
     assert!((cbf[[0, 0, 0]] / 102.52351793668906 - 1.0).abs() < 1e-6);
     assert!((cbf[[1, 0, 0]] / (102.52351793668906 / 2.0) - 1.0).abs() < 1e-6);
+    // An m0scan volume in the series, acquired at TR 3 s (the series' sidecar), corrected.
+    let input = dir.join("sub-2_asl.npy");
+    write_npy(&input, &[1, 1, 1, 3], &[800.0, 1000.0, 990.0]);
+    std::fs::write(
+        dir.join("sub-2_aslcontext.tsv"),
+        "volume_type\nm0scan\ncontrol\nlabel\n",
+    )
+    .unwrap_or_default();
+    std::fs::write(
+        dir.join("sub-2_asl.json"),
+        r#"{"ArterialSpinLabelingType": "PCASL", "PostLabelingDelay": 1.8, "LabelingDuration": 1.8,
+            "M0Type": "Included", "RepetitionTimePreparation": 3.0}"#,
+    )
+    .unwrap_or_default();
+    let out = dir.join("out2");
+    osipy_ok(&[
+        "asl",
+        "--input",
+        input.to_str().unwrap_or_default(),
+        "--out",
+        out.to_str().unwrap_or_default(),
+        "--quiet",
+    ]);
+    let m0 = read(&out, "m0.nii.gz")[[0, 0, 0]];
+    let want = 800.0 / (1.0 - (-3.0f64 / 1.33).exp());
+    assert!((m0 / want - 1.0).abs() < 1e-6, "{m0} vs {want}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
