@@ -152,6 +152,10 @@ pub struct AslOptions {
         help_heading = "Quantification"
     )]
     pub m0_region: Option<PathBuf>,
+    /// Multi-PLD PCASL/CASL: fit an arterial macrovascular component too (maps abv, % of the
+    /// voxel, and atta, s; needs PLDs shorter than the arterial arrival)
+    #[arg(long, help_heading = "Quantification")]
+    pub arterial: bool,
     /// Labelling efficiency (default PCASL 0.85, CASL 0.68, PASL 0.98)
     #[arg(long, value_name = "A", value_parser = efficiency, help_heading = "Quantification")]
     pub alpha: Option<f64>,

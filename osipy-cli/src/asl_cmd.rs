@@ -115,6 +115,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .quantification(quant)
         .settings(osipy_kernels::fit::LevenbergMarquardt::default().driver(o.run.fit_driver))
         .slice_timing(inp.slice_timing.clone())
+        .arterial(o.arterial)
         .mask(&mask)
         .device(device);
     // An M0 value (reference region, estimate) is already an equilibrium value.
@@ -227,7 +228,25 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             get("m0").map_or(f64::NAN, |m| m[*p3]),
         );
         let off = inp.slice_timing.get(p3[2]).copied().unwrap_or(0.0);
-        let fit = if multi {
+        let fit = if let (Some(abv), Some(atta)) = (get("abv"), get("atta")) {
+            let mut y = vec![0.0; fine.len()];
+            asl::kernels::buxton_pcasl_arterial(
+                &fine,
+                m0,
+                off,
+                inp.tau,
+                t1b,
+                o.t1_tissue,
+                alpha,
+                o.lambda,
+                c,
+                a,
+                abv[*p3],
+                atta[*p3],
+                &mut y,
+            );
+            y
+        } else if multi {
             model_curve(
                 inp.labelling,
                 &fine,
@@ -350,7 +369,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             "m0_reference": o.m0_reference.map(|r| format!("{r:?}")), "m0_reference_value": m0_value_ref,
             "alpha_times_bs": alpha, "bs_efficiency": inp.bs_efficiency, "t1_blood_s": t1b,
             "t1_tissue_s": o.t1_tissue, "lambda_ml_per_g": o.lambda,
-            "method": method, "fit_driver": o.run.fit_driver.name(),
+            "method": method, "arterial": o.arterial, "fit_driver": o.run.fit_driver.name(),
             "mask": o.mask.as_ref().map_or("finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
             "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
         },

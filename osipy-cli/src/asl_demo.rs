@@ -302,6 +302,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
             t1_blood: None,
             t1_tissue: T1T,
             lambda: LAMBDA,
+            arterial: false,
             run: RunArgs {
                 out: out.clone(),
                 force: false,

@@ -7,7 +7,8 @@
 //!   [`kernels::m0_correct`](fn@kernels::m0_correct), single-PLD CBF
 //!   [`kernels::single_pld`](fn@kernels::single_pld), the fit models
 //!   [`kernels::buxton_pcasl`](fn@kernels::buxton_pcasl) and
-//!   [`kernels::buxton_pasl`](fn@kernels::buxton_pasl) with their start
+//!   [`kernels::buxton_pasl`](fn@kernels::buxton_pasl) (and, optionally, an arterial component:
+//!   [`kernels::buxton_pcasl_arterial`](fn@kernels::buxton_pcasl_arterial)) with their start
 //!   [`kernels::buxton_start`](fn@kernels::buxton_start).
 //! - Across voxels (separate calls whose results the pipeline takes): the M0 of a reference
 //!   region ([`m0_reference`]) and the rejection of outlier pairs ([`keep_pairs`], applied by

@@ -170,6 +170,20 @@ pub fn asl_modules() -> Vec<(&'static str, &'static str)> {
         ("asl_buxton_pasl_fit_weighted", k::buxton_pasl::fit_weighted::PTX),
         ("asl_buxton_pasl_jacobian", k::buxton_pasl::jacobian::PTX),
         ("asl_buxton_start", k::buxton_start::PTX),
+        ("asl_arterial_bolus", k::arterial_bolus::PTX),
+        ("asl_buxton_pcasl_arterial", k::buxton_pcasl_arterial::PTX),
+        (
+            "asl_buxton_pcasl_arterial_fit",
+            k::buxton_pcasl_arterial::fit::PTX,
+        ),
+        (
+            "asl_buxton_pcasl_arterial_fit_weighted",
+            k::buxton_pcasl_arterial::fit_weighted::PTX,
+        ),
+        (
+            "asl_buxton_pcasl_arterial_jacobian",
+            k::buxton_pcasl_arterial::jacobian::PTX,
+        ),
     ]
 }
 

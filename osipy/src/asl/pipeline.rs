@@ -5,7 +5,9 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use osipy_kernels::fit::{FitStatus, LevenbergMarquardt};
 use osipy_kernels::{Device, XpArray};
 
-use super::kernels::{buxton_pasl, buxton_pcasl, buxton_start, combine, m0_correct, single_pld};
+use super::kernels::{
+    buxton_pasl, buxton_pcasl, buxton_pcasl_arterial, buxton_start, combine, m0_correct, single_pld,
+};
 use super::{keep_pairs, AslStatus, Context, Labelling, Quantification, Subtraction};
 use crate::volume::{
     chunks, default_chunk, host_f64, MapKind, Maps, MapsBuilder, Progress, Run, Series, Voxels,
@@ -73,6 +75,7 @@ struct Setup<'a> {
     quant: Quantification,
     slice_timing: Vec<f64>,
     settings: LevenbergMarquardt,
+    arterial: bool,
     mask: Option<ArrayViewD<'a, bool>>,
 }
 
@@ -97,6 +100,7 @@ impl<'a> Perfusion<'a> {
                 quant: Quantification::default(),
                 slice_timing: Vec::new(),
                 settings: LevenbergMarquardt::default(),
+                arterial: false,
                 mask: None,
             },
             run: Run::default(),
@@ -162,6 +166,15 @@ impl<'a> Perfusion<'a> {
         self
     }
 
+    /// Multi-PLD PCASL/CASL: fits an arterial macrovascular component too
+    /// ([`buxton_pcasl_arterial`](fn@super::kernels::buxton_pcasl_arterial): maps `abv`, the
+    /// arterial blood volume in % of the voxel, and `atta`, the arterial arrival in s). Needs
+    /// PLDs shorter than the arterial arrival. Default off.
+    pub fn arterial(mut self, on: bool) -> Self {
+        self.setup.arterial = on;
+        self
+    }
+
     /// ΔM of every voxel, one volume per distinct PLD (voxel axes, then the PLDs), with those
     /// PLDs (s): the subtraction of [`Perfusion::fit`] without the quantification (outlier
     /// rejection included).
@@ -217,6 +230,22 @@ impl<'a> Perfusion<'a> {
             )
         })
     }
+}
+
+/// The statuses of a fit's voxels: the checks before it (`pre`), else the fit's codes.
+fn fit_status(pre: &[Option<AslStatus>], codes: &[f64]) -> Vec<f64> {
+    pre.iter()
+        .zip(codes)
+        .map(|(s, c)| {
+            let st = s.unwrap_or_else(|| match FitStatus::from_code(*c as u32) {
+                Some(f) if f.is_converged() => AslStatus::Ok,
+                Some(FitStatus::MaxIterations) => AslStatus::IterationLimit,
+                Some(FitStatus::NonFiniteData) => AslStatus::NonFiniteData,
+                _ => AslStatus::NotConverged,
+            });
+            f64::from(st.code())
+        })
+        .collect()
 }
 
 fn invalid(arg: &'static str, expected: &str, found: String) -> Error {
@@ -337,6 +366,13 @@ impl Setup<'_> {
                     format!("{k}"),
                 ));
             }
+        }
+        if self.arterial && self.labelling == Labelling::Pasl {
+            return Err(invalid(
+                "arterial",
+                "PCASL or CASL (the arterial component's model)",
+                "PASL".into(),
+            ));
         }
         let (alpha, t1b) = self.quant.resolve(self.labelling)?;
         self.settings.validate(FN)?;
@@ -514,6 +550,74 @@ impl Setup<'_> {
         let off = on(offset, &[m], dev)?;
         let mut start = XpArray::from_host(ArrayD::<f64>::zeros(IxDyn(&[m, 2]))).to_device(dev)?;
         buxton_start::launch(&pl, &y, m0, &off, tau, t1b, t1t, alpha, lambda, pasl, &mut start)?;
+        if self.arterial {
+            // Starts on a grid of tissue arrivals (the grid start's and 0.5, 1, 1.5, 2 s) and
+            // arterial arrivals (0.5 and 0.8 of it), the lowest chi2 kept per voxel: the
+            // arterial bolus makes the cost multimodal in both arrivals.
+            let h = start.to_host()?;
+            let mut starts: Vec<(Option<f64>, f64)> = vec![(None, 0.5), (None, 0.8)];
+            for a in [0.5, 1.0, 1.5, 2.0] {
+                starts.push((Some(a), 0.5));
+                starts.push((Some(a), 0.8));
+            }
+            let mut best: Option<osipy_kernels::fit::FitResult> = None;
+            let mut best_chi2 = vec![f64::INFINITY; m];
+            let mut pick = vec![0usize; m];
+            let mut all = Vec::new();
+            for (s_i, (att0, frac)) in starts.into_iter().enumerate() {
+                let init = ArrayD::from_shape_fn(IxDyn(&[m, 4]), |i| {
+                    let a = att0.unwrap_or(h[[i[0], 1]]);
+                    match i[1] {
+                        0 => h[[i[0], 0]],
+                        1 => a,
+                        2 => 0.5,
+                        _ => frac * a,
+                    }
+                });
+                let init = XpArray::from_host(init).to_device(dev)?;
+                let r = buxton_pcasl_arterial::fitter(&pl, m0, &off, tau, t1b, t1t, alpha, lambda)
+                    .settings(self.settings)
+                    .init(init)
+                    .fit(&y)?;
+                for (v, c) in host_f64(&r.chi2)?.into_iter().enumerate() {
+                    if c < best_chi2[v] {
+                        best_chi2[v] = c;
+                        pick[v] = s_i;
+                    }
+                }
+                all.push(r.clone());
+                best = Some(r);
+            }
+            let Some(r) = best else {
+                return Err(invalid("arterial", "a fit", "none".into()));
+            };
+            let fields = |f: &dyn Fn(&osipy_kernels::fit::FitResult) -> Result<Vec<f64>>,
+                          width: usize|
+             -> Result<Vec<f64>> {
+                let cols: Vec<Vec<f64>> = all.iter().map(f).collect::<Result<_>>()?;
+                Ok((0..m)
+                    .flat_map(|v| (0..width).map(move |j| (v, j)))
+                    .map(|(v, j)| cols[pick[v]][v * width + j])
+                    .collect())
+            };
+            let params = fields(&|r| host_f64(&r.params), 4)?;
+            let status = fields(&|r| host_f64(&r.status), 1)?;
+            let r2 = fields(&|r| host_f64(&r.r2), 1)?;
+            let chi2 = fields(&|r| host_f64(&r.chi2), 1)?;
+            let iterations = fields(&|r| host_f64(&r.iterations), 1)?;
+            let _ = r;
+            let col = |j: usize| -> Vec<f64> { params.iter().skip(j).step_by(4).copied().collect() };
+            got.push(("cbf", "ml/100g/min", p, nan_where(col(0))));
+            got.push(("att", "s", p, nan_where(col(1))));
+            got.push(("abv", "%", p, nan_where(col(2))));
+            got.push(("atta", "s", p, nan_where(col(3))));
+            got.push(("m0", "a.u.", p, m0_h.to_vec()));
+            got.push(("status", "code", q, fit_status(pre, &status)));
+            got.push(("r2", "", q, nan_where(r2)));
+            got.push(("chi2", "a.u.^2", q, nan_where(chi2)));
+            got.push(("iterations", "", q, iterations));
+            return Ok(got);
+        }
         let r = if pasl != 0 {
             buxton_pasl::fitter(&pl, m0, &off, tau, t1b, t1t, alpha, lambda)
                 .settings(self.settings)
@@ -526,20 +630,7 @@ impl Setup<'_> {
                 .fit(&y)?
         };
         let params = host_f64(&r.params)?;
-        let codes = host_f64(&r.status)?;
-        let status: Vec<f64> = pre
-            .iter()
-            .zip(&codes)
-            .map(|(s, c)| {
-                let st = s.unwrap_or_else(|| match FitStatus::from_code(*c as u32) {
-                    Some(f) if f.is_converged() => AslStatus::Ok,
-                    Some(FitStatus::MaxIterations) => AslStatus::IterationLimit,
-                    Some(FitStatus::NonFiniteData) => AslStatus::NonFiniteData,
-                    _ => AslStatus::NotConverged,
-                });
-                f64::from(st.code())
-            })
-            .collect();
+        let status = fit_status(pre, &host_f64(&r.status)?);
         got.push((
             "cbf",
             "ml/100g/min",
