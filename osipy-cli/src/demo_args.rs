@@ -23,7 +23,12 @@ leakage, an artery with partial volume, a venous sinus; gamma-variate AIF; frame
 TE 30 ms; Gaussian noise of SD --noise times S0), runs the whole DSC chain on it
 (osipy::dsc::Analysis: baseline detection, automatic AIF and venous output scaling, oSVD, BSW
 leakage correction), prints the medians per region against the truth and writes the maps, the
-truth, figures, provenance.json and report.md.";
+truth, figures, provenance.json and report.md.
+
+MODALITY asl: writes a BIDS ASL phantom (grey and white matter, a region of late arrival; a
+multi-PLD PCASL series with a separate M0 scan and slice timing, a single-PLD series with an
+included M0; noise SD --noise percent of M0), analyses both with `osipy asl` and prints the
+CBF and ATT medians per region against the truth.";
 
 /// Help text below the options of `osipy demo --help`.
 const AFTER: &str = "\
@@ -38,13 +43,16 @@ pub enum Modality {
     Dce,
     /// DSC-MRI: the perfusion phantom.
     Dsc,
+    /// ASL: the BIDS ASL phantom (multi- and single-PLD).
+    Asl,
 }
 
 fn modality(v: &str) -> Result<Modality, String> {
     match v {
         "dce" => Ok(Modality::Dce),
         "dsc" => Ok(Modality::Dsc),
-        _ => Err(format!("expected dce or dsc, found `{v}`")),
+        "asl" => Ok(Modality::Asl),
+        _ => Err(format!("expected dce, dsc or asl, found `{v}`")),
     }
 }
 
@@ -87,7 +95,7 @@ impl Size {
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(about = "Fit a synthetic phantom and write maps, figures and a report", long_about = ABOUT, after_help = AFTER)]
 pub struct DemoOptions {
-    /// The modality of the phantom: dce or dsc
+    /// The modality of the phantom: dce, dsc or asl
     #[arg(value_name = "MODALITY", default_value = "dce", value_parser = modality)]
     pub modality: Modality,
     /// Output folder; built in a hidden sibling folder and renamed into place when everything

@@ -240,7 +240,7 @@ fn demo_names_its_modality() {
     assert_eq!(prov["settings"]["modality"], "dce");
     let o = osipy(&["demo", "ivim"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("expected dce or dsc, found `ivim`"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected dce, dsc or asl, found `ivim`"));
     let o = osipy(&["demo", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("[MODALITY]"));
     let _ = std::fs::remove_dir_all(&dir);

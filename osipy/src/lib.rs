@@ -60,6 +60,7 @@
 //! ```
 
 pub mod aif;
+pub mod asl;
 pub mod conc;
 pub mod dce;
 pub mod dsc;

@@ -48,6 +48,7 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
     v.extend(science_modules());
     v.extend(dce_modules());
     v.extend(dsc_modules());
+    v.extend(asl_modules());
     v.extend(
         osipy_tests::corpus::ALL
             .iter()
@@ -143,6 +144,46 @@ pub fn dsc_modules() -> Vec<(&'static str, &'static str)> {
         ("dsc_gamma_start", gamma::gamma_start::PTX),
         ("dsc_ln_gamma", gamma::ln_gamma::PTX),
         ("dsc_gamma_area", gamma::gamma_area::PTX),
+    ]
+}
+
+/// Every PTX module of `osipy::asl`: subtraction, M0 correction, single-PLD CBF, the Buxton
+/// models (evaluation, fit, weighted fit, Jacobian), their helpers and start.
+pub fn asl_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy::asl::kernels as k;
+    vec![
+        ("asl_combine", k::combine::PTX),
+        ("asl_m0_correct", k::m0_correct::PTX),
+        ("asl_single_pld", k::single_pld::PTX),
+        ("asl_t1_apparent", k::t1_apparent::PTX),
+        ("asl_pcasl_uptake", k::pcasl_uptake::PTX),
+        ("asl_pasl_uptake", k::pasl_uptake::PTX),
+        ("asl_buxton_pcasl", k::buxton_pcasl::PTX),
+        ("asl_buxton_pcasl_fit", k::buxton_pcasl::fit::PTX),
+        (
+            "asl_buxton_pcasl_fit_weighted",
+            k::buxton_pcasl::fit_weighted::PTX,
+        ),
+        ("asl_buxton_pcasl_jacobian", k::buxton_pcasl::jacobian::PTX),
+        ("asl_buxton_pasl", k::buxton_pasl::PTX),
+        ("asl_buxton_pasl_fit", k::buxton_pasl::fit::PTX),
+        ("asl_buxton_pasl_fit_weighted", k::buxton_pasl::fit_weighted::PTX),
+        ("asl_buxton_pasl_jacobian", k::buxton_pasl::jacobian::PTX),
+        ("asl_buxton_start", k::buxton_start::PTX),
+        ("asl_arterial_bolus", k::arterial_bolus::PTX),
+        ("asl_buxton_pcasl_arterial", k::buxton_pcasl_arterial::PTX),
+        (
+            "asl_buxton_pcasl_arterial_fit",
+            k::buxton_pcasl_arterial::fit::PTX,
+        ),
+        (
+            "asl_buxton_pcasl_arterial_fit_weighted",
+            k::buxton_pcasl_arterial::fit_weighted::PTX,
+        ),
+        (
+            "asl_buxton_pcasl_arterial_jacobian",
+            k::buxton_pcasl_arterial::jacobian::PTX,
+        ),
     ]
 }
 

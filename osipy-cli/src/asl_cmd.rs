@@ -1,0 +1,452 @@
+//! `osipy asl`: CBF (and ATT) maps from a BIDS ASL series; writes the maps, quality maps,
+//! figures, a provenance record and a report (see `--help`).
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use ndarray::{s, Array3};
+use osipy::asl::{self, AslStatus, Labelling, M0Source, Perfusion, Quantification};
+use osipy_kernels::Device;
+use serde_json::json;
+
+pub use super::asl_args::{AslOptions, RefTissue};
+use super::asl_input::{read, M0Choice};
+use super::figure::{self, Canvas, Series, PALETTE};
+use super::inputs::{read_map3, rt};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::CliError;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// One voxel of the ΔM figure: PLDs, ΔM, the model's times and values, the legend.
+type Curve = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String);
+
+/// ΔM of the fitted model of one voxel on the times `x` (s).
+#[allow(clippy::too_many_arguments)]
+fn model_curve(
+    labelling: Labelling,
+    x: &[f64],
+    m0: f64,
+    offset: f64,
+    tau: f64,
+    (t1b, t1t, alpha, lambda): (f64, f64, f64, f64),
+    cbf: f64,
+    att: f64,
+) -> Vec<f64> {
+    let mut y = vec![0.0; x.len()];
+    match labelling {
+        Labelling::Pasl => {
+            asl::kernels::buxton_pasl(x, m0, offset, tau, t1b, t1t, alpha, lambda, cbf, att, &mut y)
+        }
+        _ => asl::kernels::buxton_pcasl(x, m0, offset, tau, t1b, t1t, alpha, lambda, cbf, att, &mut y),
+    }
+    y
+}
+
+/// Runs `osipy asl` (see `--help`); `command_line` is recorded in the provenance. Prints the
+/// summary unless `--quiet`.
+pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
+    let t_total = Instant::now();
+    let device: Device = o.run.device.resolve()?;
+    check_out(&o.run.out, o.run.force)?;
+    let mut progress = super::progress::Progress::stderr("osipy asl", o.run.quiet);
+    progress.stage(&format!("reading {}", o.input.display()));
+    let t0 = Instant::now();
+    let mut inp = read(o)?;
+    if let Some(c) = &o.run.config {
+        super::inputs::hash_file(c, &mut inp.hashes)?;
+    }
+    let (nx, ny, nz, nv) = inp.data.dim();
+    let xyz = [nx, ny, nz];
+    let mask: Array3<bool> = match &o.mask {
+        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
+        None => osipy::volume::default_mask(&inp.data.view().into_dyn())
+            .into_shape_with_order((nx, ny, nz))
+            .map_err(|e| rt(format!("mask shape: {e}")))?,
+    };
+    let m0_value_ref = match (o.m0_reference, &o.m0_region, &inp.m0) {
+        (Some(r), Some(p), M0Choice::Map(m)) => {
+            let region = read_map3("--m0-region", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0);
+            let reference = match r {
+                RefTissue::Csf => asl::Reference::CSF,
+                RefTissue::WhiteMatter => asl::Reference::WHITE_MATTER,
+            };
+            let v = asl::m0_reference(
+                &m.view().into_dyn(),
+                &region.view().into_dyn(),
+                reference,
+                inp.m0_tr,
+                0.0,
+                o.lambda,
+            )
+            .map_err(|e| rt(format!("--m0-region {}: {e}", p.display())))?;
+            Some(v)
+        }
+        (Some(_), _, _) => {
+            return Err(rt(
+                "--m0-reference: expected an M0 image (--m0 FILE or a *_m0scan beside the input)".into(),
+            ))
+        }
+        _ => None,
+    };
+    let t_read = t0.elapsed().as_secs_f64();
+
+    let quant = Quantification {
+        alpha: o.alpha,
+        bs_efficiency: inp.bs_efficiency,
+        t1_blood: o.t1_blood,
+        field_strength: inp.field,
+        t1_tissue: o.t1_tissue,
+        lambda: o.lambda,
+    };
+    let (alpha, t1b) = quant.resolve(inp.labelling)?;
+    let m0_src = match (&inp.m0, m0_value_ref) {
+        (_, Some(v)) => M0Source::Value(v),
+        (M0Choice::Map(m), None) => M0Source::Map(m.view().into_dyn()),
+        (M0Choice::Value(v), None) => M0Source::Value(*v),
+        (M0Choice::Series, None) => M0Source::Series,
+    };
+    let mut p = Perfusion::new(inp.labelling, inp.plds.clone(), inp.tau)
+        .subtraction(o.subtraction)
+        .m0(m0_src)
+        .quantification(quant)
+        .settings(osipy_kernels::fit::LevenbergMarquardt::default().driver(o.run.fit_driver))
+        .slice_timing(inp.slice_timing.clone())
+        .arterial(o.arterial)
+        .mask(&mask)
+        .device(device);
+    // An M0 value (reference region, estimate) is already an equilibrium value.
+    if !matches!(inp.m0, M0Choice::Value(_)) && m0_value_ref.is_none() && inp.m0_tr > 0.0 {
+        p = p.m0_tr(inp.m0_tr);
+    }
+    if let Some((_, c)) = &inp.context {
+        p = p.context(c.clone());
+    }
+    if let Some(k) = o.reject_outliers {
+        p = p.reject_outliers(k);
+    }
+    if let Some(n) = o.run.threads {
+        p = p.threads(n);
+    }
+    progress.stage(&format!("subtracting and quantifying on {device}"));
+    let t0 = Instant::now();
+    let series = inp.data.view().into_dyn();
+    let (dm, plds) = p.delta_m(&series)?;
+    let maps = p.fit(&series)?;
+    let t_map = t0.elapsed().as_secs_f64();
+    let multi = plds.len() > 1;
+
+    progress.stage("writing the maps, figures, provenance and report");
+    let t0 = Instant::now();
+    let mut tmp = begin(&o.run.out)?;
+    let dir = tmp.path.clone();
+    let mut files: Vec<String> = Vec::new();
+    let mut maps3: Vec<(&'static str, &'static str, Array3<f64>)> = Vec::new();
+    for m in &maps.maps {
+        let a = m
+            .data
+            .clone()
+            .into_shape_with_order((nx, ny, nz))
+            .map_err(|e| rt(format!("map {} shape: {e}", m.name)))?;
+        write_map(&dir, &format!("{}.nii.gz", m.name), &a, &inp.like, &mut files)?;
+        maps3.push((m.name, m.unit, a));
+    }
+    write_map(
+        &dir,
+        "mask.nii.gz",
+        &mask.mapv(|m| if m { 1.0 } else { 0.0 }),
+        &inp.like,
+        &mut files,
+    )?;
+    let get = |n: &str| maps3.iter().find(|m| m.0 == n).map(|m| &m.2);
+    let idx: Vec<[usize; 3]> = mask
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((x, y, z), _)| [x, y, z])
+        .collect();
+    // Figures: CBF (and ATT) on the slice with the most mask voxels; ΔM against PLD.
+    let z = (0..nz)
+        .max_by_key(|&z| {
+            (
+                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0);
+    let mut figs: Vec<(String, &str)> = Vec::new();
+    for (name, title, cap) in [
+        ("cbf", "CBF (ML/100G/MIN)", "CBF (ml/100g/min)"),
+        ("att", "ATT (S)", "ATT (s)"),
+    ] {
+        let Some(m) = get(name) else { continue };
+        let sl = m.slice(s![.., .., z]).to_owned();
+        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let hi = v
+            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .filter(|h| *h > 0.0)
+            .unwrap_or(1.0);
+        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
+        let file = format!("fig_{name}.png");
+        cv.save_png(&dir.join(&file))?;
+        files.push(file.clone());
+        figs.push((file, cap));
+    }
+    // ΔM against PLD for four voxels (CBF quartiles of the ok voxels), with the fit.
+    let cbf = get("cbf").cloned().unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let status = get("status")
+        .cloned()
+        .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let mut ok: Vec<[usize; 3]> = idx
+        .iter()
+        .copied()
+        .filter(|p| status[*p] == f64::from(AslStatus::Ok.code()))
+        .collect();
+    ok.sort_by(|a, b| cbf[*a].total_cmp(&cbf[*b]));
+    let picks: Vec<[usize; 3]> = if ok.is_empty() {
+        Vec::new()
+    } else {
+        [1, 3, 5, 7]
+            .iter()
+            .map(|q| ok[(ok.len() * q / 8).min(ok.len() - 1)])
+            .collect()
+    };
+    let dm3 = dm.view();
+    let mut cv = Canvas::new(640, 400);
+    let mut curves: Vec<Curve> = Vec::new();
+    let tmax = plds.iter().copied().fold(0.0f64, f64::max) * 1.1 + 0.1;
+    let fine: Vec<f64> = (0..=100).map(|i| tmax * i as f64 / 100.0).collect();
+    for p3 in &picks {
+        let ys: Vec<f64> = dm3.slice(s![p3[0], p3[1], p3[2], ..]).to_vec();
+        let (c, a, m0) = (
+            cbf[*p3],
+            get("att").map_or(f64::NAN, |m| m[*p3]),
+            get("m0").map_or(f64::NAN, |m| m[*p3]),
+        );
+        let off = inp.slice_timing.get(p3[2]).copied().unwrap_or(0.0);
+        let fit = if let (Some(abv), Some(atta)) = (get("abv"), get("atta")) {
+            let mut y = vec![0.0; fine.len()];
+            asl::kernels::buxton_pcasl_arterial(
+                &fine,
+                m0,
+                off,
+                inp.tau,
+                t1b,
+                o.t1_tissue,
+                alpha,
+                o.lambda,
+                c,
+                a,
+                abv[*p3],
+                atta[*p3],
+                &mut y,
+            );
+            y
+        } else if multi {
+            model_curve(
+                inp.labelling,
+                &fine,
+                m0,
+                off,
+                inp.tau,
+                (t1b, o.t1_tissue, alpha, o.lambda),
+                c,
+                a,
+            )
+        } else {
+            Vec::new()
+        };
+        curves.push((
+            plds.clone(),
+            ys,
+            fine.clone(),
+            fit,
+            format!("{:?} CBF {}", p3, figure::label(c)),
+        ));
+    }
+    let mut series_plot: Vec<Series> = Vec::new();
+    for (i, (x, y, fx, fy, name)) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        series_plot.push(Series {
+            x,
+            y,
+            colour,
+            points: true,
+            name,
+        });
+        if !fy.is_empty() {
+            series_plot.push(Series {
+                x: fx,
+                y: fy,
+                colour,
+                points: false,
+                name: "",
+            });
+        }
+    }
+    figure::plot(
+        &mut cv,
+        (0, 0, 640, 400),
+        "DELTA M AGAINST PLD",
+        "PLD (S)",
+        &series_plot,
+    );
+    cv.save_png(&dir.join("fig_delta_m.png"))?;
+    files.push("fig_delta_m.png".into());
+    figs.push((
+        "fig_delta_m.png".into(),
+        "ΔM against PLD (points) and the fitted model (lines)",
+    ));
+    let mut csv = String::from("pld_s,median_delta_m\n");
+    for (k, pl) in plds.iter().enumerate() {
+        let mut v: Vec<f64> = idx
+            .iter()
+            .map(|p| dm3[[p[0], p[1], p[2], k]])
+            .filter(|x| x.is_finite())
+            .collect();
+        let _ = writeln!(csv, "{pl},{}", median(&mut v));
+    }
+    let path = dir.join("delta_m.csv");
+    std::fs::write(&path, csv).map_err(|e| io_err(&path, "write", e))?;
+    files.push("delta_m.csv".into());
+    let t_write = t0.elapsed().as_secs_f64();
+
+    let counts: Vec<(AslStatus, usize)> = AslStatus::ALL
+        .iter()
+        .map(|st| {
+            (
+                *st,
+                idx.iter().filter(|p| status[**p] == f64::from(st.code())).count(),
+            )
+        })
+        .collect();
+    let n_ok = counts.iter().find(|c| c.0 == AslStatus::Ok).map_or(0, |c| c.1);
+    let medians: Vec<(&str, &str, f64)> = maps3
+        .iter()
+        .filter(|(n, _, _)| *n != "status")
+        .map(|(n, u, a)| {
+            let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
+            (*n, *u, median(&mut v))
+        })
+        .collect();
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    let method = if multi {
+        "multi-PLD Buxton kinetic model fit (CBF, ATT)"
+    } else {
+        "single-PLD white-paper equation"
+    };
+    let timings = [
+        ("read", t_read),
+        ("map", t_map),
+        ("write", t_write),
+        ("total before the report", t_total.elapsed().as_secs_f64()),
+    ];
+    let record = json!({
+        "tool": "osipy asl",
+        "osipy_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "device": device.to_string(),
+        "settings": {
+            "config": o.run.config.as_ref().map(|p| p.display().to_string()),
+            "input": o.input.display().to_string(),
+            "input_format": inp.format,
+            "shape": [nx, ny, nz, nv],
+            "sidecar": inp.sidecar.as_ref().map(|p| p.display().to_string()),
+            "context": inp.context.as_ref().map(|(p, _)| p.display().to_string()),
+            "labelling": inp.labelling.name(),
+            "plds_s": inp.plds, "distinct_plds_s": plds,
+            "tau_s": inp.tau,
+            "field_strength_t": inp.field,
+            "slice_timing_s": inp.slice_timing,
+            "subtraction": format!("{:?}", o.subtraction).to_lowercase(),
+            "reject_outliers_mads": o.reject_outliers,
+            "m0": inp.m0_desc, "m0_tr_s": if inp.m0_tr.is_finite() { json!(inp.m0_tr) } else { json!(null) },
+            "m0_reference": o.m0_reference.map(|r| format!("{r:?}")), "m0_reference_value": m0_value_ref,
+            "alpha_times_bs": alpha, "bs_efficiency": inp.bs_efficiency, "t1_blood_s": t1b,
+            "t1_tissue_s": o.t1_tissue, "lambda_ml_per_g": o.lambda,
+            "method": method, "arterial": o.arterial, "fit_driver": o.run.fit_driver.name(),
+            "mask": o.mask.as_ref().map_or("finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
+            "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
+        },
+        "inputs_sha256": inp.hashes,
+        "affine": inp.like.affine,
+        "outputs": files,
+        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "mask_voxels": idx.len(),
+        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
+    });
+    super::outdir::write_json(&dir, "provenance.json", &record)?;
+
+    let mut r = String::new();
+    let _ = writeln!(r, "# osipy asl: {} {method}\n", inp.labelling.name());
+    let _ = writeln!(
+        r,
+        "osipy {} · command: `{}` · device: {device}\n",
+        env!("CARGO_PKG_VERSION"),
+        command_line.join(" ")
+    );
+    let _ = writeln!(
+        r,
+        "Input: {} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask. PLDs {:?} s, τ {} s; {} subtraction; M0: {}. α × background suppression {:.4}, blood T1 {} s, tissue T1 {} s, λ {} ml/g.\n",
+        o.input.display(),
+        inp.format,
+        idx.len(),
+        plds,
+        inp.tau,
+        format!("{:?}", o.subtraction).to_lowercase(),
+        inp.m0_desc,
+        alpha,
+        t1b,
+        o.t1_tissue,
+        o.lambda
+    );
+    let _ = writeln!(
+        r,
+        "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
+    );
+    for (n, u, v) in &medians {
+        let _ = writeln!(r, "| {n} | {u} | {} |", figure::label(*v));
+    }
+    let _ = writeln!(r, "\n| status | voxels |\n|---|---|");
+    for (st, n) in counts.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(r, "| {} ({}) | {n} |", st, st.code());
+    }
+    let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
+    for (k, v) in &timings {
+        let _ = writeln!(r, "| {k} | {v:.3} |");
+    }
+    let _ = writeln!(r, "\n## Figures\n");
+    for (f, caption) in &figs {
+        let _ = writeln!(r, "### {caption}\n\n![{caption}]({f})\n");
+    }
+    let _ = writeln!(r, "## Files\n");
+    for f in &files {
+        let _ = writeln!(r, "- `{f}`");
+    }
+    let path = dir.join("report.md");
+    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    commit(&mut tmp, &o.run.out)?;
+
+    if !o.run.quiet {
+        let mut s = format!(
+            "osipy asl: {} voxels ({}, {}) on {device}; {:.1}% ok; output in {}\nmedians:",
+            idx.len(),
+            inp.labelling.name(),
+            if multi { "multi-PLD" } else { "single-PLD" },
+            100.0 * n_ok as f64 / idx.len().max(1) as f64,
+            o.run.out.display()
+        );
+        for (n, u, v) in &medians {
+            let sep = if u.is_empty() { "" } else { " " };
+            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
+        }
+        println!("{s}");
+    }
+    Ok(())
+}
