@@ -158,10 +158,13 @@ pub fn explained(c: &[f64], ss_res: f64) -> f64 {
     }
 }
 
-/// sSVD, cSVD and Tikhonov for one voxel: the residue `residue = P c` (`P` the filtered
-/// pseudo-inverse, `residue.len()` rows by `c.len()` columns, row-major; the tissue curve's
-/// zero padding of cSVD needs no columns), the fit of the data `H c` (`H = A P`, `c.len()`
-/// squared, row-major) for `r2`, then [`perfusion_maps`](fn@perfusion_maps).
+/// sSVD, cSVD and Tikhonov for one voxel: the residue `residue = sum_j gain_j (u_j . c) v_j`
+/// over the components with a non-zero filter (`u`, `s`, `v` as for
+/// [`deconvolve_osvd`](fn@deconvolve_osvd); `gain` the filter over the singular value, 0 for a
+/// dropped component: the truncated methods cost one projection and one update per component
+/// kept), the fit's residual from the same projections (`|c|² - sum_j (2 φ_j - φ_j²) (u_j .
+/// c)²`, `φ_j = gain_j s_j`, exact for orthonormal `u` over the padded length) for `r2`, then
+/// [`perfusion_maps`](fn@perfusion_maps).
 ///
 /// Returns `(cbf, cbv, mtt, ttp, tmax, r2, status)`; a curve with a non-finite sample gives
 /// NaN maps, a NaN residue and status 4.
@@ -169,8 +172,10 @@ pub fn explained(c: &[f64], ss_res: f64) -> f64 {
 #[allow(clippy::too_many_arguments)]
 pub fn deconvolve_filtered(
     c: &[f64],
-    #[uniform] p: &[f64],
-    #[uniform] h: &[f64],
+    #[uniform] u: &[f64],
+    #[uniform] s: &[f64],
+    #[uniform] v: &[f64],
+    #[uniform] gain: &[f64],
     #[uniform] dt: f64,
     #[uniform] cbv_scale: f64,
     #[uniform] cbf_scale: f64,
@@ -186,22 +191,30 @@ pub fn deconvolve_filtered(
         return (f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN, 4.0);
         // non-finite data
     }
-    for i in 0..l {
-        let mut acc = 0.0;
-        for j in 0..n {
-            acc += p[i * n + j] * c[j];
-        }
-        residue[i] = acc;
+    let mut norm2 = 0.0;
+    for k in 0..n {
+        norm2 += c[k] * c[k];
     }
-    let mut ss_res = 0.0;
-    for i in 0..n {
-        let mut acc = 0.0;
-        for j in 0..n {
-            acc += h[i * n + j] * c[j];
-        }
-        ss_res += (c[i] - acc) * (c[i] - acc);
+    for k in 0..l {
+        residue[k] = 0.0;
     }
-    let r2 = explained(c, ss_res);
+    let mut explained2 = 0.0;
+    for j in 0..l {
+        if gain[j] == 0.0 {
+            continue;
+        }
+        let mut proj = 0.0;
+        for k in 0..n {
+            proj += u[j * n + k] * c[k];
+        }
+        let a = gain[j] * proj;
+        for k in 0..l {
+            residue[k] += a * v[j * l + k];
+        }
+        let phi = gain[j] * s[j];
+        explained2 += (2.0 * phi - phi * phi) * proj * proj;
+    }
+    let r2 = explained(c, (norm2 - explained2).max(0.0));
     let (peak, index) = residue_peak(residue);
     let (cbf, cbv, mtt, ttp2, tmax, status) =
         perfusion_maps(area, ttp, peak, index, l, n, dt, cbv_scale, cbf_scale);

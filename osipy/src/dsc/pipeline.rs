@@ -448,8 +448,10 @@ impl Setup<'_> {
         } else {
             let (cbf, cbv, mtt, ttp, tmax, r2, status) = kernels::deconvolve_filtered::launch(
                 &conc,
-                &row(&f.p, &dev)?,
-                &row(&f.h, &dev)?,
+                &row(&f.u, &dev)?,
+                &row(&f.s, &dev)?,
+                &row(&f.v, &dev)?,
+                &row(&f.gain, &dev)?,
                 f.dt,
                 cbv_scale,
                 cbf_scale,

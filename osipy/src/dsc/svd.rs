@@ -370,33 +370,6 @@ impl Deconvolution {
         for j in 0..l {
             u_rows[j * n..(j + 1) * n].copy_from_slice(&uf[j * l..j * l + n]);
         }
-        let mut p = vec![0.0; l * n];
-        let mut h = vec![0.0; n * n];
-        if self.method != Method::Osvd {
-            // P = V diag(gain) U^T and H = A P, on the first n columns (the data's samples).
-            for (j, &g) in gain.iter().enumerate() {
-                if g == 0.0 {
-                    continue;
-                }
-                let (uj, vj) = (&u_rows[j * n..(j + 1) * n], &vf[j * l..(j + 1) * l]);
-                for (i, &vi) in vj.iter().enumerate() {
-                    let w = g * vi;
-                    for (pt, &ut) in p[i * n..(i + 1) * n].iter_mut().zip(uj) {
-                        *pt += w * ut;
-                    }
-                }
-            }
-            for i in 0..n {
-                for k in 0..l {
-                    let a = entry(i, k);
-                    if a != 0.0 {
-                        for (ht, &pt) in h[i * n..(i + 1) * n].iter_mut().zip(&p[k * n..(k + 1) * n]) {
-                            *ht += a * pt;
-                        }
-                    }
-                }
-            }
-        }
         let v_rows = vf;
         let s_min = match self.method {
             Method::Osvd => (self.floor * s_max).max(tiny),
@@ -411,8 +384,11 @@ impl Deconvolution {
             s,
             u: u_rows,
             v: v_rows,
-            p,
-            h,
+            gain: if self.method == Method::Osvd {
+                vec![0.0; l]
+            } else {
+                gain
+            },
             s_min,
             components,
         })
@@ -438,10 +414,9 @@ pub struct Factors {
     pub u: Vec<f64>,
     /// Right singular vectors, one row per component (`l x l`).
     pub v: Vec<f64>,
-    /// The filtered pseudo-inverse (`l x n`; zeros for oSVD).
-    pub p: Vec<f64>,
-    /// `A P` on the samples (`n x n`; zeros for oSVD): the fitted curve is `H c`.
-    pub h: Vec<f64>,
+    /// The filter of each component over its singular value (`l`): `1 / s` kept, 0 dropped
+    /// (sSVD, cSVD), `s / (s² + λ²)` (Tikhonov); zeros for oSVD, which chooses per voxel.
+    pub gain: Vec<f64>,
     /// oSVD: components with a singular value at or below this are never added.
     pub s_min: f64,
     /// sSVD, cSVD: the components kept (Tikhonov: those not numerically zero).
