@@ -1,8 +1,8 @@
 //! The per-voxel kernels of DSC-MRI: signal to ΔR2(*) and concentration, the deconvolutions
-//! (a shared filtered pseudo-inverse for sSVD, cSVD and Tikhonov; oSVD with its threshold
+//! (a filter per singular component for sSVD, cSVD and Tikhonov; oSVD with its threshold
 //! chosen per voxel) and the maps that follow from the residue function.
 //!
-//! What depends only on the AIF (the convolution matrix, its SVD, the pseudo-inverse) is built
+//! What depends only on the AIF (the convolution matrix, its SVD, the filters) is built
 //! once on the host ([`Deconvolution::factorise`](super::Deconvolution::factorise)) and reaches
 //! these kernels as uniform rows. Nothing here fails on values: a voxel that cannot be computed
 //! gets NaN maps and a [`DscStatus`](super::DscStatus) code.
