@@ -309,7 +309,9 @@ pub fn ivim_segmented(
 /// it), the noise SD `sigma` Jeffreys (`1/sigma`, marginalised). The marginal posterior of
 /// `(f, D, D*)` is then `prior · (g·g)^{-1/2} · RSS^{-(n-1)/2}`, with `g` the model at
 /// S0 = 1 and RSS the residual at the best S0 = `g·y / g·g`; S0's conditional posterior is a
-/// Student t of mean `g·y / g·g` and variance `RSS / ((n - 3) g·g)`.
+/// Student t of mean `g·y / g·g` and variance `RSS / ((n - 3) g·g)`. The S0 bounds are not
+/// part of this marginal: S0's conditional mean is clamped to them (an approximation that
+/// matters only where the bounds cut into S0's posterior).
 ///
 /// The quadrature: `nodes` midpoint nodes per axis (uniform in f and D, in log D*) over the
 /// box `centre ± 6` Laplace standard deviations (from the Gauss-Newton covariance at
@@ -492,7 +494,7 @@ pub fn ivim_bayes(
                     let rss = (yy - gy * gy / gg).max(floor);
                     let lp = -0.5 * gg.ln() - half * rss.ln() + lprior;
                     let wt = (lp - lp0).exp();
-                    let s0 = gy / gg;
+                    let s0 = (gy / gg).max(lower[0]).min(upper[0]);
                     w += wt;
                     ms += wt * s0;
                     mss += wt * s0 * s0;
