@@ -23,7 +23,13 @@ leakage, an artery with partial volume, a venous sinus; gamma-variate AIF; frame
 TE 30 ms; Gaussian noise of SD --noise times S0), runs the whole DSC chain on it
 (osipy::dsc::Analysis: baseline detection, automatic AIF and venous output scaling, oSVD, BSW
 leakage correction), prints the medians per region against the truth and writes the maps, the
-truth, figures, provenance.json and report.md.";
+truth, figures, provenance.json and report.md.
+
+MODALITY ivim: builds a diffusion phantom (four tissues of the OSIPI IVIM collection with
+gradients of D and f; the 18 b-values of its generic set; Rician noise of SD --noise times S0),
+fits every voxel with the full IVIM fit (osipy::ivim::Fit), prints the median errors against
+the truth and writes dwi.nii.gz with dwi.bval (an input for osipy ivim), the maps, the truth,
+figures, provenance.json and report.md.";
 
 /// Help text below the options of `osipy demo --help`.
 const AFTER: &str = "\
@@ -38,13 +44,16 @@ pub enum Modality {
     Dce,
     /// DSC-MRI: the perfusion phantom.
     Dsc,
+    /// IVIM: the diffusion phantom.
+    Ivim,
 }
 
 fn modality(v: &str) -> Result<Modality, String> {
     match v {
         "dce" => Ok(Modality::Dce),
         "dsc" => Ok(Modality::Dsc),
-        _ => Err(format!("expected dce or dsc, found `{v}`")),
+        "ivim" => Ok(Modality::Ivim),
+        _ => Err(format!("expected dce, dsc or ivim, found `{v}`")),
     }
 }
 
@@ -87,7 +96,7 @@ impl Size {
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(about = "Fit a synthetic phantom and write maps, figures and a report", long_about = ABOUT, after_help = AFTER)]
 pub struct DemoOptions {
-    /// The modality of the phantom: dce or dsc
+    /// The modality of the phantom: dce, dsc or ivim
     #[arg(value_name = "MODALITY", default_value = "dce", value_parser = modality)]
     pub modality: Modality,
     /// Output folder; built in a hidden sibling folder and renamed into place when everything
@@ -106,7 +115,8 @@ pub struct DemoOptions {
     /// Seed of the noise generator
     #[arg(long, value_name = "N", default_value = "42", value_parser = values::seed)]
     pub seed: u64,
-    /// Noise standard deviation: dce in mM, dsc as a fraction of S0 (0 for noise-free data)
+    /// Noise standard deviation: dce in mM, dsc and ivim as a fraction of S0 (0 for noise-free
+    /// data)
     #[arg(long = "noise", id = "noise", value_name = "SIGMA", default_value = "0.02",
           allow_negative_numbers = true, value_parser = values::noise)]
     pub noise_mm: f64,
