@@ -15,9 +15,9 @@ use serde_json::json;
 
 use super::dce_input::read_input;
 use super::figure::{self, Canvas, Series, PALETTE};
+use super::inputs::{hash_file, read_map3, rt};
 pub use super::ivim_args::{IvimOptions, RicianArg};
 use super::ivim_input::{beside, read_bval, read_bvec};
-use super::inputs::{hash_file, read_map3, rt};
 use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::CliError;
 
@@ -81,7 +81,13 @@ pub(crate) fn write_maps(
         write_map(dir, &format!("{}.nii.gz", m.name), &a, like, files)?;
         maps3.push((m.name, m.unit, a));
     }
-    write_map(dir, "mask.nii.gz", &mask3.mapv(|m| if m { 1.0 } else { 0.0 }), like, files)?;
+    write_map(
+        dir,
+        "mask.nii.gz",
+        &mask3.mapv(|m| if m { 1.0 } else { 0.0 }),
+        like,
+        files,
+    )?;
     let mut csv = String::from("b_s_per_mm2,volumes\n");
     for (g, b) in acq.b.iter().enumerate() {
         let _ = writeln!(csv, "{b},{}", acq.group.iter().filter(|x| **x == g).count());
@@ -93,7 +99,12 @@ pub(crate) fn write_maps(
     let get = |n: &str| maps3.iter().find(|(m, _, _)| *m == n).map(|(_, _, a)| a);
     // Map figures on the slice with the most mask voxels.
     let z = best_slice(&mask3);
-    for (name, title) in [("d", "D (MM2/S)"), ("dstar", "D* (MM2/S)"), ("f", "F"), ("s0", "S0")] {
+    for (name, title) in [
+        ("d", "D (MM2/S)"),
+        ("dstar", "D* (MM2/S)"),
+        ("f", "F"),
+        ("s0", "S0"),
+    ] {
         let Some(m) = get(name) else { continue };
         let sl = m.slice(s![.., .., z]).to_owned();
         let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
@@ -109,9 +120,13 @@ pub(crate) fn write_maps(
         files.push(file);
     }
     // A few voxels: ln(S / S(0)) against b, the samples and the fitted curve.
-    let status = get("status").cloned().unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let status = get("status")
+        .cloned()
+        .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
     let ok: Vec<[usize; 3]> = idx.iter().copied().filter(|p| status[*p] == 1.0).collect();
-    let picks: Vec<[usize; 3]> = (0..4.min(ok.len())).map(|i| ok[i * ok.len() / 4.min(ok.len())]).collect();
+    let picks: Vec<[usize; 3]> = (0..4.min(ok.len()))
+        .map(|i| ok[i * ok.len() / 4.min(ok.len())])
+        .collect();
     let mut cv = Canvas::new(640, 400);
     let mut curves: Vec<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String)> = Vec::new();
     for p in &picks {
@@ -202,7 +217,11 @@ pub(crate) fn rician(o: &IvimOptions) -> Result<Rician, CliError> {
         (RicianArg::None, _) => Ok(Rician::None),
         (_, None) => Err(CliError::Usage(format!(
             "--rician {}: needs --sigma (the noise SD, in the input's units)",
-            if o.rician == RicianArg::Floor { "floor" } else { "correction" }
+            if o.rician == RicianArg::Floor {
+                "floor"
+            } else {
+                "correction"
+            }
         ))),
         (RicianArg::Correction, Some(sigma)) => Ok(Rician::Correction { sigma }),
         (RicianArg::Floor, Some(sigma)) => Ok(Rician::Floor { sigma }),
@@ -255,7 +274,10 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
     });
     if !mask.iter().any(|m| *m) {
         return Err(rt(match &o.mask {
-            Some(p) => format!("--mask {}: expected at least one non-zero voxel, found none", p.display()),
+            Some(p) => format!(
+                "--mask {}: expected at least one non-zero voxel, found none",
+                p.display()
+            ),
             None => format!(
                 "--input {}: no voxel has finite, not all-zero volumes",
                 o.input.display()
@@ -347,13 +369,28 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         "medians": sum.medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
     });
     super::outdir::write_json(&dir, "provenance.json", &record)?;
-    let report = report(o, command_line, device, &inp.format, [nx, ny, nz, nv], &acq, &rician_desc, &sum, &timings, &files);
+    let report = report(
+        o,
+        command_line,
+        device,
+        &inp.format,
+        [nx, ny, nz, nv],
+        &acq,
+        &rician_desc,
+        &sum,
+        &timings,
+        &files,
+    );
     let path = dir.join("report.md");
     std::fs::write(&path, report).map_err(|e| io_err(&path, "write", e))?;
     commit(&mut tmp, &o.run.out)?;
 
     if !o.run.quiet {
-        let ok = sum.counts.iter().find(|(s, _)| *s == IvimStatus::Ok).map_or(0, |c| c.1);
+        let ok = sum
+            .counts
+            .iter()
+            .find(|(s, _)| *s == IvimStatus::Ok)
+            .map_or(0, |c| c.1);
         let mut s = format!(
             "osipy ivim: {} voxels ({}) on {device}; {:.1}% ok; output in {}\nmedians:",
             sum.voxels,
@@ -404,7 +441,10 @@ fn report(
         o.threshold,
         o.steps
     );
-    let _ = writeln!(r, "## Results\n\n| map | unit | median over the mask |\n|---|---|---|");
+    let _ = writeln!(
+        r,
+        "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
+    );
     for (n, u, v) in &sum.medians {
         let _ = writeln!(r, "| {n} | {u} | {} |", figure::label(*v));
     }

@@ -28,8 +28,8 @@ use super::CliError;
 /// The b-values of the phantom (s/mm²): two b = 0 volumes, then the other 17 of
 /// `generic.json`.
 pub const B: [f64; 19] = [
-    0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0,
-    700.0, 850.0, 1000.0,
+    0.0, 0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0, 700.0,
+    850.0, 1000.0,
 ];
 /// Tissues `(name, D mm²/s, f, D* mm²/s)` of the four quadrants.
 pub const TISSUES: [(&str, f64, f64, f64); 4] = [
@@ -117,7 +117,10 @@ fn build(dims: [usize; 3], noise: f64, seed: u64) -> Phantom {
             let (_, d, f, ds) = TISSUES[q];
             // Smooth gradients inside the quadrant: +-20 % of D along x, of f along y.
             let (fu, fv) = (u.abs() * 2.0 - 1.0, v.abs() * 2.0 - 1.0);
-            let (d, f) = (d * (1.0 + 0.2 * fu.clamp(-1.0, 1.0)), f * (1.0 + 0.2 * fv.clamp(-1.0, 1.0)));
+            let (d, f) = (
+                d * (1.0 + 0.2 * fu.clamp(-1.0, 1.0)),
+                f * (1.0 + 0.2 * fv.clamp(-1.0, 1.0)),
+            );
             for z in 0..nz {
                 mask[[x, y, z]] = true;
                 for (a, val) in [S0, f, d, ds].iter().enumerate() {
@@ -156,7 +159,13 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     let dir = tmp.path.clone();
     let geom = geometry(dims, B.len(), [2.0, 2.0, 5.0], 1.0);
     let mut files = Vec::new();
-    nifti::write(dir.join("dwi.nii.gz"), &p.signal, Some(&geom), OutputType::Float32).map_err(osipy::Error::from)?;
+    nifti::write(
+        dir.join("dwi.nii.gz"),
+        &p.signal,
+        Some(&geom),
+        OutputType::Float32,
+    )
+    .map_err(osipy::Error::from)?;
     files.push("dwi.nii.gz".to_string());
     let bval: Vec<String> = B.iter().map(|b| b.to_string()).collect();
     let path = dir.join("dwi.bval");
@@ -164,7 +173,13 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     files.push("dwi.bval".into());
     let map_geom = geometry(dims, 1, [2.0, 2.0, 5.0], 1.0);
     for (a, name) in ["s0", "f", "d", "dstar"].iter().enumerate() {
-        write_map(&dir, &format!("truth_{name}.nii.gz"), &p.truth[a], &map_geom, &mut files)?;
+        write_map(
+            &dir,
+            &format!("truth_{name}.nii.gz"),
+            &p.truth[a],
+            &map_geom,
+            &mut files,
+        )?;
     }
     // The fit reads back what was written (float32), as `osipy ivim` would.
     let input = nifti::read(dir.join("dwi.nii.gz")).map_err(osipy::Error::from)?;

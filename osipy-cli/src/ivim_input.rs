@@ -28,7 +28,10 @@ fn rows(flag: &str, path: &Path, hashes: &mut Hashes) -> Result<Vec<Vec<f64>>, C
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let mut row = Vec::new();
-        for t in line.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()) {
+        for t in line
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|t| !t.is_empty())
+        {
             let v: f64 = t.parse().map_err(|_| {
                 rt(format!(
                     "{flag} {}: line {}: expected numbers, found `{t}`",
@@ -65,7 +68,11 @@ pub(crate) fn read_bval(path: &Path, nv: usize, hashes: &mut Hashes) -> Result<V
     }
     osipy::ivim::Acquisition::new("osipy ivim", &b).map_err(|e| {
         let msg = e.to_string();
-        let msg = msg.split("argument `b_values`: ").nth(1).unwrap_or(&msg).to_string();
+        let msg = msg
+            .split("argument `b_values`: ")
+            .nth(1)
+            .unwrap_or(&msg)
+            .to_string();
         rt(format!("{flag} {}: {msg}", path.display()))
     })?;
     Ok(b)
@@ -92,7 +99,11 @@ pub(crate) fn read_bvec(path: &Path, b: &[f64], hashes: &mut Hashes) -> Result<V
     let acq = osipy::ivim::Acquisition::new("osipy ivim", b)?;
     acq.check_vectors("osipy ivim", &v).map_err(|e| {
         let msg = e.to_string();
-        let msg = msg.split("argument `b_vectors`: ").nth(1).unwrap_or(&msg).to_string();
+        let msg = msg
+            .split("argument `b_vectors`: ")
+            .nth(1)
+            .unwrap_or(&msg)
+            .to_string();
         rt(format!("{flag} {}: {msg}", path.display()))
     })?;
     Ok(v)
@@ -104,7 +115,10 @@ mod tests {
 
     #[test]
     fn beside_replaces_the_image_extension() {
-        assert_eq!(beside(Path::new("d/sub-1_dwi.nii.gz"), "bval"), Path::new("d/sub-1_dwi.bval"));
+        assert_eq!(
+            beside(Path::new("d/sub-1_dwi.nii.gz"), "bval"),
+            Path::new("d/sub-1_dwi.bval")
+        );
         assert_eq!(beside(Path::new("x.npy"), "bvec"), Path::new("x.bvec"));
     }
 }

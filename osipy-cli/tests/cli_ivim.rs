@@ -41,7 +41,10 @@ fn demo_then_ivim_recovers_the_phantom() {
         demo.to_str().unwrap(),
     ]);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("osipy demo ivim:") && text.contains("median relative errors"), "{text}");
+    assert!(
+        text.contains("osipy demo ivim:") && text.contains("median relative errors"),
+        "{text}"
+    );
     for f in [
         "dwi.nii.gz",
         "dwi.bval",
@@ -83,7 +86,10 @@ fn demo_then_ivim_recovers_the_phantom() {
                 .filter(|(_, t)| **t > 0.0)
                 .map(|(g, t)| ((g - t) / t).abs())
                 .collect();
-            assert!(errs.len() > 500 && errs.iter().all(|e| e.is_finite()), "{method} {n}");
+            assert!(
+                errs.len() > 500 && errs.iter().all(|e| e.is_finite()),
+                "{method} {n}"
+            );
             let worst = errs.iter().copied().fold(0.0, f64::max);
             let med = median(errs.clone());
             assert!(med < tol, "{method} {n}: median {med}, worst {worst}");
@@ -102,8 +108,8 @@ fn demo_then_ivim_recovers_the_phantom() {
 
 /// The OSIPI `generic.json` b-values and three tissues' true values `(D, f, D*)`.
 const B: [f64; 18] = [
-    0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0, 700.0,
-    850.0, 1000.0,
+    0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0, 700.0, 850.0,
+    1000.0,
 ];
 const TISSUES: [(f64, f64, f64); 3] = [(1.5e-3, 0.11, 0.1), (1.3e-3, 0.2, 0.03), (0.41e-3, 0.178, 0.0289)];
 
@@ -115,7 +121,13 @@ fn write_series(dir: &Path) -> std::path::PathBuf {
     for v in B {
         for dirn in 0..2 {
             b.push(v);
-            vec.push(if v == 0.0 { [0.0, 0.0, 0.0] } else if dirn == 0 { [1.0, 0.0, 0.0] } else { [0.0, 1.0, 0.0] });
+            vec.push(if v == 0.0 {
+                [0.0, 0.0, 0.0]
+            } else if dirn == 0 {
+                [1.0, 0.0, 0.0]
+            } else {
+                [0.0, 1.0, 0.0]
+            });
         }
     }
     let mut data = Vec::new();
@@ -141,10 +153,21 @@ fn npy_with_bval_and_bvec_combines_directions() {
     let dir = scratch("ivim-npy");
     let input = write_series(&dir);
     let out = dir.join("out");
-    let o = osipy_ok(&["ivim", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = osipy_ok(&[
+        "ivim",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("osipy ivim: 3 voxels (full)"), "{text}");
-    let (d, f, ds, s0) = (read(&out, "d.nii.gz"), read(&out, "f.nii.gz"), read(&out, "dstar.nii.gz"), read(&out, "s0.nii.gz"));
+    let (d, f, ds, s0) = (
+        read(&out, "d.nii.gz"),
+        read(&out, "f.nii.gz"),
+        read(&out, "dstar.nii.gz"),
+        read(&out, "s0.nii.gz"),
+    );
     for (i, (td, tf, tds)) in TISSUES.iter().enumerate() {
         // The geometric mean of the two directions is the signal of their mean D.
         assert!(((d[[i, 0, 0]] - td) / td).abs() < 1e-5, "{i} d {}", d[[i, 0, 0]]);
@@ -167,7 +190,13 @@ fn bad_inputs_are_one_line_errors_naming_the_file() {
     let input = write_series(&dir);
     let run = |extra: &[&str], name: &str| {
         let out = dir.join(name);
-        let mut args = vec!["ivim", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        let mut args = vec![
+            "ivim",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let o = osipy(&args);
         assert!(!out.exists(), "{name}: output written");
@@ -182,7 +211,13 @@ fn bad_inputs_are_one_line_errors_naming_the_file() {
     let short = bad("short.bval", "0 10 20 30\n");
     let (c, e) = run(&["--bval", short.to_str().unwrap()], "o1");
     assert_eq!(c, Some(1));
-    assert!(e.contains("--bval") && e.contains("short.bval") && e.contains("expected 36 b-values") && e.contains("found 4"), "{e}");
+    assert!(
+        e.contains("--bval")
+            && e.contains("short.bval")
+            && e.contains("expected 36 b-values")
+            && e.contains("found 4"),
+        "{e}"
+    );
     assert_eq!(e.lines().filter(|l| l.starts_with("osipy:")).count(), 1, "{e}");
     // Negative b.
     let mut vals: Vec<String> = (0..36).map(|k| ((k / 2) * 10).to_string()).collect();
@@ -198,7 +233,10 @@ fn bad_inputs_are_one_line_errors_naming_the_file() {
     // bvec of another count.
     let bvec = bad("short.bvec", "1 0 0\n0 1 0\n0 0 1\n");
     let (_, e) = run(&["--bvec", bvec.to_str().unwrap()], "o4");
-    assert!(e.contains("--bvec") && e.contains("short.bvec") && e.contains("expected 3 rows of 36"), "{e}");
+    assert!(
+        e.contains("--bvec") && e.contains("short.bvec") && e.contains("expected 3 rows of 36"),
+        "{e}"
+    );
     // Not a number.
     let junk = bad("junk.bval", "0 ten\n");
     let (_, e) = run(&["--bval", junk.to_str().unwrap()], "o5");
@@ -212,7 +250,10 @@ fn bad_inputs_are_one_line_errors_naming_the_file() {
     assert!(e.contains("--sigma"), "{e}");
     let (c, e) = run(&["--method", "lsq"], "o8");
     assert_eq!(c, Some(2));
-    assert!(e.contains("--method") && e.contains("segmented, full or bayesian"), "{e}");
+    assert!(
+        e.contains("--method") && e.contains("segmented, full or bayesian"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -287,7 +287,10 @@ impl Acquisition {
                 function,
                 arg: "b_values",
                 expected: "at least one b = 0 volume (the signal is normalised to it)".into(),
-                found: format!("smallest b-value {}", b.iter().copied().fold(f64::INFINITY, f64::min)),
+                found: format!(
+                    "smallest b-value {}",
+                    b.iter().copied().fold(f64::INFINITY, f64::min)
+                ),
             });
         }
         let mut sorted: Vec<f64> = b.to_vec();
@@ -313,12 +316,7 @@ impl Acquisition {
             .collect();
         let group = b
             .iter()
-            .map(|v| {
-                groups
-                    .iter()
-                    .position(|g| g.iter().any(|x| x == v))
-                    .unwrap_or(0)
-            })
+            .map(|v| groups.iter().position(|g| g.iter().any(|x| x == v)).unwrap_or(0))
             .collect();
         Ok(Acquisition {
             b_volumes: b.to_vec(),
@@ -374,16 +372,24 @@ mod tests {
     #[test]
     fn acquisition_refuses_bad_b_values() {
         assert!(Acquisition::new("t", &[0.0, -1.0, 10.0, 20.0, 30.0]).is_err());
-        let e = Acquisition::new("t", &[5.0, 10.0, 20.0, 30.0]).unwrap_err().to_string();
+        let e = Acquisition::new("t", &[5.0, 10.0, 20.0, 30.0])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("b = 0"), "{e}");
         assert!(Acquisition::new("t", &[0.0, 10.0, 10.0, 20.0]).is_err());
         let a = Acquisition::new("t", &[0.0, 10.0, 20.0, 30.0]).unwrap();
         assert!(a.check_vectors("t", &[[0.0; 3]; 3]).is_err());
         assert!(a
-            .check_vectors("t", &[[0.0; 3], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+            .check_vectors(
+                "t",
+                &[[0.0; 3], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+            )
             .is_ok());
         assert!(a
-            .check_vectors("t", &[[0.0; 3], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+            .check_vectors(
+                "t",
+                &[[0.0; 3], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+            )
             .is_err());
     }
 

@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 
 /// The 18 b-values of the OSIPI IVIM code collection's `generic.json` (s/mm²).
 const B: [f64; 18] = [
-    0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0, 700.0,
-    850.0, 1000.0,
+    0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 50.0, 75.0, 100.0, 150.0, 250.0, 350.0, 400.0, 550.0, 700.0, 850.0,
+    1000.0,
 ];
 
 fn signal(b: f64, s0: f64, f: f64, d: f64, dstar: f64) -> f64 {
@@ -109,10 +109,7 @@ fn bayesian_and_segmented_are_close_on_noise_free_data() {
     println!("segmented noise-free median errors d dstar f: {e:?}");
     // The D* compartment still contributes above 200 s/mm²: the segmented fit is biased.
     assert!(e[0] < 0.05 && e[2] < 0.3, "{e:?}");
-    let two = ivim::Fit::new(Method::Segmented, B)
-        .steps(2)
-        .fit(&y)
-        .unwrap();
+    let two = ivim::Fit::new(Method::Segmented, B).steps(2).fit(&y).unwrap();
     let e2 = errors(&two, &truth);
     println!("segmented two-step noise-free median errors d dstar f: {e2:?}");
     assert!(e2[0] == e[0] && e2[2] < 0.3, "{e2:?}");
@@ -163,7 +160,10 @@ fn maps_do_not_depend_on_chunks_threads_or_mask() {
         for m in &a.maps {
             let o = b.get(m.name).unwrap();
             assert!(
-                m.data.iter().zip(o.iter()).all(|(x, y)| x.to_bits() == y.to_bits()),
+                m.data
+                    .iter()
+                    .zip(o.iter())
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
                 "{method} {}",
                 m.name
             );
@@ -200,7 +200,10 @@ fn cpu_and_emulator_agree_bit_for_bit() {
             for m in &a.maps {
                 let o = b.get(m.name).unwrap();
                 assert!(
-                    m.data.iter().zip(o.iter()).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    m.data
+                        .iter()
+                        .zip(o.iter())
+                        .all(|(x, y)| x.to_bits() == y.to_bits()),
                     "{method} {rician:?} {}: {:?} vs {:?}",
                     m.name,
                     m.data,
@@ -214,13 +217,22 @@ fn cpu_and_emulator_agree_bit_for_bit() {
 #[test]
 fn rician_handling_reduces_the_bias_of_d() {
     // Low SNR where the high-b tail sits near the floor.
-    let truth: Vec<[f64; 4]> = truths(600).into_iter().map(|t| [1000.0, t[1], t[2], t[3]]).collect();
+    let truth: Vec<[f64; 4]> = truths(600)
+        .into_iter()
+        .map(|t| [1000.0, t[1], t[2], t[3]])
+        .collect();
     let y = phantom(&truth, 10.0, 11);
     let sigma = 100.0;
     let bias = |r: Rician| {
         let maps = ivim::Fit::new(Method::Full, B).rician(r).fit(&y).unwrap();
         let d = maps.get("d").unwrap();
-        median(truth.iter().zip(d.iter()).map(|(t, x)| (x - t[2]) / t[2]).collect())
+        median(
+            truth
+                .iter()
+                .zip(d.iter())
+                .map(|(t, x)| (x - t[2]) / t[2])
+                .collect(),
+        )
     };
     let (none, corr, floor) = (
         bias(Rician::None),
@@ -254,7 +266,11 @@ fn directions_are_combined_and_b0_averaged() {
         .fit(&y)
         .unwrap();
     let d = maps.get("d").unwrap()[0];
-    assert!(rel(d, 0.5 * (d1 + d2)) < 1e-6, "{d} status {}", maps.get("status").unwrap()[0]);
+    assert!(
+        rel(d, 0.5 * (d1 + d2)) < 1e-6,
+        "{d} status {}",
+        maps.get("status").unwrap()[0]
+    );
     assert!(rel(maps.get("s0").unwrap()[1], 800.0) < 1e-6);
 }
 
@@ -272,7 +288,9 @@ fn bad_input_is_an_error_naming_the_argument() {
     nob0[0] = 3.0;
     let e = msg(ivim::Fit::new(Method::Full, nob0).fit(&y));
     assert!(e.contains("b = 0"), "{e}");
-    let e = msg(ivim::Fit::new(Method::Full, B).vectors(vec![[1.0, 0.0, 0.0]; 5]).fit(&y));
+    let e = msg(ivim::Fit::new(Method::Full, B)
+        .vectors(vec![[1.0, 0.0, 0.0]; 5])
+        .fit(&y));
     assert!(e.contains("b_vectors") && e.contains("5 vectors"), "{e}");
     let e = msg(ivim::Fit::new(Method::Full, B).threshold(2000.0).fit(&y));
     assert!(e.contains("threshold"), "{e}");
@@ -331,7 +349,18 @@ fn volumes_series_and_maps_shapes() {
     let full = ivim::Fit::new(Method::Full, B).fit(&y4).unwrap();
     assert_eq!(
         full.names(),
-        ["d", "dstar", "f", "s0", "fdstar", "status", "r2", "chi2", "iterations", "at_bound"]
+        [
+            "d",
+            "dstar",
+            "f",
+            "s0",
+            "fdstar",
+            "status",
+            "r2",
+            "chi2",
+            "iterations",
+            "at_bound"
+        ]
     );
     let d: &ArrayD<f64> = full.get("d").unwrap();
     assert!(rel(d[[1, 2, 3]], truth[23][2]) < 1e-6);

@@ -25,10 +25,14 @@ struct Tissue {
 
 /// The b-values and tissues of one file.
 fn load(file: &str) -> (Vec<f64>, Vec<Tissue>) {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/osipi-ivim").join(file);
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("data/osipi-ivim")
+        .join(file);
     let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let json = Parser { b: &text, i: 0 }.value();
-    let Json::Obj(kv) = &json else { panic!("not an object") };
+    let Json::Obj(kv) = &json else {
+        panic!("not an object")
+    };
     let b = json.get("config").get("bvalues").nums();
     let tissues = kv
         .iter()
@@ -70,7 +74,11 @@ fn run(method: Method, steps: u32) -> (Vec<String>, Vec<String>) {
         let (b, tissues) = load(file);
         let maps = fit(method, &b, &rows(&tissues), OSIPI_BOUNDS, steps);
         for (i, t) in tissues.iter().enumerate() {
-            let (f, d, dp) = (maps.get("f").unwrap()[i], maps.get("d").unwrap()[i], maps.get("dstar").unwrap()[i]);
+            let (f, d, dp) = (
+                maps.get("f").unwrap()[i],
+                maps.get("d").unwrap()[i],
+                maps.get("dstar").unwrap()[i],
+            );
             let ok_f = close(f, t.f, 0.2, 0.1);
             let ok_d = t.f >= 0.8 || close(d, t.d, 5e-4, 0.1);
             let ok_dp = t.f <= 0.03 || close(dp, t.dp, 0.1, 0.1);
@@ -136,7 +144,11 @@ fn full_fit_recovers_every_tissues_true_values_noise_free() {
         for (i, t) in tissues.iter().enumerate() {
             for (name, want) in [("s0", 1.0), ("f", t.f), ("d", t.d), ("dstar", t.dp)] {
                 let got = maps.get(name).unwrap()[i];
-                assert!(((got - want) / want).abs() < 1e-6, "{file} {} {name}: {got} vs {want}", t.name);
+                assert!(
+                    ((got - want) / want).abs() < 1e-6,
+                    "{file} {} {name}: {got} vs {want}",
+                    t.name
+                );
             }
         }
     }
@@ -263,4 +275,3 @@ impl Parser<'_> {
         }
     }
 }
-

@@ -82,6 +82,7 @@ pub fn ivim_prepare(
     }
     for g in 0..y.len() {
         let mut acc = 0.0;
+        let mut logs = 0.0;
         let mut n = 0.0;
         let is_b0 = g as f64 == b0_group;
         for k in 0..s.len() {
@@ -90,18 +91,27 @@ pub fn ivim_prepare(
                 if two_sigma2 > 0.0 {
                     v = (v * v - two_sigma2).max(0.01 * v * v).sqrt();
                 }
-                if is_b0 {
-                    acc += v;
+                if n == 0.0 {
+                    acc = v;
                 } else {
-                    acc += v.ln();
+                    if !is_b0 && n == 1.0 {
+                        logs = acc.ln();
+                    }
+                    acc += v;
+                    if !is_b0 {
+                        logs += v.ln();
+                    }
                 }
                 n += 1.0;
             }
         }
-        if is_b0 {
+        // One volume: itself; several: their mean (b = 0) or geometric mean.
+        if n <= 1.0 {
+            y[g] = acc;
+        } else if is_b0 {
             y[g] = acc / n;
         } else {
-            y[g] = (acc / n).exp();
+            y[g] = (logs / n).exp();
         }
     }
     let g0 = b0_group as usize;
@@ -174,6 +184,104 @@ pub fn ivim_dstar_cost(b: &[f64], y: &[f64], steps: u32, s0: f64, f: f64, d: f64
     }
 }
 
+/// The last step of the three-step segmented fit: `ln D*` by Gauss-Newton on the residual
+/// `y - s0 (1 - f) e^{-b d}` against `s0 f e^{-b D*}` (S0, f and D fixed), started from the
+/// log-linear slope of that residual over the samples with `0 < b < threshold`; each step is
+/// halved until the cost falls (at most 4 times), 12 steps at most, inside `[lo, hi]`.
+/// Returns `ln D*`.
+#[xp_kernel]
+pub fn ivim_dstar_gauss_newton(
+    b: &[f64],
+    y: &[f64],
+    threshold: f64,
+    s0: f64,
+    f: f64,
+    d: f64,
+    lo: f64,
+    hi: f64,
+) -> f64 {
+    let a = s0 * f;
+    let c = s0 * (1.0 - f);
+    let ulo = lo.max(1.0e-12).ln();
+    let uhi = hi.max(lo.max(1.0e-12)).ln();
+    // The start: the log-linear slope of the residual at low b.
+    let (mut n, mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for k in 0..y.len() {
+        if b[k] > 0.0 && b[k] < threshold && a > 0.0 {
+            let r = (y[k] - c * (-b[k] * d).exp()) / a;
+            if r > 0.0 {
+                let v = r.ln();
+                n += 1.0;
+                sx += b[k];
+                sy += v;
+                sxx += b[k] * b[k];
+                sxy += b[k] * v;
+            }
+        }
+    }
+    let den = n * sxx - sx * sx;
+    let mut u = (0.5 * (ulo + uhi)).max(ulo).min(uhi);
+    if n >= 2.0 && den > 0.0 {
+        let slope = (n * sxy - sx * sy) / den;
+        if -slope > 0.0 {
+            u = (-slope).ln().max(ulo).min(uhi);
+        }
+    }
+    if !(a > 0.0) {
+        return u;
+    }
+    // Cost, gradient and Gauss-Newton curvature in u = ln D* at the current point.
+    let mut cost = 0.0;
+    let mut g = 0.0;
+    let mut h = 0.0;
+    let ds = u.exp();
+    for k in 0..y.len() {
+        let es = (-b[k] * ds).exp();
+        let r = y[k] - c * (-b[k] * d).exp() - a * es;
+        let j = -a * b[k] * ds * es;
+        cost += r * r;
+        g += j * r;
+        h += j * j;
+    }
+    for _ in 0..12 {
+        if !(h > 0.0) {
+            break;
+        }
+        let mut step = g / h;
+        let mut accepted = false;
+        for _ in 0..5 {
+            let un = (u + step).max(ulo).min(uhi);
+            if un == u {
+                break;
+            }
+            let dn = un.exp();
+            let (mut cn, mut gn, mut hn) = (0.0, 0.0, 0.0);
+            for k in 0..y.len() {
+                let es = (-b[k] * dn).exp();
+                let r = y[k] - c * (-b[k] * d).exp() - a * es;
+                let j = -a * b[k] * dn * es;
+                cn += r * r;
+                gn += j * r;
+                hn += j * j;
+            }
+            if cn < cost {
+                let moved = (un - u).abs();
+                u = un;
+                cost = cn;
+                g = gn;
+                h = hn;
+                accepted = moved > 1.0e-10;
+                break;
+            }
+            step = 0.5 * step;
+        }
+        if !accepted {
+            break;
+        }
+    }
+    u
+}
+
 /// The segmented fit of one voxel's normalised samples `y` at `b` (s/mm²), into `p` =
 /// `[s0, f, d, dstar]`:
 ///
@@ -183,8 +291,11 @@ pub fn ivim_dstar_cost(b: &[f64], y: &[f64], steps: u32, s0: f64, f: f64, d: f64
 /// 2. `steps` = 3: S0 the mean of the b = 0 samples, `f = 1 - A / S0`, then D* alone (S0, f
 ///    and D fixed); `steps` = 2: S0, f and D* together with D fixed (S0 and f are linear
 ///    given D*, so this is a search over D* alone too);
-/// 3. D*: least squares over every sample, by a grid of 24 points log-spaced over its
-///    bounds and a golden-section search (40 steps) around the best one.
+/// 3. D*: least squares over every sample; three steps: Gauss-Newton in `ln D*` from the
+///    log-linear slope of the low-b residual
+///    ([`ivim_dstar_gauss_newton`](fn@ivim_dstar_gauss_newton)); two steps: a grid of 24
+///    points log-spaced over its bounds and a golden-section search (40 steps) around the
+///    best one.
 ///
 /// `lower` and `upper` hold the bounds in the same order; each result is clamped to them.
 /// Returns the status: 1 ok, 3 fewer than two usable samples above the threshold or a
@@ -240,47 +351,52 @@ pub fn ivim_segmented(
     let mut s0 = s0_data.max(lower[0]).min(upper[0]);
     let mut f = (1.0 - intercept / s0_data).max(lower[1]).min(upper[1]);
 
-    // D*: a grid in log D*, then a golden-section search around the best node.
-    let lo = lower[3].max(1.0e-12).ln();
-    let hi = upper[3].max(lower[3].max(1.0e-12)).ln();
-    const NODES: u32 = 24;
-    let h = (hi - lo) / (NODES - 1) as f64;
-    let mut best = f64::INFINITY;
-    let mut best_x = lo;
-    for j in 0..NODES {
-        let x = lo + j as f64 * h;
-        let r = ivim_dstar_cost(b, y, steps, s0, f, d, x);
-        if r < best {
-            best = r;
-            best_x = x;
+    let x = if steps == 2 {
+        // D*: a grid in log D*, then a golden-section search around the best node.
+        let lo = lower[3].max(1.0e-12).ln();
+        let hi = upper[3].max(lower[3].max(1.0e-12)).ln();
+        const NODES: u32 = 24;
+        let h = (hi - lo) / (NODES - 1) as f64;
+        let mut best = f64::INFINITY;
+        let mut best_x = lo;
+        for j in 0..NODES {
+            let x = lo + j as f64 * h;
+            let r = ivim_dstar_cost(b, y, steps, s0, f, d, x);
+            if r < best {
+                best = r;
+                best_x = x;
+            }
         }
-    }
-    let mut a = (best_x - h).max(lo);
-    let mut c = (best_x + h).min(hi);
-    let g = 0.5 * (5.0f64.sqrt() - 1.0);
-    let mut x1 = c - g * (c - a);
-    let mut x2 = a + g * (c - a);
-    let mut f1 = ivim_dstar_cost(b, y, steps, s0, f, d, x1);
-    let mut f2 = ivim_dstar_cost(b, y, steps, s0, f, d, x2);
-    for _ in 0..40 {
-        if f1 <= f2 {
-            c = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = c - g * (c - a);
-            f1 = ivim_dstar_cost(b, y, steps, s0, f, d, x1);
-        } else {
-            a = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = a + g * (c - a);
-            f2 = ivim_dstar_cost(b, y, steps, s0, f, d, x2);
+        let mut a = (best_x - h).max(lo);
+        let mut c = (best_x + h).min(hi);
+        let g = 0.5 * (5.0f64.sqrt() - 1.0);
+        let mut x1 = c - g * (c - a);
+        let mut x2 = a + g * (c - a);
+        let mut f1 = ivim_dstar_cost(b, y, steps, s0, f, d, x1);
+        let mut f2 = ivim_dstar_cost(b, y, steps, s0, f, d, x2);
+        for _ in 0..40 {
+            if f1 <= f2 {
+                c = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = c - g * (c - a);
+                f1 = ivim_dstar_cost(b, y, steps, s0, f, d, x1);
+            } else {
+                a = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = a + g * (c - a);
+                f2 = ivim_dstar_cost(b, y, steps, s0, f, d, x2);
+            }
         }
-    }
-    let mut x = if f1 <= f2 { x1 } else { x2 };
-    if best < f1.min(f2) {
-        x = best_x;
-    }
+        let mut xb = if f1 <= f2 { x1 } else { x2 };
+        if best < f1.min(f2) {
+            xb = best_x;
+        }
+        xb
+    } else {
+        ivim_dstar_gauss_newton(b, y, threshold, s0, f, d, lower[3], upper[3])
+    };
     let dstar = x.exp().max(lower[3]).min(upper[3]);
     if steps == 2 {
         let (_, s0b, fb) = ivim_two_step_at(b, y, d, dstar);

@@ -284,7 +284,13 @@ impl Setup<'_> {
     }
 
     /// The maps of the voxels `part` (voxels x volumes, on `dev`), in output order.
-    fn chunk_maps(&self, part: &XpArray<f64>, acq: &Acquisition, u: &Rows, dev: &Device) -> Result<Vec<Column>> {
+    fn chunk_maps(
+        &self,
+        part: &XpArray<f64>,
+        acq: &Acquisition,
+        u: &Rows,
+        dev: &Device,
+    ) -> Result<Vec<Column>> {
         let n = part.shape()[0];
         let ng = acq.b.len();
         let sigma = self.rician.sigma();
@@ -294,7 +300,15 @@ impl Setup<'_> {
         let mut y = zeros(&[n, ng], dev)?;
         let mut scale = zeros(&[n], dev)?;
         let correction = if sigma > 0.0 { 2.0 * sigma * sigma } else { 0.0 };
-        let prep = kernels::ivim_prepare::launch(&u.group, b0, correction, self.normalise, part, &mut y, &mut scale)?;
+        let prep = kernels::ivim_prepare::launch(
+            &u.group,
+            b0,
+            correction,
+            self.normalise,
+            part,
+            &mut y,
+            &mut scale,
+        )?;
         let prep = host_f64(&prep)?;
         let scale_h = host_f64(&scale)?;
         let mut p = zeros(&[n, 4], dev)?;
@@ -336,19 +350,20 @@ impl Setup<'_> {
                     let mut mean = zeros(&[n, 5], dev)?;
                     let mut sd = zeros(&[n, 4], dev)?;
                     let bs = kernels::ivim_bayes::launch(
-                        &u.b,
-                        &u.lower,
-                        &u.upper,
-                        self.nodes,
-                        &y,
-                        &r.params,
-                        &mut mean,
-                        &mut sd,
+                        &u.b, &u.lower, &u.upper, self.nodes, &y, &r.params, &mut mean, &mut sd,
                     )?;
                     status = host_f64(&bs)?
                         .iter()
                         .zip(&fit_status)
-                        .map(|(b, f)| if *b == 1.0 { 1.0 } else if *f == 4.0 { 4.0 } else { 3.0 })
+                        .map(|(b, f)| {
+                            if *b == 1.0 {
+                                1.0
+                            } else if *f == 4.0 {
+                                4.0
+                            } else {
+                                3.0
+                            }
+                        })
                         .collect();
                     (host_f64(&mean)?, Some(host_f64(&sd)?))
                 }
