@@ -42,6 +42,9 @@ fn best_slice(mask: &Array3<bool>) -> usize {
         .unwrap_or(0)
 }
 
+/// One voxel of the figure: b-values, ln(S / S(0)), the fit's b and ln values, the label.
+type VoxelCurve = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String);
+
 /// Medians over the mask of every map but the status, and the status counts.
 pub(crate) struct Summary {
     pub(crate) medians: Vec<(&'static str, &'static str, f64)>,
@@ -128,7 +131,7 @@ pub(crate) fn write_maps(
         .map(|i| ok[i * ok.len() / 4.min(ok.len())])
         .collect();
     let mut cv = Canvas::new(640, 400);
-    let mut curves: Vec<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String)> = Vec::new();
+    let mut curves: Vec<VoxelCurve> = Vec::new();
     for p in &picks {
         let row: Vec<f64> = (0..data.dim().3).map(|k| data[[p[0], p[1], p[2], k]]).collect();
         let mut y = vec![0.0; acq.b.len()];
@@ -373,7 +376,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         o,
         command_line,
         device,
-        &inp.format,
+        inp.format,
         [nx, ny, nz, nv],
         &acq,
         &rician_desc,

@@ -234,13 +234,13 @@ impl Bounds {
     /// Checks the bounds: finite, lower below upper, D* above 0, f inside [0, 1].
     pub fn check(&self, function: &'static str) -> Result<()> {
         let names = ["s0", "f", "d", "dstar"];
-        for a in 0..4 {
+        for (a, name) in names.iter().enumerate() {
             let (l, u) = (self.lower[a], self.upper[a]);
             if !(l.is_finite() && u.is_finite() && l <= u) {
                 return Err(Error::Invalid {
                     function,
                     arg: "bounds",
-                    expected: format!("finite bounds of {} with lower <= upper", names[a]),
+                    expected: format!("finite bounds of {name} with lower <= upper"),
                     found: format!("[{l}, {u}]"),
                 });
             }

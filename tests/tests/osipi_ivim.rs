@@ -1,12 +1,14 @@
 //! IVIM (`osipy::ivim`) against the OSIPI IVIM code collection's unit-test data
-//! (`tests/data/osipi-ivim/`, see its PROVENANCE.md): every tissue of `generic.json` and
-//! `generic_brain.json` within the collection's tolerances (`test_ivim_fit_saved`: f atol 0.2
-//! + rtol 0.1, D atol 5e-4 + rtol 0.1 checked where f < 0.8, D* atol 0.1 + rtol 0.1 checked
-//! where f > 0.03) for each method, with the bounds the tests give an algorithm (S0 [0.7,
-//! 1.3], f [0, 1], D* [0.005, 0.2], D [0, 0.005]; S0 in the data's units, so not normalised);
-//! the collection's bounds test (every result inside D [0.0008, 0.0012], f [0.2, 0.3], D*
-//! [0.01, 0.02], S0 [1.1, 1.3] within 1e-10); and noise-free recovery of every tissue's true
-//! values to 1e-6 relative by the full fit.
+//! (`tests/data/osipi-ivim/`, see its PROVENANCE.md):
+//!
+//! - every tissue of `generic.json` and `generic_brain.json` within the collection's
+//!   tolerances (`test_ivim_fit_saved`: f atol 0.2 and rtol 0.1; D atol 5e-4 and rtol 0.1,
+//!   checked where f < 0.8; D* atol 0.1 and rtol 0.1, checked where f > 0.03) by each method,
+//!   with the bounds the tests give an algorithm (S0 [0.7, 1.3], f [0, 1], D* [0.005, 0.2],
+//!   D [0, 0.005]; S0 in the data's units, so not normalised);
+//! - the collection's bounds test: every result inside D [0.0008, 0.0012], f [0.2, 0.3],
+//!   D* [0.01, 0.02], S0 [1.1, 1.3] within 1e-10;
+//! - noise-free recovery of every tissue's true values to 1e-6 relative by the full fit.
 
 use ndarray::Array2;
 use osipy::ivim::{self, Bounds, Method};

@@ -5,6 +5,10 @@
 //! Parameter order everywhere: `[s0, f, d, dstar]` (S0 relative to the mean b = 0 signal; f a
 //! fraction; D and D* in mm²/s).
 
+// `!(x > 0.0)` is meant: it is true for NaN as well. Slices have no `swap` in the kernel
+// language.
+#![allow(clippy::neg_cmp_op_on_partial_ord, clippy::manual_swap)]
+
 use osipy_kernels::xp_kernel;
 
 /// The IVIM signal on the b-values `b` (s/mm²): `s0 (f e^{-b D*} + (1 - f) e^{-b D})`.
@@ -125,7 +129,7 @@ pub fn ivim_prepare(
     }
     if normalise {
         for g in 0..y.len() {
-            y[g] = y[g] / s0;
+            y[g] /= s0;
         }
         *scale = s0;
     } else {
@@ -190,6 +194,7 @@ pub fn ivim_dstar_cost(b: &[f64], y: &[f64], steps: u32, s0: f64, f: f64, d: f64
 /// halved until the cost falls (at most 4 times), 12 steps at most, inside `[lo, hi]`.
 /// Returns `ln D*`.
 #[xp_kernel]
+#[allow(clippy::too_many_arguments)]
 pub fn ivim_dstar_gauss_newton(
     b: &[f64],
     y: &[f64],
@@ -273,7 +278,7 @@ pub fn ivim_dstar_gauss_newton(
                 accepted = moved > 1.0e-10;
                 break;
             }
-            step = 0.5 * step;
+            step *= 0.5;
         }
         if !accepted {
             break;
@@ -437,6 +442,7 @@ pub fn ivim_segmented(
 /// Returns the status: 1 ok, 3 the posterior could not be evaluated (NaN results), 4
 /// non-finite data or start.
 #[xp_kernel]
+#[allow(clippy::too_many_arguments)]
 pub fn ivim_bayes(
     #[uniform] b: &[f64],
     #[uniform] lower: &[f64],
@@ -528,8 +534,8 @@ pub fn ivim_bayes(
         }
         let pv = jtj[col * 4 + col];
         for v in 0..4 {
-            jtj[col * 4 + v] = jtj[col * 4 + v] / pv;
-            inv[col * 4 + v] = inv[col * 4 + v] / pv;
+            jtj[col * 4 + v] /= pv;
+            inv[col * 4 + v] /= pv;
         }
         for r in 0..4 {
             if r != col {
