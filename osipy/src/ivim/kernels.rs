@@ -191,8 +191,8 @@ pub fn ivim_dstar_cost(b: &[f64], y: &[f64], steps: u32, s0: f64, f: f64, d: f64
 /// The last step of the three-step segmented fit: `ln D*` by Gauss-Newton on the residual
 /// `y - s0 (1 - f) e^{-b d}` against `s0 f e^{-b D*}` (S0, f and D fixed), started from the
 /// log-linear slope of that residual over the samples with `0 < b < threshold`; each step is
-/// halved until the cost falls (at most 4 times), 12 steps at most, inside `[lo, hi]`.
-/// Returns `ln D*`.
+/// halved until the cost falls (at most 4 times), `iterations` steps at most (fewer when a
+/// step moves `ln D*` by less than 1e-7), inside `[lo, hi]`. Returns `ln D*`.
 #[xp_kernel]
 #[allow(clippy::too_many_arguments)]
 pub fn ivim_dstar_gauss_newton(
@@ -204,6 +204,7 @@ pub fn ivim_dstar_gauss_newton(
     d: f64,
     lo: f64,
     hi: f64,
+    iterations: u32,
 ) -> f64 {
     let a = s0 * f;
     let c = s0 * (1.0 - f);
@@ -248,7 +249,7 @@ pub fn ivim_dstar_gauss_newton(
         g += j * r;
         h += j * j;
     }
-    for _ in 0..12 {
+    for _ in 0..iterations {
         if !(h > 0.0) {
             break;
         }
@@ -275,7 +276,7 @@ pub fn ivim_dstar_gauss_newton(
                 cost = cn;
                 g = gn;
                 h = hn;
-                accepted = moved > 1.0e-10;
+                accepted = moved > 1.0e-7;
                 break;
             }
             step *= 0.5;
@@ -298,7 +299,8 @@ pub fn ivim_dstar_gauss_newton(
 ///    given D*, so this is a search over D* alone too);
 /// 3. D*: least squares over every sample; three steps: Gauss-Newton in `ln D*` from the
 ///    log-linear slope of the low-b residual
-///    ([`ivim_dstar_gauss_newton`](fn@ivim_dstar_gauss_newton)); two steps: a grid of 24
+///    ([`ivim_dstar_gauss_newton`](fn@ivim_dstar_gauss_newton)); `steps` = 1: three steps
+///    with that slope alone (the full fit's start); two steps: a grid of 24
 ///    points log-spaced over its bounds and a golden-section search (40 steps) around the
 ///    best one.
 ///
@@ -400,7 +402,8 @@ pub fn ivim_segmented(
         }
         xb
     } else {
-        ivim_dstar_gauss_newton(b, y, threshold, s0, f, d, lower[3], upper[3])
+        let iterations = if steps == 1 { 0 } else { 12 };
+        ivim_dstar_gauss_newton(b, y, threshold, s0, f, d, lower[3], upper[3], iterations)
     };
     let dstar = x.exp().max(lower[3]).min(upper[3]);
     if steps == 2 {

@@ -315,7 +315,11 @@ impl Setup<'_> {
         let seg_status = kernels::ivim_segmented::launch(
             &u.b,
             self.threshold,
-            self.steps,
+            if self.method == Method::Segmented {
+                self.steps
+            } else {
+                1
+            },
             &u.lower,
             &u.upper,
             &y,
