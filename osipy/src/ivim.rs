@@ -62,8 +62,10 @@ use std::str::FromStr;
 
 use crate::{Error, Result};
 
+mod bayes;
 pub mod kernels;
 mod pipeline;
+mod segmented;
 
 pub use pipeline::Fit;
 
