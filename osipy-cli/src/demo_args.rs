@@ -28,7 +28,13 @@ truth, figures, provenance.json and report.md.
 MODALITY asl: writes a BIDS ASL phantom (grey and white matter, a region of late arrival; a
 multi-PLD PCASL series with a separate M0 scan and slice timing, a single-PLD series with an
 included M0; noise SD --noise percent of M0), analyses both with `osipy asl` and prints the
-CBF and ATT medians per region against the truth.";
+CBF and ATT medians per region against the truth.
+
+MODALITY ivim: builds a diffusion phantom (four tissues of the OSIPI IVIM collection with
+gradients of D and f; the 18 b-values of its generic set; Rician noise of SD --noise times S0),
+fits every voxel with the full IVIM fit (osipy::ivim::Fit), prints the median errors against
+the truth and writes dwi.nii.gz with dwi.bval (an input for osipy ivim), the maps, the truth,
+figures, provenance.json and report.md.";
 
 /// Help text below the options of `osipy demo --help`.
 const AFTER: &str = "\
@@ -45,6 +51,8 @@ pub enum Modality {
     Dsc,
     /// ASL: the BIDS ASL phantom (multi- and single-PLD).
     Asl,
+    /// IVIM: the diffusion phantom.
+    Ivim,
 }
 
 fn modality(v: &str) -> Result<Modality, String> {
@@ -52,7 +60,8 @@ fn modality(v: &str) -> Result<Modality, String> {
         "dce" => Ok(Modality::Dce),
         "dsc" => Ok(Modality::Dsc),
         "asl" => Ok(Modality::Asl),
-        _ => Err(format!("expected dce, dsc or asl, found `{v}`")),
+        "ivim" => Ok(Modality::Ivim),
+        _ => Err(format!("expected dce, dsc, asl or ivim, found `{v}`")),
     }
 }
 
@@ -95,7 +104,7 @@ impl Size {
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(about = "Fit a synthetic phantom and write maps, figures and a report", long_about = ABOUT, after_help = AFTER)]
 pub struct DemoOptions {
-    /// The modality of the phantom: dce, dsc or asl
+    /// The modality of the phantom: dce, dsc, asl or ivim
     #[arg(value_name = "MODALITY", default_value = "dce", value_parser = modality)]
     pub modality: Modality,
     /// Output folder; built in a hidden sibling folder and renamed into place when everything
@@ -114,7 +123,8 @@ pub struct DemoOptions {
     /// Seed of the noise generator
     #[arg(long, value_name = "N", default_value = "42", value_parser = values::seed)]
     pub seed: u64,
-    /// Noise standard deviation: dce in mM, dsc as a fraction of S0 (0 for noise-free data)
+    /// Noise standard deviation: dce in mM, dsc and ivim as a fraction of S0 (0 for noise-free
+    /// data)
     #[arg(long = "noise", id = "noise", value_name = "SIGMA", default_value = "0.02",
           allow_negative_numbers = true, value_parser = values::noise)]
     pub noise_mm: f64,

@@ -1,11 +1,11 @@
 //! The `osipy` command line (the `osipy` binary calls [`main`]).
 //!
 //! Arguments are parsed by clap (derive): each command's options are one struct
-//! ([`DceOptions`], [`T1Options`], [`DscOptions`], [`AslOptions`], [`DemoOptions`]) whose doc comments are the help, whose
+//! ([`DceOptions`], [`T1Options`], [`DscOptions`], [`AslOptions`], [`IvimOptions`], [`DemoOptions`]) whose doc comments are the help, whose
 //! arguments are the keys of a `--config` YAML file ([`config`](mod@config)) and whose value
 //! parsers check the file's settings too. Paths are taken as they are (any bytes). Every
 //! map is computed by the library pipelines (`osipy::dce::VolumeFit`, `osipy::t1::VolumeFit`,
-//! `osipy::dsc::Analysis`, `osipy::asl::Perfusion`);
+//! `osipy::dsc::Analysis`, `osipy::asl::Perfusion`, `osipy::ivim::Fit`);
 //! the command reads files, writes maps, figures, provenance and reports. Exit codes a script
 //! can rely on:
 //!
@@ -33,6 +33,10 @@ pub mod dsc_cmd;
 mod dsc_demo;
 pub mod figure;
 mod inputs;
+mod ivim_args;
+pub mod ivim_cmd;
+mod ivim_demo;
+mod ivim_input;
 mod outdir;
 pub mod phantom;
 mod progress;
@@ -52,6 +56,7 @@ pub use asl_args::AslOptions;
 pub use dce_args::DceOptions;
 pub use demo_args::DemoOptions;
 pub use dsc_args::DscOptions;
+pub use ivim_args::IvimOptions;
 pub use t1_args::T1Options;
 pub use values::{DeviceArg, RunArgs};
 
@@ -145,6 +150,7 @@ fn root(required: bool) -> Command {
         .subcommand(relax(command::<T1Options>("t1")))
         .subcommand(relax(command::<DscOptions>("dsc")))
         .subcommand(relax(command::<AslOptions>("asl")))
+        .subcommand(relax(command::<IvimOptions>("ivim")))
         .subcommand(relax(command::<DemoOptions>("demo")))
 }
 
@@ -161,6 +167,8 @@ pub enum Parsed {
     Dsc(DscOptions),
     /// Run `osipy asl`.
     Asl(AslOptions),
+    /// Run `osipy ivim`.
+    Ivim(IvimOptions),
     /// Run `osipy demo`.
     Demo(DemoOptions),
 }
@@ -216,10 +224,10 @@ fn usage_error(e: &clap::Error, cmd: Option<&str>) -> CliError {
                 Some(ContextValue::String(s)) => s.clone(),
                 _ => String::new(),
             };
-            format!("unknown command `{found}`; expected dce, t1, dsc, asl or demo")
+            format!("unknown command `{found}`; expected dce, t1, dsc, asl, ivim or demo")
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "expected a command (dce, t1, dsc, asl, demo), found none".into()
+            "expected a command (dce, t1, dsc, asl, ivim, demo), found none".into()
         }
         _ => msg,
     })
@@ -253,7 +261,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
     };
     let Some((name, sub)) = first.subcommand() else {
         return Err(CliError::Usage(
-            "expected a command (dce, t1, dsc, asl, demo), found none".into(),
+            "expected a command (dce, t1, dsc, asl, ivim, demo), found none".into(),
         ));
     };
     let name = name.to_string();
@@ -280,7 +288,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
         .map_err(|e| usage_error(&e, Some(&name)))?;
     let Some((_, sub)) = m.subcommand() else {
         return Err(CliError::Usage(
-            "expected a command (dce, t1, dsc, asl, demo), found none".into(),
+            "expected a command (dce, t1, dsc, asl, ivim, demo), found none".into(),
         ));
     };
     let bad = |e: clap::Error| usage_error(&e, Some(&name));
@@ -317,6 +325,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
             Parsed::Dsc(o)
         }
         "asl" => Parsed::Asl(AslOptions::from_arg_matches(sub).map_err(bad)?),
+        "ivim" => Parsed::Ivim(IvimOptions::from_arg_matches(sub).map_err(bad)?),
         _ => Parsed::Demo(DemoOptions::from_arg_matches(sub).map_err(bad)?),
     })
 }
@@ -336,6 +345,12 @@ pub fn main(args: &[OsString]) -> i32 {
         Parsed::T1(o) => t1_cmd::run(&o, &command_line),
         Parsed::Dsc(o) => dsc_cmd::run(&o, &command_line),
         Parsed::Asl(o) => asl_cmd::run(&o, &command_line),
+        Parsed::Ivim(o) => ivim_cmd::run(&o, &command_line),
+        Parsed::Demo(o) if o.modality == demo::Modality::Ivim => ivim_demo::run(&o, &command_line).map(|s| {
+            if !o.quiet {
+                print!("{}", s.render(o.device));
+            }
+        }),
         Parsed::Demo(o) if o.modality == demo::Modality::Asl => asl_demo::run(&o, &command_line).map(|s| {
             if !o.quiet {
                 print!("{}", s.render(o.device));
@@ -358,7 +373,7 @@ pub fn main(args: &[OsString]) -> i32 {
             eprintln!("osipy: {e}");
             if let CliError::Usage(_) = e {
                 eprintln!(
-                    "Try `osipy --help`, `osipy dce --help`, `osipy t1 --help`, `osipy dsc --help`, `osipy asl --help` or `osipy demo --help`."
+                    "Try `osipy --help`, `osipy dce --help`, `osipy t1 --help`, `osipy dsc --help`, `osipy asl --help`, `osipy ivim --help` or `osipy demo --help`."
                 );
             }
             e.code()

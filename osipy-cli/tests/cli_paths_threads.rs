@@ -238,9 +238,9 @@ fn demo_names_its_modality() {
     let prov: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("provenance.json")).unwrap()).unwrap();
     assert_eq!(prov["settings"]["modality"], "dce");
-    let o = osipy(&["demo", "ivim"]);
+    let o = osipy(&["demo", "nope"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("expected dce, dsc or asl, found `ivim`"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected dce, dsc, asl or ivim, found `nope`"));
     let o = osipy(&["demo", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("[MODALITY]"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -67,6 +67,7 @@ pub mod dsc;
 mod error;
 pub mod interp;
 pub mod io;
+pub mod ivim;
 pub mod npy;
 pub mod t1;
 pub mod volume;

@@ -49,6 +49,7 @@ pub fn modules() -> Vec<(&'static str, &'static str)> {
     v.extend(dce_modules());
     v.extend(dsc_modules());
     v.extend(asl_modules());
+    v.extend(ivim_modules());
     v.extend(
         osipy_tests::corpus::ALL
             .iter()
@@ -184,6 +185,28 @@ pub fn asl_modules() -> Vec<(&'static str, &'static str)> {
             "asl_buxton_pcasl_arterial_jacobian",
             k::buxton_pcasl_arterial::jacobian::PTX,
         ),
+    ]
+}
+
+/// Every PTX module of `osipy::ivim`: both models (evaluation, fit, weighted fit, Jacobian),
+/// the preparation, the segmented fits and the Bayesian quadrature.
+pub fn ivim_modules() -> Vec<(&'static str, &'static str)> {
+    use osipy::ivim::kernels as k;
+    vec![
+        ("ivim", k::ivim::PTX),
+        ("ivim_fit", k::ivim::fit::PTX),
+        ("ivim_fit_weighted", k::ivim::fit_weighted::PTX),
+        ("ivim_jacobian", k::ivim::jacobian::PTX),
+        ("ivim_floor", k::ivim_floor::PTX),
+        ("ivim_floor_fit", k::ivim_floor::fit::PTX),
+        ("ivim_floor_fit_weighted", k::ivim_floor::fit_weighted::PTX),
+        ("ivim_floor_jacobian", k::ivim_floor::jacobian::PTX),
+        ("ivim_prepare", k::ivim_prepare::PTX),
+        ("ivim_rss", k::ivim_rss::PTX),
+        ("ivim_two_step_at", k::ivim_two_step_at::PTX),
+        ("ivim_dstar_cost", k::ivim_dstar_cost::PTX),
+        ("ivim_segmented", k::ivim_segmented::PTX),
+        ("ivim_bayes", k::ivim_bayes::PTX),
     ]
 }
 

@@ -1,0 +1,471 @@
+//! `osipy ivim`: IVIM maps from a diffusion series read from NIfTI or `.npy` with its FSL
+//! b-values (and b-vectors); writes the maps, quality maps, figures, a provenance record and a
+//! report (see `--help`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use ndarray::{s, Array3, Array4};
+use osipy::io::nifti::Nifti;
+use osipy::ivim::{self, Acquisition, IvimStatus, Rician};
+use osipy::volume::Maps;
+use osipy_kernels::Device;
+use serde_json::json;
+
+use super::dce_input::read_input;
+use super::figure::{self, Canvas, Series, PALETTE};
+use super::inputs::{hash_file, read_map3, rt};
+pub use super::ivim_args::{IvimOptions, RicianArg};
+use super::ivim_input::{beside, read_bval, read_bvec};
+use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::CliError;
+
+fn stage(o: &IvimOptions, what: &str) {
+    super::progress::Progress::stderr("osipy ivim", o.run.quiet).stage(what);
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The slice with the most mask voxels (the lowest on ties).
+fn best_slice(mask: &Array3<bool>) -> usize {
+    (0..mask.dim().2)
+        .max_by_key(|&z| {
+            (
+                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0)
+}
+
+/// One voxel of the figure: b-values, ln(S / S(0)), the fit's b and ln values, the label.
+type VoxelCurve = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String);
+
+/// Medians over the mask of every map but the status, and the status counts.
+pub(crate) struct Summary {
+    pub(crate) medians: Vec<(&'static str, &'static str, f64)>,
+    pub(crate) counts: Vec<(IvimStatus, usize)>,
+    pub(crate) voxels: usize,
+}
+
+/// Writes the maps of `maps` (voxel shape `xyz`) and the mask with the geometry of `like`, the
+/// combined b-values and the figures into `dir`; `data` is the series (for the voxel figure).
+pub(crate) fn write_maps(
+    dir: &Path,
+    maps: &Maps,
+    xyz: [usize; 3],
+    like: &Nifti,
+    data: &Array4<f64>,
+    acq: &Acquisition,
+    files: &mut Vec<String>,
+) -> Result<Summary, CliError> {
+    let [nx, ny, nz] = xyz;
+    let mask3: Array3<bool> = maps
+        .mask
+        .clone()
+        .into_shape_with_order((nx, ny, nz))
+        .map_err(|e| rt(format!("mask shape: {e}")))?;
+    let idx: Vec<[usize; 3]> = mask3
+        .indexed_iter()
+        .filter(|(_, m)| **m)
+        .map(|((x, y, z), _)| [x, y, z])
+        .collect();
+    let mut maps3: Vec<(&'static str, &'static str, Array3<f64>)> = Vec::new();
+    for m in &maps.maps {
+        let a = m
+            .data
+            .clone()
+            .into_shape_with_order((nx, ny, nz))
+            .map_err(|e| rt(format!("map {} shape: {e}", m.name)))?;
+        write_map(dir, &format!("{}.nii.gz", m.name), &a, like, files)?;
+        maps3.push((m.name, m.unit, a));
+    }
+    write_map(
+        dir,
+        "mask.nii.gz",
+        &mask3.mapv(|m| if m { 1.0 } else { 0.0 }),
+        like,
+        files,
+    )?;
+    let mut csv = String::from("b_s_per_mm2,volumes\n");
+    for (g, b) in acq.b.iter().enumerate() {
+        let _ = writeln!(csv, "{b},{}", acq.group.iter().filter(|x| **x == g).count());
+    }
+    let path = dir.join("bvalues.csv");
+    std::fs::write(&path, csv).map_err(|e| io_err(&path, "write", e))?;
+    files.push("bvalues.csv".into());
+
+    let get = |n: &str| maps3.iter().find(|(m, _, _)| *m == n).map(|(_, _, a)| a);
+    // Map figures on the slice with the most mask voxels.
+    let z = best_slice(&mask3);
+    for (name, title) in [
+        ("d", "D (MM2/S)"),
+        ("dstar", "D* (MM2/S)"),
+        ("f", "F"),
+        ("s0", "S0"),
+    ] {
+        let Some(m) = get(name) else { continue };
+        let sl = m.slice(s![.., .., z]).to_owned();
+        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let hi = v
+            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+            .copied()
+            .filter(|h| *h > 0.0)
+            .unwrap_or(1.0);
+        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
+        let file = format!("fig_{name}.png");
+        cv.save_png(&dir.join(&file))?;
+        files.push(file);
+    }
+    // A few voxels: ln(S / S(0)) against b, the samples and the fitted curve.
+    let status = get("status")
+        .cloned()
+        .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
+    let ok: Vec<[usize; 3]> = idx.iter().copied().filter(|p| status[*p] == 1.0).collect();
+    let picks: Vec<[usize; 3]> = (0..4.min(ok.len()))
+        .map(|i| ok[i * ok.len() / 4.min(ok.len())])
+        .collect();
+    let mut cv = Canvas::new(640, 400);
+    let mut curves: Vec<VoxelCurve> = Vec::new();
+    for p in &picks {
+        let row: Vec<f64> = (0..data.dim().3).map(|k| data[[p[0], p[1], p[2], k]]).collect();
+        let mut y = vec![0.0; acq.b.len()];
+        for (g, yg) in y.iter_mut().enumerate() {
+            let v: Vec<f64> = row
+                .iter()
+                .zip(&acq.group)
+                .filter(|(_, gg)| **gg == g)
+                .map(|(s, _)| *s)
+                .collect();
+            *yg = if g == acq.b0_group() {
+                v.iter().sum::<f64>() / v.len() as f64
+            } else {
+                (v.iter().map(|s| s.ln()).sum::<f64>() / v.len() as f64).exp()
+            };
+        }
+        let y0 = y[acq.b0_group()];
+        let (s0, f, d, ds) = (
+            get("s0").map_or(f64::NAN, |a| a[*p]),
+            get("f").map_or(f64::NAN, |a| a[*p]),
+            get("d").map_or(f64::NAN, |a| a[*p]),
+            get("dstar").map_or(f64::NAN, |a| a[*p]),
+        );
+        let ly: Vec<f64> = y.iter().map(|v| (v / y0).ln()).collect();
+        let bmax = acq.b.iter().copied().fold(0.0, f64::max);
+        let bx: Vec<f64> = (0..=100).map(|i| bmax * i as f64 / 100.0).collect();
+        let fit: Vec<f64> = bx
+            .iter()
+            .map(|b| (s0 / y0 * (f * (-b * ds).exp() + (1.0 - f) * (-b * d).exp())).ln())
+            .collect();
+        curves.push((acq.b.clone(), ly, bx, fit, format!("{:?}", p)));
+    }
+    let mut series = Vec::new();
+    for (i, (b, ly, bx, fit, name)) in curves.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        series.push(Series {
+            x: b,
+            y: ly,
+            colour,
+            points: true,
+            name,
+        });
+        series.push(Series {
+            x: bx,
+            y: fit,
+            colour,
+            points: false,
+            name: "",
+        });
+    }
+    figure::plot(
+        &mut cv,
+        (0, 0, 640, 400),
+        "LN(S/S(0)) AND FITS",
+        "B (S/MM2)",
+        &series,
+    );
+    cv.save_png(&dir.join("fig_voxels.png"))?;
+    files.push("fig_voxels.png".into());
+
+    let counts: Vec<(IvimStatus, usize)> = IvimStatus::ALL
+        .iter()
+        .map(|st| {
+            let c = f64::from(st.code());
+            (*st, idx.iter().filter(|p| status[**p] == c).count())
+        })
+        .collect();
+    let medians = maps3
+        .iter()
+        .filter(|(n, _, _)| *n != "status")
+        .map(|(n, u, a)| {
+            let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
+            (*n, *u, median(&mut v))
+        })
+        .collect();
+    Ok(Summary {
+        medians,
+        counts,
+        voxels: idx.len(),
+    })
+}
+
+/// The Rician handling of the options.
+pub(crate) fn rician(o: &IvimOptions) -> Result<Rician, CliError> {
+    match (o.rician, o.sigma) {
+        (RicianArg::None, _) => Ok(Rician::None),
+        (_, None) => Err(CliError::Usage(format!(
+            "--rician {}: needs --sigma (the noise SD, in the input's units)",
+            if o.rician == RicianArg::Floor {
+                "floor"
+            } else {
+                "correction"
+            }
+        ))),
+        (RicianArg::Correction, Some(sigma)) => Ok(Rician::Correction { sigma }),
+        (RicianArg::Floor, Some(sigma)) => Ok(Rician::Floor { sigma }),
+    }
+}
+
+/// Runs `osipy ivim` (see `--help`); `command_line` is recorded in the provenance. Prints the
+/// summary unless `--quiet`.
+pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
+    let t_total = Instant::now();
+    let device: Device = o.run.device.resolve()?;
+    let rician = rician(o)?;
+    check_out(&o.run.out, o.run.force)?;
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+
+    stage(o, &format!("reading {}", o.input.display()));
+    let t0 = Instant::now();
+    if o.input.is_dir() {
+        return Err(rt(format!(
+            "--input {}: a folder; osipy ivim reads a 4-D NIfTI or .npy (convert DICOM with dcm2niix, which writes the bval/bvec files too)",
+            o.input.display()
+        )));
+    }
+    let mut inp = read_input(&o.input, None)?;
+    let data: Array4<f64> = std::mem::replace(&mut inp.data, Array4::zeros((0, 0, 0, 0)));
+    let (nx, ny, nz, nv) = data.dim();
+    let xyz = [nx, ny, nz];
+    if let Some(c) = &o.run.config {
+        hash_file(c, &mut inp.hashes)?;
+    }
+    let bval_path = o.bval.clone().unwrap_or_else(|| beside(&o.input, "bval"));
+    let b = read_bval(&bval_path, nv, &mut inp.hashes)?;
+    let bvec_path = o.bvec.clone().or_else(|| {
+        let p = beside(&o.input, "bvec");
+        p.exists().then_some(p)
+    });
+    let vectors = match &bvec_path {
+        Some(p) => Some(read_bvec(p, &b, &mut inp.hashes)?),
+        None => None,
+    };
+    let acq = Acquisition::new("osipy ivim", &b)?;
+    let mask: Option<Array3<bool>> = match &o.mask {
+        Some(p) => Some(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        None => None,
+    };
+    let mask = mask.unwrap_or_else(|| {
+        osipy::volume::default_mask(&data.view().into_dyn())
+            .into_shape_with_order((nx, ny, nz))
+            .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), true))
+    });
+    if !mask.iter().any(|m| *m) {
+        return Err(rt(match &o.mask {
+            Some(p) => format!(
+                "--mask {}: expected at least one non-zero voxel, found none",
+                p.display()
+            ),
+            None => format!(
+                "--input {}: no voxel has finite, not all-zero volumes",
+                o.input.display()
+            ),
+        }));
+    }
+    timings.push(("read", t0.elapsed().as_secs_f64()));
+
+    stage(o, &format!("fitting ({}) on {device}", o.method.name()));
+    let t0 = Instant::now();
+    let mut progress = super::progress::Progress::stderr("osipy ivim", o.run.quiet);
+    let mut started = false;
+    let mut last = 0;
+    let mut fit = ivim::Fit::new(o.method, b.clone())
+        .threshold(o.threshold)
+        .steps(o.steps)
+        .rician(rician)
+        .nodes(o.nodes)
+        .settings(
+            osipy_kernels::fit::LevenbergMarquardt::new()
+                .max_iterations(200)
+                .driver(o.run.fit_driver),
+        )
+        .mask(&mask)
+        .device(device)
+        .progress(|done, total| {
+            if !started {
+                progress.start("fitting", total);
+                started = true;
+            }
+            progress.advance(done - last);
+            last = done;
+        });
+    if let Some(v) = vectors {
+        fit = fit.vectors(v);
+    }
+    if let Some(n) = o.run.threads {
+        fit = fit.threads(n);
+    }
+    let maps = fit.fit(&data)?;
+    timings.push(("fit", t0.elapsed().as_secs_f64()));
+
+    stage(o, "writing the maps, figures, provenance and report");
+    let t0 = Instant::now();
+    let mut tmp = begin(&o.run.out)?;
+    let dir = tmp.path.clone();
+    let mut files: Vec<String> = Vec::new();
+    let sum = write_maps(&dir, &maps, xyz, &inp.like, &data, &acq, &mut files)?;
+    timings.push(("write", t0.elapsed().as_secs_f64()));
+    files.push("provenance.json".into());
+    files.push("report.md".into());
+    timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
+    let rician_desc = match rician {
+        Rician::None => "none".to_string(),
+        Rician::Correction { sigma } => format!("correction, sigma {sigma}"),
+        Rician::Floor { sigma } => format!("floor, sigma {sigma}"),
+    };
+    let settings = json!({
+        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
+        "input": o.input.display().to_string(),
+        "input_format": inp.format,
+        "shape": [nx, ny, nz, nv],
+        "bval": bval_path.display().to_string(),
+        "bvec": bvec_path.as_ref().map(|p| p.display().to_string()),
+        "b_values": acq.b,
+        "method": o.method.name(),
+        "threshold_s_per_mm2": o.threshold,
+        "steps": o.steps,
+        "rician": rician_desc,
+        "nodes": o.nodes,
+        "bounds": {"lower": ivim::Bounds::default().lower, "upper": ivim::Bounds::default().upper,
+                   "order": ["s0 (x b = 0 mean)", "f", "d (mm2/s)", "dstar (mm2/s)"]},
+        "fit_driver": o.run.fit_driver.name(),
+        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
+        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
+    });
+    let record = json!({
+        "tool": "osipy ivim",
+        "osipy_version": env!("CARGO_PKG_VERSION"),
+        "command_line": command_line,
+        "device": device.to_string(),
+        "settings": settings,
+        "inputs_sha256": inp.hashes,
+        "affine": inp.like.affine,
+        "outputs": files,
+        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+        "mask_voxels": sum.voxels,
+        "status_counts": sum.counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "medians": sum.medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
+    });
+    super::outdir::write_json(&dir, "provenance.json", &record)?;
+    let report = report(
+        o,
+        command_line,
+        device,
+        inp.format,
+        [nx, ny, nz, nv],
+        &acq,
+        &rician_desc,
+        &sum,
+        &timings,
+        &files,
+    );
+    let path = dir.join("report.md");
+    std::fs::write(&path, report).map_err(|e| io_err(&path, "write", e))?;
+    commit(&mut tmp, &o.run.out)?;
+
+    if !o.run.quiet {
+        let ok = sum
+            .counts
+            .iter()
+            .find(|(s, _)| *s == IvimStatus::Ok)
+            .map_or(0, |c| c.1);
+        let mut s = format!(
+            "osipy ivim: {} voxels ({}) on {device}; {:.1}% ok; output in {}\nmedians:",
+            sum.voxels,
+            o.method.name(),
+            100.0 * ok as f64 / sum.voxels.max(1) as f64,
+            o.run.out.display()
+        );
+        for (n, u, v) in &sum.medians {
+            let sep = if u.is_empty() { "" } else { " " };
+            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
+        }
+        println!("{s}");
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    o: &IvimOptions,
+    command_line: &[String],
+    device: Device,
+    format: &str,
+    shape: [usize; 4],
+    acq: &Acquisition,
+    rician: &str,
+    sum: &Summary,
+    timings: &[(&str, f64)],
+    files: &[String],
+) -> String {
+    let mut r = String::new();
+    let _ = writeln!(r, "# osipy ivim: {} fit\n", o.method.name());
+    let _ = writeln!(
+        r,
+        "osipy {} · command: `{}` · device: {device}\n",
+        env!("CARGO_PKG_VERSION"),
+        command_line.join(" ")
+    );
+    let _ = writeln!(
+        r,
+        "Input: {} ({format}), {}x{}x{} voxels x {} volumes; {} voxels in the mask. b-values (s/mm², directions combined): {:?}. Threshold {} s/mm², segmented steps {}, Rician noise: {rician}.\n",
+        o.input.display(),
+        shape[0],
+        shape[1],
+        shape[2],
+        shape[3],
+        sum.voxels,
+        acq.b,
+        o.threshold,
+        o.steps
+    );
+    let _ = writeln!(
+        r,
+        "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
+    );
+    for (n, u, v) in &sum.medians {
+        let _ = writeln!(r, "| {n} | {u} | {} |", figure::label(*v));
+    }
+    let _ = writeln!(r, "\n| status | voxels |\n|---|---|");
+    for (st, n) in sum.counts.iter().filter(|(_, n)| *n > 0) {
+        let _ = writeln!(r, "| {} ({}) | {n} |", st, st.code());
+    }
+    let _ = writeln!(r, "\n## Timings\n\n| stage | s |\n|---|---|");
+    for (k, v) in timings {
+        let _ = writeln!(r, "| {k} | {v:.3} |");
+    }
+    let _ = writeln!(r, "\n## Figures\n");
+    for f in files.iter().filter(|f| f.ends_with(".png")) {
+        let _ = writeln!(r, "![{f}]({f})\n");
+    }
+    let _ = writeln!(r, "## Files\n");
+    for f in files {
+        let _ = writeln!(r, "- `{f}`");
+    }
+    r
+}
