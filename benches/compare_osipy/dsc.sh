@@ -14,8 +14,8 @@
 #   --methods  ssvd, csvd, osvd, comma list (default all three)
 #   --threads  threads of both (OSIPY_NUM_THREADS and OPENBLAS_NUM_THREADS for the peer, rayon
 #              for ours); default: each one's default (all cores)
-#   --reps     timed runs of ours per method, median reported (default 3); the peer is timed
-#              once, as osipy_bench.py does
+#   --reps     timed runs of each tool per method, the median reported (default 3), after
+#              one untimed warm-up run of each on 1,000 voxels
 #   --seed     seed of the synthetic data (default 1234)
 #   --work     folder for the peer's venv and the data (default
 #              ${CARGO_TARGET_DIR:-<repo>/target}/compare-osipy); the venv is reused when it
@@ -37,8 +37,8 @@
 # Steps: (1) the venv (Python >= 3.12, pip install osipy==0.1.4); (2) `cargo build --release`
 # of compare_dsc; (3) compare_osipy/dsc_data_and_peer.py makes the data once, saves it as .npy
 # and runs the peer on it for each method (timed); (4) compare_dsc runs ours on the same files
-# (timed) and prints the table: per method wall time, voxels/s, the speedup (peer time / our
-# time), the median absolute relative error of CBF, CBV and MTT against the truth (peer /
+# (timed) and prints the table: per method wall time (medians), voxels/s, the speedup (peer
+# time / our time), the median absolute relative error of CBF, CBV and MTT against the truth (peer /
 # ours). The last two lines are `osvd_speedup <X>` and `min_speedup <X>` (the smallest speedup
 # over the methods run).
 set -euo pipefail
@@ -52,7 +52,7 @@ dt=1.5
 noise=0.02
 methods=ssvd,csvd,osvd
 threads=
-reps=
+reps=3
 seed=1234
 work=$(default_work)
 
@@ -82,7 +82,7 @@ fi
 [[ $methods =~ ^(ssvd|csvd|osvd)(,(ssvd|csvd|osvd))*$ ]] ||
   die "--methods expects ssvd, csvd and/or osvd (comma list), got '$methods'"
 [ -z "$threads" ] || [[ $threads =~ ^[1-9][0-9]*$ ]] || die "--threads expects an integer >= 1, got '$threads'"
-[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps expects an integer >= 1, got '$reps'"
+[[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps expects an integer >= 1, got '$reps'"
 [[ $seed =~ ^[0-9]+$ ]] || die "--seed expects a non-negative integer, got '$seed'"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -102,12 +102,11 @@ peer_env=()
 [ -z "$threads" ] || peer_env=(OSIPY_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads")
 env "${peer_env[@]}" "$venv/bin/python" "$cmp_dir/dsc_data_and_peer.py" \
   --out "$data" --voxels "$voxels" --nt "$frames" --dt "$dt" --noise "$noise" \
-  --methods "$methods" --seed "$seed"
+  --methods "$methods" --reps "$reps" --seed "$seed"
 
 # --- (4) ours and the table ------------------------------------------------------------------
-ours_args=(--methods "$methods")
+ours_args=(--methods "$methods" --reps "$reps")
 [ -z "$threads" ] || ours_args+=(--threads "$threads")
-[ -z "$reps" ] || ours_args+=(--reps "$reps")
 echo "# load average before ours: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$repo"
 exec cargo run --release -q -p osipy-benches --bin compare_dsc -- "${ours_args[@]}" "$data"

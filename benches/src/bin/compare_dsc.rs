@@ -9,8 +9,9 @@
 //! `DIR` holds `time_s.npy` (frames, s), `aif_mM.npy` (frames, the arterial concentration, mM),
 //! `conc_mM.npy` (voxels x frames, mM), `truth_params.npy` (voxels x 3: CBF ml/100 g/min,
 //! CBV ml/100 g, MTT s), `summary.txt` (`key value` lines: `voxels`, `density`, `kh`,
-//! `svd_threshold`, `oscillation_index` and, per method the peer ran, `peer_wall_s_<method>`)
-//! and then `osipy_<method>_params.npy` (voxels x 3, as the truth).
+//! `svd_threshold`, `oscillation_index` and, per method the peer ran, `peer_wall_s_<method>`,
+//! the median of its timed calls, and `peer_walls_s_<method>`, each of them) and then
+//! `osipy_<method>_params.npy` (voxels x 3, as the truth).
 //!
 //! Ours: `Perfusion::new(method, &t, &aif).deconvolution(d).factors(density, kh).fit(&conc)`
 //! with `d` = `Deconvolution::new(method)` and, for sSVD and cSVD, `.with_threshold(svd_threshold)`
@@ -405,8 +406,9 @@ fn compare(ds: &DataSet, dir: &Path, method: Method, reps: usize) -> Result<Row,
             })
             .collect();
         println!(
-            "# {}: median relative bias osipy / ours: {}; osipy voxels with a non-finite map {bad}",
+            "# {}: osipy {} s; median relative bias osipy / ours: {}; osipy voxels with a non-finite map {bad}",
             method.name(),
+            summary_value(&ds.summary, &format!("peer_walls_s_{}", method.name())).unwrap_or("n/a"),
             bias.join(", ")
         );
     }
