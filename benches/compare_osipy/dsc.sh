@@ -5,7 +5,8 @@
 #
 # Usage: benches/compare_osipy.sh dsc [--voxels 100000] [--frames 60] [--dt 1.5] [--noise 0.02]
 #                                     [--methods ssvd,csvd,osvd] [--threads N] [--reps N]
-#                                     [--seed 1234] [--work DIR]
+#                                     [--seed 1234] [--discretisation linear|rectangle]
+#                                     [--work DIR]
 #
 #   --voxels   voxels of the data set (default 100000)
 #   --frames   frames per curve (default 60)
@@ -17,6 +18,9 @@
 #   --reps     timed runs of each tool per method, the median reported (default 3), after
 #              one untimed warm-up run of each on 1,000 voxels
 #   --seed     seed of the synthetic data (default 1234)
+#   --discretisation  ours' convolution matrix: linear (the library's default: both curves
+#              linear between frames, Sourbron 2004) or rectangle (the peer's rule,
+#              `A_ij = dt Ca_{i-j}`)
 #   --work     folder for the peer's venv and the data (default
 #              ${CARGO_TARGET_DIR:-<repo>/target}/compare-osipy); the venv is reused when it
 #              holds osipy 0.1.4, the data are made afresh on every run
@@ -54,6 +58,7 @@ methods=ssvd,csvd,osvd
 threads=
 reps=3
 seed=1234
+discretisation=linear
 work=$(default_work)
 
 while [ $# -gt 0 ]; do
@@ -66,6 +71,7 @@ while [ $# -gt 0 ]; do
     --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift 2 ;;
     --reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift 2 ;;
     --seed) [ $# -ge 2 ] || die "--seed needs a value"; seed=$2; shift 2 ;;
+    --discretisation) [ $# -ge 2 ] || die "--discretisation needs a value"; discretisation=$2; shift 2 ;;
     --work) [ $# -ge 2 ] || die "--work needs a value"; work=$2; shift 2 ;;
     -h|--help) header_usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -84,6 +90,8 @@ fi
 [ -z "$threads" ] || [[ $threads =~ ^[1-9][0-9]*$ ]] || die "--threads expects an integer >= 1, got '$threads'"
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps expects an integer >= 1, got '$reps'"
 [[ $seed =~ ^[0-9]+$ ]] || die "--seed expects a non-negative integer, got '$seed'"
+[[ $discretisation =~ ^(linear|rectangle)$ ]] ||
+  die "--discretisation expects linear or rectangle, got '$discretisation'"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 venv=${OSIPY_PEER_VENV:-$work/venv}
@@ -105,7 +113,7 @@ env "${peer_env[@]}" "$venv/bin/python" "$cmp_dir/dsc_data_and_peer.py" \
   --methods "$methods" --reps "$reps" --seed "$seed"
 
 # --- (4) ours and the table ------------------------------------------------------------------
-ours_args=(--methods "$methods" --reps "$reps")
+ours_args=(--methods "$methods" --reps "$reps" --discretisation "$discretisation")
 [ -z "$threads" ] || ours_args+=(--threads "$threads")
 echo "# load average before ours: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$repo"

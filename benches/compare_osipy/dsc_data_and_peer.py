@@ -49,7 +49,10 @@ registry, so they are passed explicitly (``SSVDFitter(threshold=0.2)``,
 ``CSVDFitter(threshold=0.2)``, ``OSVDFitter(oscillation_index=0.035)``). Note that osipy's
 "circulant" matrix is the upper-left ``nt x nt`` block of the block-circulant matrix of the
 zero-padded AIF, which is the causal (lower-triangular) matrix of sSVD; ours is the whole
-``2 nt x 2 nt`` block-circulant matrix (Wu 2003).
+``2 nt x 2 nt`` block-circulant matrix (Wu 2003). osipy's entries are the rectangle rule
+``A_ij = dt Ca_{i-j}``; ours by default take both curves linear between frames (Sourbron et
+al., MRM 2004), and ``compare_dsc --discretisation rectangle`` (``dsc.sh --discretisation
+rectangle``) gives ours the peer's rule.
 
 Usage::
 

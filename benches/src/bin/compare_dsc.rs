@@ -3,7 +3,8 @@
 //! this crate's [`osipy::dsc::Perfusion`], and prints the side-by-side table.
 //!
 //! ```text
-//! cargo run --release -p osipy-benches --bin compare_dsc -- [--methods ssvd,csvd,osvd] [--reps N] [--threads N] DIR
+//! cargo run --release -p osipy-benches --bin compare_dsc -- [--methods ssvd,csvd,osvd] [--reps N] [--threads N]
+//!     [--discretisation linear|rectangle] DIR
 //! ```
 //!
 //! `DIR` holds `time_s.npy` (frames, s), `aif_mM.npy` (frames, the arterial concentration, mM),
@@ -15,7 +16,9 @@
 //!
 //! Ours: `Perfusion::new(method, &t, &aif).deconvolution(d).factors(density, kh).fit(&conc)`
 //! with `d` = `Deconvolution::new(method)` and, for sSVD and cSVD, `.with_threshold(svd_threshold)`
-//! (oSVD: `.with_oscillation_index(oscillation_index)`), on the CPU with rayon's global pool
+//! (oSVD: `.with_oscillation_index(oscillation_index)`) and `.with_discretisation(d)` (default
+//! the library's, [`Discretisation::Linear`]; `rectangle` is the peer's rule), on the CPU with
+//! rayon's global pool
 //! (`--threads N` sizes it; default: rayon's default). Timed: the wall time of that call (the
 //! AIF's factorisation and every map included) with the data already in memory, after one
 //! untimed warm-up call on at most 1,000 voxels; the median of `--reps` calls (default 3).
@@ -37,15 +40,18 @@ use std::process::exit;
 use std::time::Instant;
 
 use ndarray::{s, Array2};
-use osipy::dsc::{Deconvolution, DscStatus, Method, Perfusion};
+use osipy::dsc::{Deconvolution, Discretisation, DscStatus, Method, Perfusion};
 
 const USAGE: &str = "\
-usage: compare_dsc [--methods ssvd,csvd,osvd] [--reps N] [--threads N] DIR
+usage: compare_dsc [--methods ssvd,csvd,osvd] [--reps N] [--threads N]
+                   [--discretisation linear|rectangle] DIR
 
   DIR           a folder written by benches/compare_osipy/dsc_data_and_peer.py
   --methods M   ssvd, csvd, osvd, comma list (default all three)
   --reps N      timed runs per method; the median is reported (default 3)
   --threads N   rayon threads (default: rayon's default, RAYON_NUM_THREADS or all cores)
+  --discretisation D  ours' convolution matrix: linear (the library's default) or rectangle
+                (the peer's rule)
   --help        this text";
 
 /// The maps compared, in the order of `truth_params.npy`: (our map, the table's name).
@@ -55,6 +61,7 @@ struct Args {
     methods: Vec<Method>,
     reps: usize,
     threads: Option<usize>,
+    discretisation: Discretisation,
     dir: PathBuf,
 }
 
@@ -76,6 +83,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
     let mut methods = vec![Method::Ssvd, Method::Csvd, Method::Osvd];
     let mut reps = 3;
     let mut threads = None;
+    let mut discretisation = Deconvolution::new(Method::Osvd).discretisation;
     let mut dirs = Vec::new();
     while let Some(a) = it.next() {
         let mut count = |flag: &str| -> usize {
@@ -94,6 +102,18 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
             }
             "--reps" => reps = count("--reps"),
             "--threads" => threads = Some(count("--threads")),
+            "--discretisation" => {
+                let v = it
+                    .next()
+                    .unwrap_or_else(|| usage_error("--discretisation needs a value"));
+                discretisation = match v.as_str() {
+                    "linear" => Discretisation::Linear,
+                    "rectangle" => Discretisation::Rectangle,
+                    _ => usage_error(&format!(
+                        "--discretisation expects linear or rectangle, got '{v}'"
+                    )),
+                };
+            }
             "--methods" => {
                 let v = it
                     .next()
@@ -120,6 +140,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         methods,
         reps,
         threads,
+        discretisation,
         dir,
     }
 }
@@ -134,6 +155,8 @@ struct DataSet {
     kh: f64,
     threshold: f64,
     oscillation_index: f64,
+    /// Ours' convolution matrix (set from the arguments).
+    discretisation: Discretisation,
     summary: String,
 }
 
@@ -214,6 +237,7 @@ fn load(dir: &Path) -> Result<DataSet, String> {
         kh: 0.0,
         threshold: 0.0,
         oscillation_index: 0.0,
+        discretisation: Deconvolution::new(Method::Osvd).discretisation,
         summary,
     };
     let required = |ds: &DataSet, key: &str| {
@@ -276,7 +300,7 @@ fn pct(v: f64) -> String {
 
 /// Our deconvolution of `method` with the data set's thresholds.
 fn deconvolution(ds: &DataSet, method: Method) -> Deconvolution {
-    let d = Deconvolution::new(method);
+    let d = Deconvolution::new(method).with_discretisation(ds.discretisation);
     match method {
         Method::Osvd => d.with_oscillation_index(ds.oscillation_index),
         _ => d.with_threshold(ds.threshold),
@@ -417,6 +441,7 @@ fn compare(ds: &DataSet, dir: &Path, method: Method, reps: usize) -> Result<Row,
     let speedup = peer.as_ref().map(|(pw, _)| pw / wall);
     let mut cells = vec![
         method.name().to_string(),
+        ds.discretisation.name().to_string(),
         match method {
             Method::Osvd => format!("OI {}", ds.oscillation_index),
             _ => format!("threshold {}", ds.threshold),
@@ -459,14 +484,17 @@ fn run(args: &Args) -> Result<(), String> {
             .build_global()
             .map_err(|e| format!("cannot set up {n} rayon threads: {e}"))?;
     }
-    let ds = load(&args.dir)?;
+    let mut ds = load(&args.dir)?;
+    ds.discretisation = args.discretisation;
     println!(
         "# ours: osipy (Rust) {}, osipy::dsc::Perfusion, CPU, {} rayon threads; factors density {} \
-         kH {}; sSVD/cSVD threshold {}, oSVD target oscillation index {} (Wu 2003's definition)",
+         kH {}; {} discretisation of the convolution (the peer: rectangle); sSVD/cSVD threshold {}, \
+         oSVD target oscillation index {} (Wu 2003's definition)",
         env!("CARGO_PKG_VERSION"),
         rayon::current_num_threads(),
         ds.density,
         ds.kh,
+        ds.discretisation.name(),
         ds.threshold,
         ds.oscillation_index,
     );
@@ -479,11 +507,11 @@ fn run(args: &Args) -> Result<(), String> {
     }
     println!();
     println!(
-        "| method | setting (both) | voxels | osipy wall s | osipy voxels/s | ours wall s | ours voxels/s | speedup \
+        "| method | ours: discretisation | setting (both) | voxels | osipy wall s | osipy voxels/s | ours wall s | ours voxels/s | speedup \
          | CBF median rel. error osipy / ours | CBV osipy / ours | MTT osipy / ours \
          | ours <= osipy on every error |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for r in &rows {
         println!("| {} |", r.cells.join(" | "));
     }
