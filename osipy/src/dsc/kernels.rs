@@ -158,6 +158,27 @@ pub fn explained(c: &[f64], ss_res: f64) -> f64 {
     }
 }
 
+/// `sum_k u[start + k] c[k]` over the samples of `c`, in four interleaved partial sums (four
+/// independent chains of additions, added pairwise at the end).
+#[xp_kernel]
+pub fn dot(u: &[f64], start: usize, c: &[f64]) -> f64 {
+    let n = c.len();
+    let (mut a0, mut a1, mut a2, mut a3) = (0.0, 0.0, 0.0, 0.0);
+    let mut k = 0;
+    while k + 3 < n {
+        a0 += u[start + k] * c[k];
+        a1 += u[start + k + 1] * c[k + 1];
+        a2 += u[start + k + 2] * c[k + 2];
+        a3 += u[start + k + 3] * c[k + 3];
+        k += 4;
+    }
+    while k < n {
+        a0 += u[start + k] * c[k];
+        k += 1;
+    }
+    (a0 + a1) + (a2 + a3)
+}
+
 /// sSVD, cSVD and Tikhonov for one voxel: the residue `residue = sum_j gain_j (u_j . c) v_j`
 /// over the components with a non-zero filter (`u`, `s`, `v` as for
 /// [`deconvolve_osvd`](fn@deconvolve_osvd); `gain` the filter over the singular value, 0 for a
@@ -203,10 +224,7 @@ pub fn deconvolve_filtered(
         if gain[j] == 0.0 {
             continue;
         }
-        let mut proj = 0.0;
-        for k in 0..n {
-            proj += u[j * n + k] * c[k];
-        }
+        let proj = dot(u, j * n, c);
         let a = gain[j] * proj;
         for k in 0..l {
             residue[k] += a * v[j * l + k];
@@ -290,37 +308,38 @@ pub fn deconvolve_osvd(
         }
         let mut group2 = 0.0;
         for g in j..e {
-            let mut proj = 0.0;
-            for k in 0..n {
-                proj += u[g * n + k] * c[k];
-            }
+            let proj = dot(u, g * n, c);
             let a = proj / s[g];
             for k in 0..l {
                 residue[k] += a * v[g * l + k];
             }
             group2 += proj * proj;
         }
-        let mut fmax = f64::NEG_INFINITY;
-        let mut wiggle = 0.0;
-        for k in 0..l {
-            if residue[k] > fmax {
-                fmax = residue[k];
-            }
-            if k >= 2 {
-                wiggle += (residue[k] - 2.0 * residue[k - 1] + residue[k - 2]).abs();
-            }
+        // The maximum and the sum of |second differences|, in two interleaved halves (two
+        // independent chains of additions).
+        let mut fmax = residue[0].max(residue[1]);
+        let mut wa = 0.0;
+        let mut wb = 0.0;
+        let mut k = 2;
+        while k + 1 < l {
+            let (r0, r1, r2, r3) = (residue[k - 2], residue[k - 1], residue[k], residue[k + 1]);
+            fmax = fmax.max(r2).max(r3);
+            wa += (r2 - 2.0 * r1 + r0).abs();
+            wb += (r3 - 2.0 * r2 + r1).abs();
+            k += 2;
         }
+        if k < l {
+            fmax = fmax.max(residue[k]);
+            wa += (residue[k] - 2.0 * residue[k - 1] + residue[k - 2]).abs();
+        }
+        let wiggle = wa + wb;
         let mut oi = f64::INFINITY;
         if fmax > 0.0 {
             oi = wiggle / (l as f64 * fmax);
         }
         if kept > 0 && (oi > oi_max || oi.is_nan()) {
             for g in j..e {
-                let mut proj = 0.0;
-                for k in 0..n {
-                    proj += u[g * n + k] * c[k];
-                }
-                let a = proj / s[g];
+                let a = dot(u, g * n, c) / s[g];
                 for k in 0..l {
                     residue[k] -= a * v[g * l + k];
                 }

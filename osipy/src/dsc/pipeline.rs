@@ -356,7 +356,7 @@ impl Setup<'_> {
                         .map_err(shape_err)?;
                     XpArray::from_host(h).to_device(&dev)?
                 };
-                let got = self.chunk_maps(&part, ctx)?;
+                let got = self.chunk_maps(&part, ctx, &mut None)?;
                 for (name, unit, kind, v) in got {
                     let c = maps.column(name, unit, kind, fill(name));
                     let sel: Vec<f64> = voxels.selected.iter().map(|&i| v[i]).collect();
@@ -366,9 +366,12 @@ impl Setup<'_> {
             }
             Series::Host(rows) => {
                 let chunk = chunk.unwrap_or_else(|| default_chunk(total, dev));
+                // The residues' scratch rows, kept from chunk to chunk (a fresh block each time
+                // would be mapped and faulted in again by the allocator).
+                let mut scratch = None;
                 for range in chunks(total, chunk) {
                     let part = XpArray::from_host(voxels.gather(rows, nt, range.clone())?).to_device(&dev)?;
-                    for (name, unit, kind, v) in self.chunk_maps(&part, ctx)? {
+                    for (name, unit, kind, v) in self.chunk_maps(&part, ctx, &mut scratch)? {
                         let c = maps.column(name, unit, kind, fill(name));
                         maps.put(c, range.clone(), &v)?;
                     }
@@ -380,7 +383,12 @@ impl Setup<'_> {
     }
 
     /// The maps of the voxels `part` (voxels x frames, on the device), in output order.
-    fn chunk_maps(&self, part: &XpArray<f64>, ctx: &Context) -> Result<Vec<Column>> {
+    fn chunk_maps(
+        &self,
+        part: &XpArray<f64>,
+        ctx: &Context,
+        scratch: &mut Option<XpArray<f64>>,
+    ) -> Result<Vec<Column>> {
         let f = &ctx.f;
         let dev = part.placement();
         let n = part.shape()[0];
@@ -430,7 +438,10 @@ impl Setup<'_> {
             }
             _ => conc,
         };
-        let mut residue = zeros(&[n, f.l], &dev)?;
+        let mut residue = match scratch.take() {
+            Some(r) if r.shape() == [n, f.l] && r.placement() == dev => r,
+            _ => zeros(&[n, f.l], &dev)?,
+        };
         let (cbf, cbv, mtt, ttp, tmax, r2, status, comps) = if f.deconvolution.method == Method::Osvd {
             let (cbf, cbv, mtt, ttp, tmax, r2, status, k) = kernels::deconvolve_osvd::launch(
                 &conc,
@@ -459,6 +470,7 @@ impl Setup<'_> {
             )?;
             (cbf, cbv, mtt, ttp, tmax, r2, status, None)
         };
+        *scratch = Some(residue);
         let cbf = host_f64(&cbf)?;
         let mut cbv = host_f64(&cbv)?;
         let mut mtt = host_f64(&mtt)?;
