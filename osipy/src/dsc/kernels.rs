@@ -306,8 +306,19 @@ pub fn deconvolve_osvd(
         while e < l && s[e] >= s[j] * (1.0 - 1e-9) {
             e += 1;
         }
-        let mut group2 = 0.0;
-        for g in j..e {
+        // The group's first two components are added in the pass that measures the residue
+        // (a circulant's pairs, a causal matrix's single components); any more first.
+        let g2 = if e - j >= 2 { j + 1 } else { j };
+        let p1 = dot(u, j * n, c);
+        let a1 = p1 / s[j];
+        let mut group2 = p1 * p1;
+        let mut a2 = 0.0;
+        if g2 != j {
+            let p2 = dot(u, g2 * n, c);
+            a2 = p2 / s[g2];
+            group2 += p2 * p2;
+        }
+        for g in j + 2..e {
             let proj = dot(u, g * n, c);
             let a = proj / s[g];
             for k in 0..l {
@@ -315,22 +326,34 @@ pub fn deconvolve_osvd(
             }
             group2 += proj * proj;
         }
-        // The maximum and the sum of |second differences|, in two interleaved halves (two
-        // independent chains of additions).
-        let mut fmax = residue[0].max(residue[1]);
+        let (o1, o2) = (j * l, g2 * l);
+        // The update, the maximum and the sum of |second differences| in one pass, two samples
+        // at a time (two independent chains of additions).
+        let mut r0 = residue[0] + (a1 * v[o1] + a2 * v[o2]);
+        let mut r1 = residue[1] + (a1 * v[o1 + 1] + a2 * v[o2 + 1]);
+        residue[0] = r0;
+        residue[1] = r1;
+        let mut fmax = r0.max(r1);
         let mut wa = 0.0;
         let mut wb = 0.0;
         let mut k = 2;
         while k + 1 < l {
-            let (r0, r1, r2, r3) = (residue[k - 2], residue[k - 1], residue[k], residue[k + 1]);
-            fmax = fmax.max(r2).max(r3);
-            wa += (r2 - 2.0 * r1 + r0).abs();
-            wb += (r3 - 2.0 * r2 + r1).abs();
+            let x = residue[k] + (a1 * v[o1 + k] + a2 * v[o2 + k]);
+            let y = residue[k + 1] + (a1 * v[o1 + k + 1] + a2 * v[o2 + k + 1]);
+            residue[k] = x;
+            residue[k + 1] = y;
+            fmax = fmax.max(x).max(y);
+            wa += (x - 2.0 * r1 + r0).abs();
+            wb += (y - 2.0 * x + r1).abs();
+            r0 = x;
+            r1 = y;
             k += 2;
         }
         if k < l {
-            fmax = fmax.max(residue[k]);
-            wa += (residue[k] - 2.0 * residue[k - 1] + residue[k - 2]).abs();
+            let x = residue[k] + (a1 * v[o1 + k] + a2 * v[o2 + k]);
+            residue[k] = x;
+            fmax = fmax.max(x);
+            wa += (x - 2.0 * r1 + r0).abs();
         }
         let wiggle = wa + wb;
         let mut oi = f64::INFINITY;
@@ -338,7 +361,10 @@ pub fn deconvolve_osvd(
             oi = wiggle / (l as f64 * fmax);
         }
         if kept > 0 && (oi > oi_max || oi.is_nan()) {
-            for g in j..e {
+            for k in 0..l {
+                residue[k] -= a1 * v[o1 + k] + a2 * v[o2 + k];
+            }
+            for g in j + 2..e {
                 let a = dot(u, g * n, c) / s[g];
                 for k in 0..l {
                     residue[k] -= a * v[g * l + k];
