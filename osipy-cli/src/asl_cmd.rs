@@ -16,11 +16,6 @@ use super::inputs::{read_map3, rt};
 use super::outdir::{begin, check_out, commit, io_err, write_map};
 use super::CliError;
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// One voxel of the ΔM figure: PLDs, ΔM, the model's times and values, the legend.
 type Curve = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, String);
 
@@ -168,32 +163,14 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .map(|((x, y, z), _)| [x, y, z])
         .collect();
     // Figures: CBF (and ATT) on the slice with the most mask voxels; ΔM against PLD.
-    let z = (0..nz)
-        .max_by_key(|&z| {
-            (
-                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
-                std::cmp::Reverse(z),
-            )
-        })
-        .unwrap_or(0);
+    let z = figure::best_slice(&mask);
     let mut figs: Vec<(String, &str)> = Vec::new();
     for (name, title, cap) in [
         ("cbf", "CBF (ML/100G/MIN)", "CBF (ml/100g/min)"),
         ("att", "ATT (S)", "ATT (s)"),
     ] {
         let Some(m) = get(name) else { continue };
-        let sl = m.slice(s![.., .., z]).to_owned();
-        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let hi = v
-            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
-            .copied()
-            .filter(|h| *h > 0.0)
-            .unwrap_or(1.0);
-        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
-        let file = format!("fig_{name}.png");
-        cv.save_png(&dir.join(&file))?;
-        files.push(file.clone());
+        let file = figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
         figs.push((file, cap));
     }
     // ΔM against PLD for four voxels (CBF quartiles of the ok voxels), with the fit.
@@ -308,7 +285,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             .map(|p| dm3[[p[0], p[1], p[2], k]])
             .filter(|x| x.is_finite())
             .collect();
-        let _ = writeln!(csv, "{pl},{}", median(&mut v));
+        let _ = writeln!(csv, "{pl},{}", figure::median(&mut v));
     }
     let path = dir.join("delta_m.csv");
     std::fs::write(&path, csv).map_err(|e| io_err(&path, "write", e))?;
@@ -330,7 +307,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .filter(|(n, _, _)| *n != "status")
         .map(|(n, u, a)| {
             let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
-            (*n, *u, median(&mut v))
+            (*n, *u, figure::median(&mut v))
         })
         .collect();
     files.push("provenance.json".into());
@@ -442,10 +419,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             100.0 * n_ok as f64 / idx.len().max(1) as f64,
             o.run.out.display()
         );
-        for (n, u, v) in &medians {
-            let sep = if u.is_empty() { "" } else { " " };
-            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
-        }
+        s.push_str(&figure::medians_text(&medians));
         println!("{s}");
     }
     Ok(())

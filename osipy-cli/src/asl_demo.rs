@@ -141,11 +141,6 @@ fn write_text(path: &Path, text: &str) -> Result<(), CliError> {
     std::fs::write(path, text).map_err(|e| io_err(path, "write", e))
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// Writes the BIDS phantom into `bids` (see the module documentation).
 fn write_phantom(bids: &Path, dims: [usize; 3], noise: f64, seed: u64) -> Result<Array3<u8>, CliError> {
     std::fs::create_dir_all(bids).map_err(|e| io_err(bids, "create", e))?;
@@ -329,7 +324,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         for &map in maps {
             let img = nifti::read(out.join(format!("{map}.nii.gz"))).map_err(osipy::Error::from)?;
             for (r, region) in REGIONS.iter().enumerate().skip(1) {
-                let v: Vec<f64> = img
+                let mut v: Vec<f64> = img
                     .data
                     .iter()
                     .zip(reg.iter())
@@ -346,7 +341,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
                     map,
                     region,
                     truth,
-                    median: median(v),
+                    median: super::figure::median(&mut v),
                 });
             }
         }

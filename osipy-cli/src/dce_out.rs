@@ -21,19 +21,6 @@ pub(crate) struct Curves<'a> {
     pub(crate) mask: &'a Array3<bool>,
 }
 
-/// The slice with the most mask voxels (the lowest on ties).
-fn best_slice(mask: &Array3<bool>) -> usize {
-    let nz = mask.dim().2;
-    (0..nz)
-        .max_by_key(|&z| {
-            (
-                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
-                std::cmp::Reverse(z),
-            )
-        })
-        .unwrap_or(0)
-}
-
 pub(crate) fn figures(
     dir: &Path,
     o: &DceOptions,
@@ -41,22 +28,9 @@ pub(crate) fn figures(
     f: &DceFit,
     files: &mut Vec<String>,
 ) -> Result<(), CliError> {
-    let z = best_slice(c.mask);
+    let z = figure::best_slice(c.mask);
     for (name, map) in f.names.iter().zip(&f.params) {
-        let sl = map.slice(s![.., .., z]).to_owned();
-        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        // The 98th percentile, so that a few voxels at a bound do not wash out the map.
-        let hi = v
-            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(1.0);
-        let hi = if hi > 0.0 { hi } else { 1.0 };
-        let title = format!("{} SLICE {z}", name.to_uppercase());
-        let cv = figure::map_figure(&title, &[("FIT", &sl)], 0.0, hi);
-        let file = format!("fig_{name}.png");
-        cv.save_png(&dir.join(&file))?;
-        files.push(file);
+        figure::slice_figure(dir, name, &name.to_uppercase(), "FIT", map, z, files)?;
     }
     let r2 = f.quality[0].1.slice(s![.., .., z]).to_owned();
     let lo = r2

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::{s, Array3, Array4, ArrayD};
+use ndarray::{Array3, Array4, ArrayD};
 use osipy::dsc::{self, AifSource, Deconvolution, DscStatus, Relaxivity, VofSource};
 use osipy_kernels::Device;
 use serde_json::{json, Value};
@@ -21,11 +21,6 @@ use super::CliError;
 /// A stage line on stderr (`osipy dsc: what`; nothing with `--quiet`).
 fn stage(o: &DscOptions, what: &str) {
     super::progress::Progress::stderr("osipy dsc", o.run.quiet).stage(what);
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// The frame times: `--times`, `--tr`, the sidecar's RepetitionTime, the file's times.
@@ -98,18 +93,6 @@ fn to_map3(name: &str, a: &ArrayD<f64>, xyz: [usize; 3]) -> Result<Array3<f64>, 
     a.clone()
         .into_shape_with_order((xyz[0], xyz[1], xyz[2]))
         .map_err(|e| rt(format!("map {name} shape: {e}")))
-}
-
-/// The slice with the most mask voxels (the lowest on ties).
-fn best_slice(mask: &Array3<bool>) -> usize {
-    (0..mask.dim().2)
-        .max_by_key(|&z| {
-            (
-                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
-                std::cmp::Reverse(z),
-            )
-        })
-        .unwrap_or(0)
 }
 
 /// The flat indices of `ids` as `[x, y, z]`.
@@ -298,7 +281,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     files.push("aif.csv".into());
 
     // Figures: CBF, CBV, MTT on the slice with the most mask voxels; the AIF.
-    let z = best_slice(&mask3d);
+    let z = figure::best_slice(&mask3d);
     for (name, title) in [
         ("cbf", "CBF (ML/100G/MIN)"),
         ("cbv", "CBV (ML/100G)"),
@@ -307,18 +290,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         let Some((_, _, m)) = maps3.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        let sl = m.slice(s![.., .., z]).to_owned();
-        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let hi = v
-            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
-            .copied()
-            .filter(|h| *h > 0.0)
-            .unwrap_or(1.0);
-        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
-        let file = format!("fig_{name}.png");
-        cv.save_png(&dir.join(&file))?;
-        files.push(file);
+        figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
     }
     let mut cv = Canvas::new(640, 400);
     figure::plot(
@@ -360,7 +332,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         .filter(|(n, _, _)| *n != "status")
         .map(|(n, u, a)| {
             let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
-            (*n, *u, median(&mut v))
+            (*n, *u, figure::median(&mut v))
         })
         .collect();
     files.push("provenance.json".into());
@@ -490,10 +462,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
             100.0 * ok as f64 / idx.len().max(1) as f64,
             o.run.out.display()
         );
-        for (n, u, v) in &medians {
-            let sep = if u.is_empty() { "" } else { " " };
-            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
-        }
+        s.push_str(&figure::medians_text(&medians));
         println!("{s}");
     }
     Ok(())

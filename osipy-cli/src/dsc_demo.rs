@@ -292,8 +292,7 @@ fn build(dims: [usize; 3], noise: f64, seed: u64) -> Phantom {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.retain(|x| x.is_finite());
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    figure::median(&mut v)
 }
 
 /// Runs `osipy demo dsc`: builds the phantom, analyses it and writes everything into `o.out`.

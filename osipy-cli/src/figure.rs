@@ -333,6 +333,63 @@ pub fn plot(
     }
 }
 
+/// The slice (third axis) with the most mask voxels, the lowest on ties: where the commands
+/// draw their map figures.
+pub fn best_slice(mask: &ndarray::Array3<bool>) -> usize {
+    (0..mask.dim().2)
+        .max_by_key(|&z| {
+            (
+                mask.slice(ndarray::s![.., .., z]).iter().filter(|m| **m).count(),
+                std::cmp::Reverse(z),
+            )
+        })
+        .unwrap_or(0)
+}
+
+/// The median of `v` (sorted in place; the upper one of an even count), NaN when empty.
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Slice `z` of `map` drawn as one panel named `panel` under the title `"{title} SLICE {z}"`,
+/// from 0 to the 98th percentile of its finite values (so that a few voxels at a bound do not
+/// wash out the map; 1 when that is not positive), saved as `fig_{name}.png` in `dir` and its
+/// file name pushed onto `files`.
+pub fn slice_figure(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    panel: &str,
+    map: &ndarray::Array3<f64>,
+    z: usize,
+    files: &mut Vec<String>,
+) -> Result<String> {
+    let sl = map.slice(ndarray::s![.., .., z]).to_owned();
+    let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    let hi = v
+        .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
+        .copied()
+        .filter(|h| *h > 0.0)
+        .unwrap_or(1.0);
+    let cv = map_figure(&format!("{title} SLICE {z}"), &[(panel, &sl)], 0.0, hi);
+    let file = format!("fig_{name}.png");
+    cv.save_png(&dir.join(&file))?;
+    files.push(file.clone());
+    Ok(file)
+}
+
+/// The medians part of a command's summary line: ` name value unit;` for each map.
+pub fn medians_text(medians: &[(&str, &str, f64)]) -> String {
+    let mut s = String::new();
+    for (n, u, v) in medians {
+        let sep = if u.is_empty() { "" } else { " " };
+        s.push_str(&format!(" {n} {}{sep}{u};", label(*v)));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

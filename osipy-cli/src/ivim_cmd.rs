@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use ndarray::{s, Array3, Array4};
+use ndarray::{Array3, Array4};
 use osipy::io::nifti::Nifti;
 use osipy::ivim::{self, Acquisition, IvimStatus, Rician};
 use osipy::volume::Maps;
@@ -23,23 +23,6 @@ use super::CliError;
 
 fn stage(o: &IvimOptions, what: &str) {
     super::progress::Progress::stderr("osipy ivim", o.run.quiet).stage(what);
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-/// The slice with the most mask voxels (the lowest on ties).
-fn best_slice(mask: &Array3<bool>) -> usize {
-    (0..mask.dim().2)
-        .max_by_key(|&z| {
-            (
-                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
-                std::cmp::Reverse(z),
-            )
-        })
-        .unwrap_or(0)
 }
 
 /// One voxel of the figure: b-values, ln(S / S(0)), the fit's b and ln values, the label.
@@ -101,7 +84,7 @@ pub(crate) fn write_maps(
 
     let get = |n: &str| maps3.iter().find(|(m, _, _)| *m == n).map(|(_, _, a)| a);
     // Map figures on the slice with the most mask voxels.
-    let z = best_slice(&mask3);
+    let z = figure::best_slice(&mask3);
     for (name, title) in [
         ("d", "D (MM2/S)"),
         ("dstar", "D* (MM2/S)"),
@@ -109,18 +92,7 @@ pub(crate) fn write_maps(
         ("s0", "S0"),
     ] {
         let Some(m) = get(name) else { continue };
-        let sl = m.slice(s![.., .., z]).to_owned();
-        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let hi = v
-            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
-            .copied()
-            .filter(|h| *h > 0.0)
-            .unwrap_or(1.0);
-        let cv = figure::map_figure(&format!("{title} SLICE {z}"), &[("MAP", &sl)], 0.0, hi);
-        let file = format!("fig_{name}.png");
-        cv.save_png(&dir.join(&file))?;
-        files.push(file);
+        figure::slice_figure(dir, name, title, "MAP", m, z, files)?;
     }
     // A few voxels: ln(S / S(0)) against b, the samples and the fitted curve.
     let status = get("status")
@@ -204,7 +176,7 @@ pub(crate) fn write_maps(
         .filter(|(n, _, _)| *n != "status")
         .map(|(n, u, a)| {
             let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
-            (*n, *u, median(&mut v))
+            (*n, *u, figure::median(&mut v))
         })
         .collect();
     Ok(Summary {
@@ -401,10 +373,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
             100.0 * ok as f64 / sum.voxels.max(1) as f64,
             o.run.out.display()
         );
-        for (n, u, v) in &sum.medians {
-            let sep = if u.is_empty() { "" } else { " " };
-            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
-        }
+        s.push_str(&figure::medians_text(&sum.medians));
         println!("{s}");
     }
     Ok(())

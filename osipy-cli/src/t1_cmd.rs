@@ -82,23 +82,6 @@ fn stage(o: &T1Options, what: &str) {
     super::progress::Progress::stderr("osipy t1", o.run.quiet).stage(what);
 }
 
-/// The slice with the most mask voxels (the lowest on ties).
-fn best_slice(mask: &Array3<bool>) -> usize {
-    (0..mask.dim().2)
-        .max_by_key(|&z| {
-            (
-                mask.slice(s![.., .., z]).iter().filter(|m| **m).count(),
-                std::cmp::Reverse(z),
-            )
-        })
-        .unwrap_or(0)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// Runs `osipy t1` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
@@ -173,23 +156,12 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     write_map("mask.nii.gz".into(), &mask.mapv(|m| if m { 1.0 } else { 0.0 }))?;
 
     // Figures: T1 and S0 on the slice with the most mask voxels.
-    let z = best_slice(&mask);
+    let z = figure::best_slice(&mask);
     for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0")] {
         let Some((_, _, m)) = maps.maps.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        let sl = m.slice(s![.., .., z]).to_owned();
-        let mut v: Vec<f64> = sl.iter().copied().filter(|x| x.is_finite()).collect();
-        v.sort_by(f64::total_cmp);
-        let hi = v
-            .get((v.len() * 98 / 100).min(v.len().saturating_sub(1)))
-            .copied()
-            .filter(|h| *h > 0.0)
-            .unwrap_or(1.0);
-        let cv = figure::map_figure(&format!("{title} ({unit}) SLICE {z}"), &[("FIT", &sl)], 0.0, hi);
-        let file = format!("fig_{name}.png");
-        cv.save_png(&dir.join(&file))?;
-        files.push(file);
+        figure::slice_figure(&dir, name, &format!("{title} ({unit})"), "FIT", m, z, &mut files)?;
     }
     timings.push(("write", t0.elapsed().as_secs_f64()));
 
@@ -216,7 +188,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         .filter(|(n, _, _)| *n != "status")
         .map(|(n, u, a)| {
             let mut v: Vec<f64> = idx.iter().map(|p| a[*p]).filter(|x| x.is_finite()).collect();
-            (*n, *u, median(&mut v))
+            (*n, *u, figure::median(&mut v))
         })
         .collect();
     files.push("provenance.json".into());
@@ -341,10 +313,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
             100.0 * ok as f64 / idx.len() as f64,
             o.run.out.display()
         );
-        for (n, u, v) in &medians {
-            let sep = if u.is_empty() { "" } else { " " };
-            let _ = write!(s, " {n} {}{sep}{u};", figure::label(*v));
-        }
+        s.push_str(&figure::medians_text(&medians));
         println!("{s}");
     }
     Ok(())
