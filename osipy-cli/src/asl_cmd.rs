@@ -13,7 +13,7 @@ pub use super::asl_args::{AslOptions, RefTissue};
 use super::asl_input::{read, M0Choice};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{read_map3, rt};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::CliError;
 
 /// One voxel of the ΔM figure: PLDs, ΔM, the model's times and values, the legend.
@@ -46,7 +46,7 @@ fn model_curve(
 pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
     let device: Device = o.run.device.resolve()?;
-    check_out(&o.run.out, o.run.force)?;
+    let tmp = begin(&o.run.out, o.run.force)?;
     let mut progress = super::progress::Progress::stderr("osipy asl", o.run.quiet);
     progress.stage(&format!("reading {}", o.input.display()));
     let t0 = Instant::now();
@@ -136,7 +136,6 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
 
     progress.stage("writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
     let mut maps3: Vec<(&'static str, &'static str, Array3<f64>)> = Vec::new();
@@ -408,7 +407,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.run.out)?;
+    tmp.commit()?;
 
     if !o.run.quiet {
         let mut s = format!(

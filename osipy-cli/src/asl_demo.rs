@@ -30,7 +30,7 @@ use serde_json::json;
 
 use super::asl_args::AslOptions;
 use super::demo_args::DemoOptions;
-use super::outdir::{begin, check_out, commit, io_err};
+use super::outdir::{begin, io_err};
 use super::phantom::{geometry, Gaussian};
 use super::progress::Progress;
 use super::values::{DeviceArg, RunArgs};
@@ -252,13 +252,12 @@ fn write_phantom(bids: &Path, dims: [usize; 3], noise: f64, seed: u64) -> Result
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
     let t_total = Instant::now();
     o.device.check_available()?;
-    check_out(&o.out, o.force)?;
+    let tmp = begin(&o.out, o.force)?;
     let mut progress = Progress::stderr("osipy demo", o.quiet);
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     progress.stage("[1/3] writing the BIDS ASL phantom");
     let t0 = Instant::now();
     let dims = o.size.dims();
-    let mut tmp = begin(&o.out)?;
     let dir = tmp.path.clone();
     let bids = dir.join("bids").join("sub-demo").join("perf");
     let reg = write_phantom(&bids, dims, o.noise_mm, o.seed)?;
@@ -374,7 +373,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         OutputType::Float32,
     )
     .map_err(osipy::Error::from)?;
-    commit(&mut tmp, &o.out)?;
+    tmp.commit()?;
     Ok(Summary {
         out: o.out.clone(),
         voxels,

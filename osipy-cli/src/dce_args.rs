@@ -161,6 +161,16 @@ pub struct DceOptions {
     #[arg(long, value_name = "N", default_value = "5", value_parser = values::frames,
           help_heading = "Signal to concentration (--kind signal)")]
     pub baseline: usize,
+    /// The known equilibrium signal S0 (M0, a.u.), used instead of estimating it from the
+    /// baseline frames: a number > 0, or a 3-D NIfTI/.npy map of the input's spatial shape
+    /// (finite and > 0 in the mask)
+    #[arg(
+        long,
+        value_name = "S0",
+        allow_negative_numbers = true,
+        help_heading = "Signal to concentration (--kind signal)"
+    )]
+    pub s0: Option<String>,
 
     /// Output, device, threads, progress, configuration.
     #[command(flatten)]

@@ -14,7 +14,7 @@ pub use super::dce_args::{DceOptions, Kind, Model};
 use super::dce_input::{check_times, default_sidecar, read_curve, read_input, sidecar_times};
 use super::dce_out::{figures, write_provenance, write_report, Curves};
 use super::inputs::{hash_file, is_nifti, is_npy, read_map3, rt, sidecar_number};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::CliError;
 use osipy::aif::{detect_aif, AifCompartment, AifDetectOptions, PopulationAif};
 use osipy::conc::{Baseline, SignalToConc, Spgr};
@@ -96,12 +96,43 @@ fn stage(o: &DceOptions, what: &str) {
     super::progress::Progress::stderr("osipy dce", o.run.quiet).stage(what);
 }
 
+/// The `--s0` map (a file), checked to be finite and > 0 in the mask; `None` for a number
+/// (checked here) or no `--s0`.
+fn read_s0(
+    o: &DceOptions,
+    mask: &Array3<bool>,
+    xyz: [usize; 3],
+    hashes: &mut super::inputs::Hashes,
+) -> Result<Option<Array3<f64>>, CliError> {
+    let Some(v) = &o.s0 else {
+        return Ok(None);
+    };
+    match v.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(None),
+        Ok(_) => Err(CliError::Usage(format!(
+            "--s0: expected an S0 > 0 (a.u.) or a map file, found `{v}`"
+        ))),
+        Err(_) => {
+            let m = read_map3("--s0", Path::new(v), xyz, hashes)?;
+            let bad = m
+                .indexed_iter()
+                .find(|(i, x)| mask[*i] && (x.is_nan() || x.is_infinite() || **x <= 0.0));
+            if let Some(((x, y, z), val)) = bad {
+                return Err(rt(format!(
+                    "--s0 {v}: expected finite values > 0 in the mask, found {val} at voxel ({x}, {y}, {z})"
+                )));
+            }
+            Ok(Some(m))
+        }
+    }
+}
+
 /// Runs `osipy dce` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
     let device = o.run.device.resolve()?;
-    check_out(&o.run.out, o.run.force)?;
+    let tmp = begin(&o.run.out, o.run.force)?;
     let mut timings = Vec::new();
 
     stage(o, &format!("reading {}", o.input.display()));
@@ -188,6 +219,11 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         Some(v) => Some(v),
         None => sidecar_number(&sidecar, "ContrastAgentRelaxivity", &sc_file)?,
     };
+    if o.s0.is_some() && o.kind == Kind::Concentration {
+        return Err(CliError::Usage(
+            "--s0: only for --kind signal, found --kind concentration".to_string(),
+        ));
+    }
     let conc: Array4<f64> = match o.kind {
         Kind::Concentration => inp.data.clone(),
         Kind::Signal => {
@@ -211,7 +247,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
                     missing.join(", ")
                 )));
             }
-            if o.baseline >= nt {
+            if o.s0.is_none() && o.baseline >= nt {
                 return Err(CliError::Usage(format!(
                     "--baseline: expected fewer than {nt} frames, found {}",
                     o.baseline
@@ -231,6 +267,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
                 }
                 Err(_) => Some(read_map3("--t1", Path::new(&t1s), xyz, &mut inp.hashes)?),
             };
+            let s0map = read_s0(o, &mask, xyz, &mut inp.hashes)?;
             let conv = match &t1map {
                 None => SignalToConc::spgr(
                     acq,
@@ -239,6 +276,11 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
                     Baseline::first(o.baseline),
                 ),
                 Some(m) => SignalToConc::spgr(acq, m, relax.unwrap_or(f64::NAN), Baseline::first(o.baseline)),
+            };
+            let conv = match (&s0map, &o.s0) {
+                (Some(m), _) => conv.s0(m),
+                (None, Some(v)) => conv.s0(v.trim().parse::<f64>().unwrap_or(f64::NAN)),
+                (None, None) => conv,
             };
             conv.concentration(&inp.data)?
                 .into_host()?
@@ -332,7 +374,6 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     // Outputs.
     stage(o, "writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files = Vec::new();
     let mut write_map = |name: String, map: &Array3<f64>| write_map(&dir, &name, map, &inp.like, &mut files);
@@ -396,6 +437,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero curves".to_string(), |p| p.display().to_string()),
         "model": o.model.name(), "fit_delay": o.fit_delay,
         "t1": o.t1, "flip_angle_deg": flip, "tr_s": tr, "relaxivity_per_s_per_mM": relax, "baseline_frames": o.baseline,
+        "s0": o.s0, "s0_source": match (o.kind, &o.s0) { (Kind::Signal, Some(_)) => "--s0", (Kind::Signal, None) => "baseline frames", _ => "not used" },
         "fit": {
             "initial_values": "the model's *_init kernel (linear form), clamped into the bounds",
             "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
@@ -421,7 +463,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     };
     write_provenance(&dir, command_line, inp.hashes.clone(), &files, &summary)?;
     write_report(&dir, o, command_line, &summary, &f, &files)?;
-    commit(&mut tmp, &o.run.out)?;
+    tmp.commit()?;
     if !o.run.quiet {
         print!("{}", summary.render(&o.run.out));
     }

@@ -16,11 +16,11 @@ use serde_json::json;
 
 pub use super::demo_args::{DemoOptions, Modality, Size};
 use super::demo_figures::figures;
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::phantom::{self, Phantom, PhantomSettings};
 use super::progress::Progress;
 use super::report::{write_provenance, write_report};
-use super::sha256::sha256_hex;
+use super::sha256::sha256_file;
 use super::CliError;
 use osipy::dce;
 use osipy::io::nifti::{self, OutputType};
@@ -211,7 +211,7 @@ fn fit(
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
     let t_total = Instant::now();
     o.device.check_available()?;
-    check_out(&o.out, o.force)?;
+    let tmp = begin(&o.out, o.force)?;
     let mut progress = Stages {
         progress: Progress::stderr("osipy demo", o.quiet),
         stages: 6,
@@ -237,7 +237,6 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
 
     progress.stage("writing the phantom");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.out)?;
     let dir = tmp.path.clone();
     let geometry = phantom::geometry(dims, settings.frames, settings.voxel_mm, settings.dt_s);
     let mut files = Vec::new();
@@ -278,8 +277,8 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     let mut hashes = serde_json::Map::new();
     for name in ["phantom_conc.nii.gz", "mask.nii.gz", "aif.csv"] {
         let path = dir.join(name);
-        let bytes = std::fs::read(&path).map_err(|e| io_err(&path, "read back", e))?;
-        hashes.insert(name.into(), json!(sha256_hex(&bytes)));
+        let digest = sha256_file(&path).map_err(|e| io_err(&path, "read back", e))?;
+        hashes.insert(name.into(), json!(digest));
     }
     timings.push(("write phantom", t0.elapsed().as_secs_f64()));
 
@@ -350,6 +349,6 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     };
     write_provenance(&dir, o, command_line, &settings, &lm, hashes, &files, &summary)?;
     write_report(&dir, o, command_line, &settings, &summary, &files)?;
-    commit(&mut tmp, &o.out)?;
+    tmp.commit()?;
     Ok(summary)
 }

@@ -15,7 +15,7 @@ use super::dce_input::{check_times, default_sidecar, read_curve, read_input};
 pub use super::dsc_args::{DscOptions, InputKind};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{hash_file, read_map3, read_sidecar, rt, sidecar_number, Hashes};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::CliError;
 
 /// A stage line on stderr (`osipy dsc: what`; nothing with `--quiet`).
@@ -107,7 +107,7 @@ fn xyz_of(ids: &[usize], xyz: [usize; 3]) -> Vec<[usize; 3]> {
 pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
     let device: Device = o.run.device.resolve()?;
-    check_out(&o.run.out, o.run.force)?;
+    let tmp = begin(&o.run.out, o.run.force)?;
     let mut timings: Vec<(&str, f64)> = Vec::new();
 
     stage(o, &format!("reading {}", o.input.display()));
@@ -255,7 +255,6 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         .filter(|(_, m)| **m)
         .map(|((x, y, z), _)| [x, y, z])
         .collect();
-    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
     let mut maps3: Vec<(&'static str, &'static str, Array3<f64>)> = Vec::new();
@@ -452,7 +451,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.run.out)?;
+    tmp.commit()?;
 
     if !o.run.quiet {
         let mut s = format!(

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::demo_args::DemoOptions;
 use super::figure::{self, Canvas, Series, PALETTE};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::phantom::{geometry, Gaussian};
 use super::progress::Progress;
 use super::CliError;
@@ -299,7 +299,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
     let t_total = Instant::now();
     o.device.check_available()?;
-    check_out(&o.out, o.force)?;
+    let tmp = begin(&o.out, o.force)?;
     let mut progress = Progress::stderr("osipy demo", o.quiet);
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     progress.stage("[1/4] building the DSC phantom");
@@ -310,7 +310,6 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
 
     progress.stage("[2/4] writing the phantom");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.out)?;
     let dir = tmp.path.clone();
     let geom = geometry(dims, FRAMES, [3.0, 3.0, 5.0], DT);
     let mut files = Vec::new();
@@ -543,6 +542,6 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.out)?;
+    tmp.commit()?;
     Ok(summary)
 }

@@ -8,7 +8,7 @@ use osipy::io::nifti::{self, Nifti};
 use serde_json::{json, Value};
 
 use super::outdir::io_err;
-use super::sha256::sha256_hex;
+use super::sha256::sha256_file;
 use super::CliError;
 
 /// A runtime error (exit code 1).
@@ -19,10 +19,10 @@ pub(crate) fn rt(m: String) -> CliError {
 /// SHA-256 of each input file, by path, for the provenance record.
 pub(crate) type Hashes = serde_json::Map<String, Value>;
 
-/// Records the SHA-256 of `path` in `hashes`.
+/// Records the SHA-256 of `path` in `hashes` (streamed: the file is not read whole).
 pub(crate) fn hash_file(path: &Path, hashes: &mut Hashes) -> Result<(), CliError> {
-    let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
-    hashes.insert(path.display().to_string(), json!(sha256_hex(&bytes)));
+    let digest = sha256_file(path).map_err(|e| io_err(path, "read", e))?;
+    hashes.insert(path.display().to_string(), json!(digest));
     Ok(())
 }
 

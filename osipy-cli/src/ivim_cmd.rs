@@ -18,7 +18,7 @@ use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{hash_file, read_map3, rt};
 pub use super::ivim_args::{IvimOptions, RicianArg};
 use super::ivim_input::{beside, read_bval, read_bvec};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::CliError;
 
 fn stage(o: &IvimOptions, what: &str) {
@@ -209,7 +209,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
     let device: Device = o.run.device.resolve()?;
     let rician = rician(o)?;
-    check_out(&o.run.out, o.run.force)?;
+    let tmp = begin(&o.run.out, o.run.force)?;
     let mut timings: Vec<(&str, f64)> = Vec::new();
 
     stage(o, &format!("reading {}", o.input.display()));
@@ -297,7 +297,6 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
 
     stage(o, "writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
     let sum = write_maps(&dir, &maps, xyz, &inp.like, &data, &acq, &mut files)?;
@@ -358,7 +357,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
     );
     let path = dir.join("report.md");
     std::fs::write(&path, report).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.run.out)?;
+    tmp.commit()?;
 
     if !o.run.quiet {
         let ok = sum

@@ -20,7 +20,7 @@ use osipy_kernels::Device;
 use serde_json::json;
 
 use super::demo_args::DemoOptions;
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 use super::phantom::{geometry, Gaussian};
 use super::progress::Progress;
 use super::CliError;
@@ -145,7 +145,7 @@ fn build(dims: [usize; 3], noise: f64, seed: u64) -> Phantom {
 pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError> {
     let t_total = Instant::now();
     o.device.check_available()?;
-    check_out(&o.out, o.force)?;
+    let tmp = begin(&o.out, o.force)?;
     let mut progress = Progress::stderr("osipy demo", o.quiet);
     let mut timings: Vec<(&'static str, f64)> = Vec::new();
     progress.stage("[1/3] building the IVIM phantom");
@@ -155,7 +155,6 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     timings.push(("phantom", t0.elapsed().as_secs_f64()));
 
     progress.stage("[2/3] writing the phantom");
-    let mut tmp = begin(&o.out)?;
     let dir = tmp.path.clone();
     let geom = geometry(dims, B.len(), [2.0, 2.0, 5.0], 1.0);
     let mut files = Vec::new();
@@ -281,7 +280,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.out)?;
+    tmp.commit()?;
     Ok(Summary {
         out: o.out.clone(),
         voxels: sum.voxels,

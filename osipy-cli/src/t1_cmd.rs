@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::figure;
 use super::inputs::{hash_file, read_map3, rt};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, io_err, write_map};
 pub use super::t1_args::{Method, T1Options};
 use super::t1_input::{acquisition, read_input, read_sidecar, Acquisition};
 use super::CliError;
@@ -87,7 +87,7 @@ fn stage(o: &T1Options, what: &str) {
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let t_total = Instant::now();
     let device = o.run.device.resolve()?;
-    check_out(&o.run.out, o.run.force)?;
+    let tmp = begin(&o.run.out, o.run.force)?;
     let mut timings: Vec<(&str, f64)> = Vec::new();
     let input_txt = o
         .inputs
@@ -146,7 +146,6 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
 
     stage(o, "writing the maps, figures, provenance and report");
     let t0 = Instant::now();
-    let mut tmp = begin(&o.run.out)?;
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
     let mut write_map = |name: String, map: &Array3<f64>| write_map(&dir, &name, map, &inp.like, &mut files);
@@ -303,7 +302,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     }
     let path = dir.join("report.md");
     std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
-    commit(&mut tmp, &o.run.out)?;
+    tmp.commit()?;
 
     if !o.run.quiet {
         let mut s = format!(

@@ -30,6 +30,15 @@
 //! [`Baseline::skip_first`]`(n)` averages samples `1..n`, [`Baseline::first`]`(n)` samples
 //! `0..n`.
 //!
+//! # Known S0
+//!
+//! Where the equilibrium signal `S0` (M0) is known (a reference object, a protocol that
+//! measures it), [`SignalToConc::s0`] gives it, uniform or per voxel, instead of the baseline:
+//! `S0 sin a` is then `S0` times the sine of the actual flip angle, and no baseline is
+//! estimated (the window is not used), so a baseline biased by noise or integer quantisation
+//! does not bias the concentration. T10 still gives `R10` in `C = (R1 - R10) / r1`. A uniform
+//! `S0` must be finite and positive; a voxel of an `S0` map that is not gets a NaN row.
+//!
 //! ```
 //! use ndarray::array;
 //! use osipy::conc::{Baseline, SignalToConc, Spgr};
@@ -263,6 +272,9 @@ pub struct SignalToConc<'a> {
     pub acquisition: Spgr,
     /// Flip-angle scale (actual / nominal; used by [`Method::Spgr`]); 1 when not corrected.
     pub b1: VoxelValue<'a>,
+    /// The known equilibrium signal S0 (a.u.; used by [`Method::Spgr`] instead of the
+    /// baseline when set, see [`SignalToConc::s0`]).
+    pub s0: Option<VoxelValue<'a>>,
 }
 
 impl<'a> SignalToConc<'a> {
@@ -280,6 +292,7 @@ impl<'a> SignalToConc<'a> {
             baseline,
             acquisition,
             b1: VoxelValue::Uniform(1.0),
+            s0: None,
         }
     }
 
@@ -295,6 +308,7 @@ impl<'a> SignalToConc<'a> {
                 tr: f64::NAN,
             },
             b1: VoxelValue::Uniform(1.0),
+            s0: None,
         }
     }
 
@@ -304,17 +318,55 @@ impl<'a> SignalToConc<'a> {
         self
     }
 
+    /// Sets the known equilibrium signal S0 (a.u.; uniform or a map of the voxel shape) of
+    /// the SPGR conversion, used instead of the baseline (see [Known S0](self#known-s0)).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use osipy::conc::{spgr::spgr_signal, Baseline, SignalToConc, Spgr};
+    ///
+    /// // S0 = 1000, T10 = 1 s, FA 15 degrees, TR 5 ms, r1 4 /s/mM; C = 0 then 0.5 mM.
+    /// let acq = Spgr { flip_angle: 15.0, tr: 0.005 };
+    /// let s = |r1: f64| spgr_signal(1000.0, r1, acq.flip_angle, acq.tr);
+    /// // The baseline as an integer-valued scanner stores it.
+    /// let signal = array![[s(1.0).round(), s(1.0).round(), s(3.0).round(), s(3.0)]];
+    /// let known = SignalToConc::spgr(acq, 1.0, 4.0, Baseline::first(2)).s0(1000.0);
+    /// let c = known.concentration(&signal)?.into_host()?;
+    /// assert!((c[[0, 3]] - 0.5).abs() < 1e-12);
+    /// # Ok::<(), osipy::Error>(())
+    /// ```
+    pub fn s0(mut self, s0: impl Into<VoxelValue<'a>>) -> Self {
+        self.s0 = Some(s0.into());
+        self
+    }
+
     /// Concentration curves (mM) of `signal` (voxels x samples, a.u.), on the signal's
     /// device, every sample converted (the baseline window too).
     pub fn concentration<'d>(&self, signal: impl IntoXpRef<'d, f64>) -> Result<XpArray<f64>> {
         const F: &str = "conc::SignalToConc::concentration";
         let s = signal.into_xp_ref();
         let (items, n) = curves_shape(F, "signal", s.shape())?;
-        self.baseline.check(F, n)?;
         positive(F, "relaxivity", self.relaxivity, "/s/mM")?;
         let dev = s.placement();
         let t10 = voxel_map(F, "t10", &self.t10, &items, dev, uniform_positive("s"))?;
         let mut out = zeros(s.shape(), dev)?;
+        if let (Method::Spgr, Some(s0)) = (self.method, &self.s0) {
+            self.acquisition.check(F)?;
+            let s0 = voxel_map(F, "s0", s0, &items, dev, uniform_positive("a.u."))?;
+            let b1 = voxel_map(F, "b1", &self.b1, &items, dev, uniform_positive("a scale factor"))?;
+            kernels::spgr_s0_signal_to_conc::launch(
+                &s,
+                &s0.xp(),
+                &t10.xp(),
+                &b1.xp(),
+                self.acquisition.flip_angle,
+                self.acquisition.tr,
+                self.relaxivity,
+                &mut out,
+            )?;
+            return Ok(out);
+        }
+        self.baseline.check(F, n)?;
         let Baseline { start, end } = self.baseline;
         match self.method {
             Method::Spgr => {
@@ -339,7 +391,8 @@ impl<'a> SignalToConc<'a> {
         Ok(out)
     }
 
-    /// R1 curves (/s) of `signal` with the SPGR method (the baseline from the window);
+    /// R1 curves (/s) of `signal` with the SPGR method (the known S0 when set, else the
+    /// baseline from the window);
     /// an error for [`Method::Linear`], which has no R1.
     pub fn r1<'d>(&self, signal: impl IntoXpRef<'d, f64>) -> Result<XpArray<f64>> {
         const F: &str = "conc::SignalToConc::r1";
@@ -347,6 +400,23 @@ impl<'a> SignalToConc<'a> {
             return Err(invalid(F, "method", "Method::Spgr", "Method::Linear"));
         }
         let s = signal.into_xp_ref();
+        if let Some(s0) = &self.s0 {
+            let (items, _) = curves_shape(F, "signal", s.shape())?;
+            self.acquisition.check(F)?;
+            let dev = s.placement();
+            let s0 = voxel_map(F, "s0", s0, &items, dev, uniform_positive("a.u."))?;
+            let b1 = voxel_map(F, "b1", &self.b1, &items, dev, uniform_positive("a scale factor"))?;
+            let mut out = zeros(s.shape(), dev)?;
+            kernels::spgr_s0_signal_to_r1::launch(
+                &s,
+                &s0.xp(),
+                &b1.xp(),
+                self.acquisition.flip_angle,
+                self.acquisition.tr,
+                &mut out,
+            )?;
+            return Ok(out);
+        }
         let base = baseline(&s, self.baseline)?;
         signal_to_r1(&s, &base, as_ref(&self.t10), self.acquisition, as_ref(&self.b1))
     }

@@ -86,6 +86,73 @@ pub fn spgr_signal_to_conc(
     }
 }
 
+/// R1 curve (/s) of a voxel from its SPGR signal `s` (a.u.) and its known equilibrium signal
+/// `s0` (a.u., the `S0` of [`spgr_signal()`](super::spgr::spgr_signal())), for its flip-angle
+/// scale `b1`, the nominal flip angle `fa` (degrees) and `tr` (s): `R1` of each sample with the
+/// maximum `S0 sin(a)`, no baseline involved. Writes `r1[k]` for every sample.
+///
+/// Samples at or beyond the maximum are NaN; an `s0` that is not finite and positive, or an
+/// actual flip angle outside (0°, 180°), makes the row NaN.
+#[xp_kernel]
+pub fn spgr_s0_signal_to_r1(
+    s: &[f64],
+    s0: f64,
+    b1: f64,
+    #[uniform] fa: f64,
+    #[uniform] tr: f64,
+    r1: &mut [f64],
+) {
+    let a = fa * b1;
+    let ok = a > 0.0 && a < 180.0 && b1.is_finite() && s0 > 0.0 && s0.is_finite();
+    if ok {
+        let (sa, ca) = super::spgr::sin_cos_deg(a);
+        let smax = s0 * sa;
+        for k in 0..r1.len() {
+            r1[k] = super::spgr::spgr_r1(s[k], smax, ca, tr);
+        }
+    } else {
+        for k in 0..r1.len() {
+            r1[k] = f64::NAN;
+        }
+    }
+}
+
+/// Concentration curve (mM) of a voxel from its SPGR signal `s` (a.u.) and its known
+/// equilibrium signal `s0` (a.u.): R1 as in [`spgr_s0_signal_to_r1()`] and
+/// `C = (R1 - 1 / t10) / relaxivity`. No baseline is estimated, so a biased baseline (a few
+/// integer-quantised frames) does not bias the result. Writes `conc[k]` for every sample.
+///
+/// An `s0` or `t10` that is not finite and positive, or an actual flip angle outside
+/// (0°, 180°), makes the row NaN.
+#[xp_kernel]
+#[allow(clippy::too_many_arguments)]
+pub fn spgr_s0_signal_to_conc(
+    s: &[f64],
+    s0: f64,
+    t10: f64,
+    b1: f64,
+    #[uniform] fa: f64,
+    #[uniform] tr: f64,
+    #[uniform] relaxivity: f64,
+    conc: &mut [f64],
+) {
+    let a = fa * b1;
+    let ok =
+        a > 0.0 && a < 180.0 && b1.is_finite() && s0 > 0.0 && s0.is_finite() && t10 > 0.0 && t10.is_finite();
+    if ok {
+        let r10 = 1.0 / t10;
+        let (sa, ca) = super::spgr::sin_cos_deg(a);
+        let smax = s0 * sa;
+        for k in 0..conc.len() {
+            conc[k] = (super::spgr::spgr_r1(s[k], smax, ca, tr) - r10) / relaxivity;
+        }
+    } else {
+        for k in 0..conc.len() {
+            conc[k] = f64::NAN;
+        }
+    }
+}
+
 /// Concentration curve (mM) from an R1 curve (/s) with the linear relaxivity model:
 /// `C = (R1 - 1 / t10) / relaxivity` (`t10` in s, `relaxivity` in /s/mM).
 ///
