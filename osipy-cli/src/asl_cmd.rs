@@ -14,6 +14,7 @@ use super::asl_input::{read, M0Choice};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{read_map3, rt};
 use super::outdir::{begin, io_err, write_map};
+use super::provenance;
 use super::CliError;
 
 /// One voxel of the ΔM figure: PLDs, ΔM, the model's times and values, the legend.
@@ -322,12 +323,8 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         ("write", t_write),
         ("total before the report", t_total.elapsed().as_secs_f64()),
     ];
-    let record = json!({
-        "tool": "osipy asl",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": device.to_string(),
-        "settings": {
+    let part = provenance::Maps {
+        settings: json!({
             "config": o.run.config.as_ref().map(|p| p.display().to_string()),
             "input": o.input.display().to_string(),
             "input_format": inp.format,
@@ -348,16 +345,14 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             "method": method, "arterial": o.arterial, "fit_driver": o.run.fit_driver.name(),
             "mask": o.mask.as_ref().map_or("finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
             "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
-        },
-        "inputs_sha256": inp.hashes,
-        "affine": inp.like.affine,
-        "outputs": files,
-        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "mask_voxels": idx.len(),
-        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+        }),
+        inputs_sha256: &inp.hashes,
+        affine: inp.like.affine,
+        mask_voxels: idx.len(),
+        status_counts: provenance::status_counts(&counts),
+        medians: provenance::Median::all(&medians),
+    };
+    provenance::Record::new("osipy asl", command_line, device, &files, &timings, part).write(&dir)?;
 
     let mut r = String::new();
     let _ = writeln!(r, "# osipy asl: {} {method}\n", inp.labelling.name());

@@ -8,11 +8,10 @@ use std::time::Instant;
 use ndarray::{Array3, Array4, Ix3, Ix4};
 use osipy_kernels::fit::LevenbergMarquardt;
 use osipy_kernels::Device;
-use serde_json::{json, Value};
 
 pub use super::dce_args::{DceOptions, Kind, Model};
 use super::dce_input::{check_times, default_sidecar, read_curve, read_input, sidecar_times};
-use super::dce_out::{figures, write_provenance, write_report, Curves};
+use super::dce_out::{figures, write_provenance, write_report, Curves, DceSettings, FitSettings};
 use super::inputs::{hash_file, is_nifti, is_npy, read_map3, rt, sidecar_number};
 use super::outdir::{begin, io_err, write_map};
 use super::CliError;
@@ -87,7 +86,7 @@ pub(crate) struct Summary {
     pub(crate) voxels: usize,
     pub(crate) converged: usize,
     pub(crate) medians: Vec<(String, f64)>,
-    pub(crate) settings: Value,
+    pub(crate) settings: DceSettings,
     pub(crate) timings: Vec<(&'static str, f64)>,
 }
 
@@ -425,27 +424,54 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
             ((*n).to_string(), v.get(v.len() / 2).copied().unwrap_or(f64::NAN))
         })
         .collect();
-    let settings = json!({
-        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
-        "input": o.input.display().to_string(),
-        "dicom_series": o.series,
-        "input_format": inp.format,
-        "kind": match o.kind { Kind::Concentration => "concentration", Kind::Signal => "signal" },
-        "sidecar": sidecar_path.as_ref().map(|p| p.display().to_string()),
-        "times_s": t, "times_source": times_source,
-        "aif": o.aif, "aif_source": aif_source, "aif_delay_s": aif_delay, "aif_interpolation": o.aif_interp.name(), "hematocrit": o.hct,
-        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero curves".to_string(), |p| p.display().to_string()),
-        "model": o.model.name(), "fit_delay": o.fit_delay,
-        "t1": o.t1, "flip_angle_deg": flip, "tr_s": tr, "relaxivity_per_s_per_mM": relax, "baseline_frames": o.baseline,
-        "s0": o.s0, "s0_source": match (o.kind, &o.s0) { (Kind::Signal, Some(_)) => "--s0", (Kind::Signal, None) => "baseline frames", _ => "not used" },
-        "fit": {
-            "initial_values": "the model's *_init kernel (linear form), clamped into the bounds",
-            "delay_grid_s": if o.fit_delay { json!((-10..=10).collect::<Vec<i32>>()) } else { json!([0]) },
-            "driver": lm.driver.name(), "max_iterations": lm.max_iterations, "ftol": lm.ftol, "xtol": lm.xtol, "gtol": lm.gtol,
-            "driver": lm.driver.name(),
+    let settings = DceSettings {
+        config: o.run.config.as_ref().map(|p| p.display().to_string()),
+        input: o.input.display().to_string(),
+        dicom_series: o.series.clone(),
+        input_format: inp.format,
+        kind: o.kind.name(),
+        sidecar: sidecar_path.as_ref().map(|p| p.display().to_string()),
+        times_s: t.clone(),
+        times_source: times_source.clone(),
+        aif: o.aif.clone(),
+        aif_source: aif_source.clone(),
+        aif_delay_s: aif_delay,
+        aif_interpolation: o.aif_interp.name(),
+        hematocrit: o.hct,
+        mask: o.mask.as_ref().map_or_else(
+            || "finite, not all-zero curves".to_string(),
+            |p| p.display().to_string(),
+        ),
+        model: o.model.name(),
+        fit_delay: o.fit_delay,
+        t1: o.t1.clone(),
+        flip_angle_deg: flip,
+        tr_s: tr,
+        relaxivity_per_s_per_mM: relax,
+        baseline_frames: o.baseline,
+        s0: o.s0.clone(),
+        s0_source: match (o.kind, &o.s0) {
+            (Kind::Signal, Some(_)) => "--s0",
+            (Kind::Signal, None) => "baseline frames",
+            _ => "not used",
         },
-        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
-    });
+        fit: FitSettings {
+            initial_values: "the model's *_init kernel (linear form), clamped into the bounds",
+            delay_grid_s: if o.fit_delay {
+                (-10..=10).collect()
+            } else {
+                vec![0]
+            },
+            driver: lm.driver.name(),
+            max_iterations: lm.max_iterations,
+            ftol: lm.ftol,
+            xtol: lm.xtol,
+            gtol: lm.gtol,
+        },
+        out: o.run.out.display().to_string(),
+        force: o.run.force,
+        threads: o.run.threads,
+    };
     files.push("provenance.json".into());
     files.push("report.md".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));

@@ -4,11 +4,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use ndarray::{s, Array3, Array4};
-use serde_json::json;
 
 use super::dce_cmd::{DceFit, DceOptions, Summary};
 use super::figure::{self, Canvas, Series, PALETTE};
+use super::inputs::Hashes;
 use super::outdir::io_err;
+use super::provenance::{self, Pairs, Record};
 use super::CliError;
 
 /// The curves the figures draw.
@@ -112,28 +113,69 @@ pub(crate) fn figures(
     Ok(())
 }
 
+/// The settings `osipy dce` ran with (the `settings` of its provenance record).
+#[derive(Debug, Clone, serde::Serialize)]
+#[allow(non_snake_case)] // `relaxivity_per_s_per_mM`: the unit's case
+pub(crate) struct DceSettings {
+    pub(crate) config: Option<String>,
+    pub(crate) input: String,
+    pub(crate) dicom_series: Option<String>,
+    pub(crate) input_format: &'static str,
+    pub(crate) kind: &'static str,
+    pub(crate) sidecar: Option<String>,
+    pub(crate) times_s: Vec<f64>,
+    pub(crate) times_source: String,
+    pub(crate) aif: String,
+    pub(crate) aif_source: String,
+    pub(crate) aif_delay_s: f64,
+    pub(crate) aif_interpolation: &'static str,
+    pub(crate) hematocrit: f64,
+    pub(crate) mask: String,
+    pub(crate) model: &'static str,
+    pub(crate) fit_delay: bool,
+    pub(crate) t1: Option<String>,
+    pub(crate) flip_angle_deg: Option<f64>,
+    pub(crate) tr_s: Option<f64>,
+    pub(crate) relaxivity_per_s_per_mM: Option<f64>,
+    pub(crate) baseline_frames: usize,
+    /// `--s0` as given (a number or a map file).
+    pub(crate) s0: Option<String>,
+    /// Where the SPGR conversion's S0 came from: `--s0`, `baseline frames` or `not used`.
+    pub(crate) s0_source: &'static str,
+    pub(crate) fit: FitSettings,
+    pub(crate) out: String,
+    pub(crate) force: bool,
+    pub(crate) threads: Option<usize>,
+}
+
+/// The fit settings of [`DceSettings`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct FitSettings {
+    pub(crate) initial_values: &'static str,
+    pub(crate) delay_grid_s: Vec<i32>,
+    pub(crate) driver: &'static str,
+    pub(crate) max_iterations: u32,
+    pub(crate) ftol: f64,
+    pub(crate) xtol: f64,
+    pub(crate) gtol: f64,
+}
+
 pub(crate) fn write_provenance(
     dir: &Path,
     command_line: &[String],
-    hashes: serde_json::Map<String, serde_json::Value>,
+    hashes: Hashes,
     files: &[String],
     s: &Summary,
 ) -> Result<(), CliError> {
-    let record = json!({
-        "tool": "osipy dce",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": s.device.to_string(),
-        "input_shape_xyzt": s.shape,
-        "settings": s.settings,
-        "inputs_sha256": hashes,
-        "outputs": files,
-        "mask_voxels": s.voxels,
-        "converged_voxels": s.converged,
-        "medians": s.medians.iter().map(|(n, v)| (n.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "timings_s": s.timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    });
-    super::outdir::write_json(dir, "provenance.json", &record)
+    let part = provenance::Dce {
+        input_shape_xyzt: s.shape,
+        settings: &s.settings,
+        inputs_sha256: hashes,
+        mask_voxels: s.voxels,
+        converged_voxels: s.converged,
+        medians: Pairs::of(&s.medians),
+    };
+    Record::new("osipy dce", command_line, s.device, files, &s.timings, part).write(dir)
 }
 
 pub(crate) fn write_report(

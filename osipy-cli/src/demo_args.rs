@@ -39,7 +39,7 @@ figures, provenance.json and report.md.";
 /// Help text below the options of `osipy demo --help`.
 const AFTER: &str = "\
 Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
-empty (use --force).";
+empty (use --force), or another osipy run is writing it (a lock on .DIR.osipy-lock beside it).";
 
 /// The modality of a demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,7 +111,7 @@ pub struct DemoOptions {
     /// is written
     #[arg(long, value_name = "DIR", default_value = "osipy-demo", value_parser = values::out_dir_parser())]
     pub out: PathBuf,
-    /// Replace DIR if it exists and is not empty
+    /// Replace DIR if it exists and is not empty (in one atomic exchange on Linux)
     #[arg(long)]
     pub force: bool,
     /// No progress on stderr and no summary on stdout

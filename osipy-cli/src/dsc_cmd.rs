@@ -16,6 +16,7 @@ pub use super::dsc_args::{DscOptions, InputKind};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{hash_file, read_map3, read_sidecar, rt, sidecar_number, Hashes};
 use super::outdir::{begin, io_err, write_map};
+use super::provenance;
 use super::CliError;
 
 /// A stage line on stderr (`osipy dsc: what`; nothing with `--quiet`).
@@ -374,21 +375,15 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         "mask": o.mask.as_ref().map_or_else(|| if concentration { "finite, not all-zero curves".to_string() } else { "signal level (osipy::dsc::signal_mask)".to_string() }, |p| p.display().to_string()),
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
-    let record = json!({
-        "tool": "osipy dsc",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": device.to_string(),
-        "settings": settings,
-        "inputs_sha256": inp.hashes,
-        "affine": inp.like.affine,
-        "outputs": files,
-        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "mask_voxels": idx.len(),
-        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+    let part = provenance::Maps {
+        settings: settings,
+        inputs_sha256: &inp.hashes,
+        affine: inp.like.affine,
+        mask_voxels: idx.len(),
+        status_counts: provenance::status_counts(&counts),
+        medians: provenance::Median::all(&medians),
+    };
+    provenance::Record::new("osipy dsc", command_line, device, &files, &timings, part).write(&dir)?;
 
     let mut r = String::new();
     let _ = writeln!(r, "# osipy dsc: {} deconvolution\n", o.method.name());

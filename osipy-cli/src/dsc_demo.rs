@@ -31,6 +31,7 @@ use super::figure::{self, Canvas, Series, PALETTE};
 use super::outdir::{begin, io_err, write_map};
 use super::phantom::{geometry, Gaussian};
 use super::progress::Progress;
+use super::provenance;
 use super::CliError;
 
 /// Region labels of the DSC phantom.
@@ -480,23 +481,47 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         vof_scale: out.vof_scale,
         timings,
     };
-    let record = json!({
-        "tool": "osipy demo dsc",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": o.device.to_string(),
-        "phantom": {"dims": dims, "frames": FRAMES, "dt_s": DT, "te_s": TE, "s0": S0, "noise_of_s0": o.noise_mm, "seed": o.seed,
+    #[derive(serde::Serialize)]
+    struct Accuracy<'a> {
+        map: &'a str,
+        region: &'a str,
+        truth: f64,
+        median: f64,
+    }
+    #[derive(serde::Serialize)]
+    struct Part<'a> {
+        phantom: serde_json::Value,
+        analysis: serde_json::Value,
+        accuracy: Vec<Accuracy<'a>>,
+    }
+    let part = Part {
+        phantom: json!({"dims": dims, "frames": FRAMES, "dt_s": DT, "te_s": TE, "s0": S0, "noise_of_s0": o.noise_mm, "seed": o.seed,
                     "kappa_tissue": KAPPA_TISSUE, "kappa_arterial": KAPPA_ARTERIAL, "lesion_k2_per_s": K2,
                     "artery_fraction": ARTERY_FRACTION, "regions": REGIONS,
-                    "truth_cbf_cbv": TRUTH.iter().map(|(f, v)| json!([f, v])).collect::<Vec<_>>()},
-        "analysis": {"method": "osvd", "oscillation_index": dsc::OSVD_OSCILLATION_INDEX, "aif": "automatic, 4 voxels",
+                    "truth_cbf_cbv": TRUTH.iter().map(|(f, v)| json!([f, v])).collect::<Vec<_>>()}),
+        analysis: json!({"method": "osvd", "oscillation_index": dsc::OSVD_OSCILLATION_INDEX, "aif": "automatic, 4 voxels",
                      "vof": "automatic, 4 voxels", "leakage": "bsw", "density": 1.0, "kh": 1.0,
-                     "baseline_frames": [out.baseline.start, out.baseline.end], "vof_scale": out.vof_scale},
-        "outputs": files,
-        "accuracy": summary.accuracy.iter().map(|a| json!({"map": a.map, "region": a.region, "truth": a.truth, "median": a.median})).collect::<Vec<_>>(),
-        "timings_s": summary.timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+                     "baseline_frames": [out.baseline.start, out.baseline.end], "vof_scale": out.vof_scale}),
+        accuracy: summary
+            .accuracy
+            .iter()
+            .map(|a| Accuracy {
+                map: a.map,
+                region: a.region,
+                truth: a.truth,
+                median: a.median,
+            })
+            .collect(),
+    };
+    provenance::Record::new(
+        "osipy demo dsc",
+        command_line,
+        o.device,
+        &files,
+        &summary.timings,
+        part,
+    )
+    .write(&dir)?;
     let mut r = String::new();
     let _ = writeln!(r, "# osipy demo dsc\n");
     let _ = writeln!(

@@ -19,6 +19,7 @@ use super::inputs::{hash_file, read_map3, rt};
 pub use super::ivim_args::{IvimOptions, RicianArg};
 use super::ivim_input::{beside, read_bval, read_bvec};
 use super::outdir::{begin, io_err, write_map};
+use super::provenance;
 use super::CliError;
 
 fn stage(o: &IvimOptions, what: &str) {
@@ -328,21 +329,15 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
-    let record = json!({
-        "tool": "osipy ivim",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": device.to_string(),
-        "settings": settings,
-        "inputs_sha256": inp.hashes,
-        "affine": inp.like.affine,
-        "outputs": files,
-        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "mask_voxels": sum.voxels,
-        "status_counts": sum.counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "medians": sum.medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+    let part = provenance::Maps {
+        settings: settings,
+        inputs_sha256: &inp.hashes,
+        affine: inp.like.affine,
+        mask_voxels: sum.voxels,
+        status_counts: provenance::status_counts(&sum.counts),
+        medians: provenance::Median::all(&sum.medians),
+    };
+    provenance::Record::new("osipy ivim", command_line, device, &files, &timings, part).write(&dir)?;
     let report = report(
         o,
         command_line,

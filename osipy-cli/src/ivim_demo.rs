@@ -23,6 +23,7 @@ use super::demo_args::DemoOptions;
 use super::outdir::{begin, io_err, write_map};
 use super::phantom::{geometry, Gaussian};
 use super::progress::Progress;
+use super::provenance;
 use super::CliError;
 
 /// The b-values of the phantom (s/mm²): two b = 0 volumes, then the other 17 of
@@ -246,19 +247,21 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     timings.push(("total", t_total.elapsed().as_secs_f64()));
     files.push("provenance.json".into());
     files.push("report.md".into());
-    let record = json!({
-        "tool": "osipy demo ivim",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": o.device.to_string(),
-        "settings": {"size": o.size.name(), "seed": o.seed, "noise_fraction_of_s0": o.noise_mm,
-                     "method": method.name(), "b_values": B, "tissues": TISSUES.iter().map(|t| json!({"name": t.0, "d": t.1, "f": t.2, "dstar": t.3})).collect::<Vec<_>>()},
-        "outputs": files,
-        "mask_voxels": sum.voxels,
-        "median_relative_errors": accuracy.iter().map(|a| (a.map.to_string(), json!(a.median_rel_error))).collect::<serde_json::Map<_, _>>(),
-        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+    #[derive(serde::Serialize)]
+    struct Part {
+        settings: serde_json::Value,
+        mask_voxels: usize,
+        median_relative_errors: provenance::Pairs<&'static str, f64>,
+    }
+    let part = Part {
+        settings: json!({"size": o.size.name(), "seed": o.seed, "noise_fraction_of_s0": o.noise_mm,
+                     "method": method.name(), "b_values": B, "tissues": TISSUES.iter().map(|t| json!({"name": t.0, "d": t.1, "f": t.2, "dstar": t.3})).collect::<Vec<_>>()}),
+        mask_voxels: sum.voxels,
+        median_relative_errors: provenance::Pairs(
+            accuracy.iter().map(|a| (a.map, a.median_rel_error)).collect(),
+        ),
+    };
+    provenance::Record::new("osipy demo ivim", command_line, o.device, &files, &timings, part).write(&dir)?;
     let mut r = String::new();
     let _ = writeln!(r, "# osipy demo ivim\n");
     let _ = writeln!(

@@ -40,6 +40,7 @@ mod ivim_input;
 mod outdir;
 pub mod phantom;
 mod progress;
+mod provenance;
 mod report;
 pub mod sha256;
 mod t1_args;
@@ -119,7 +120,7 @@ impl From<osipy_kernels::Error> for CliError {
 const AFTER: &str = "\
 Each command's options: osipy <command> --help.
 
-Exit codes: 0 success; 1 runtime error; 2 usage error; 3 output folder exists (use --force).";
+Exit codes: 0 success; 1 runtime error; 2 usage error; 3 output folder exists (use --force) or another osipy run is writing it.";
 
 /// A command's definition: its arguments, a later occurrence of a flag overriding an earlier
 /// one (so the command line overrides a `--config` file put before it).

@@ -45,7 +45,7 @@ Every setting can come from a YAML file (--config FILE): its keys are the flags 
 (`_` for `-`); flags on the command line override it; --dump-defaults prints every key.
 
 Exit codes: 0 success; 1 runtime error; 2 usage error; 3 the output folder exists and is not
-empty (use --force).";
+empty (use --force), or another osipy run is writing it (a lock on .DIR.osipy-lock beside it).";
 
 /// Options of `osipy t1`.
 #[derive(Debug, Clone, PartialEq, Args)]

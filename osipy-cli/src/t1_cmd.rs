@@ -13,6 +13,7 @@ use serde_json::json;
 use super::figure;
 use super::inputs::{hash_file, read_map3, rt};
 use super::outdir::{begin, io_err, write_map};
+use super::provenance;
 pub use super::t1_args::{Method, T1Options};
 use super::t1_input::{acquisition, read_input, read_sidecar, Acquisition};
 use super::CliError;
@@ -225,21 +226,15 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         },
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads, "fit_driver": o.run.fit_driver.name(),
     });
-    let record = json!({
-        "tool": "osipy t1",
-        "osipy_version": env!("CARGO_PKG_VERSION"),
-        "command_line": command_line,
-        "device": device.to_string(),
-        "settings": settings,
-        "inputs_sha256": inp.hashes,
-        "affine": inp.like.affine,
-        "outputs": files,
-        "timings_s": timings.iter().map(|(k, v)| ((*k).to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
-        "mask_voxels": idx.len(),
-        "status_counts": counts.iter().map(|(s, n)| (s.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
-        "medians": medians.iter().map(|(n, u, v)| json!({"map": n, "unit": u, "median": v})).collect::<Vec<_>>(),
-    });
-    super::outdir::write_json(&dir, "provenance.json", &record)?;
+    let part = provenance::Maps {
+        settings: settings,
+        inputs_sha256: &inp.hashes,
+        affine: inp.like.affine,
+        mask_voxels: idx.len(),
+        status_counts: provenance::status_counts(&counts),
+        medians: provenance::Median::all(&medians),
+    };
+    provenance::Record::new("osipy t1", command_line, device, &files, &timings, part).write(&dir)?;
 
     let mut r = String::new();
     let _ = writeln!(r, "# osipy t1: {} T1 mapping\n", o.method.name());

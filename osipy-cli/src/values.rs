@@ -197,10 +197,11 @@ pub(crate) fn device(v: &str) -> Result<Device, String> {
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
-    /// Output folder
+    /// Output folder (checked before the input is read; locked while the run writes it: a
+    /// second run on it fails with exit code 3)
     #[arg(long, value_name = "DIR", required = true, value_parser = out_dir_parser())]
     pub out: PathBuf,
-    /// Replace DIR if it exists and is not empty
+    /// Replace DIR if it exists and is not empty (in one atomic exchange on Linux)
     #[arg(long)]
     pub force: bool,
     /// cpu, emulator, cuda, cuda:N or auto (cuda:0 if usable, else cpu)

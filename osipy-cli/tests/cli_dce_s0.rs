@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{osipy, scratch, write_npy};
+use common::{osipy, write_npy};
 use std::path::Path;
 
 use ndarray::{Array2, Array3};
@@ -93,15 +93,16 @@ fn provenance(out: &Path) -> serde_json::Value {
 
 #[test]
 fn a_known_s0_number_gives_exact_maps_where_the_quantised_baseline_biases_them() {
-    let dir = scratch("number");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let input = dir.join("signal.npy");
     // S0 615: the baseline signal 20.43 is stored as 20, 2% low.
     write_npy(&input, &[3, 2, 1, NT], &signal(&[615.0; 6]));
-    let r = run(&dir, &input, &[], "estimated");
+    let r = run(dir, &input, &[], "estimated");
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     let biased = ktrans_error(&dir.join("estimated"));
     assert!(biased > 0.02, "baseline estimate: ktrans error {biased}");
-    let r = run(&dir, &input, &["--s0", "615"], "known");
+    let r = run(dir, &input, &["--s0", "615"], "known");
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     let exact = ktrans_error(&dir.join("known"));
     assert!(exact < 1e-4, "known S0: ktrans error {exact}");
@@ -112,19 +113,19 @@ fn a_known_s0_number_gives_exact_maps_where_the_quantised_baseline_biases_them()
         provenance(&dir.join("estimated"))["settings"]["s0_source"],
         "baseline frames"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_known_s0_map_gives_each_voxel_exact_maps_and_is_hashed() {
-    let dir = scratch("map");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let s0 = [615.0, 900.0, 1210.0, 700.0, 1500.0, 820.0];
     let input = dir.join("signal.npy");
     write_npy(&input, &[3, 2, 1, NT], &signal(&s0));
     let map = dir.join("s0.npy");
     write_npy(&map, &[3, 2, 1], &s0);
     let m = map.to_str().unwrap();
-    let r = run(&dir, &input, &["--s0", m], "out");
+    let r = run(dir, &input, &["--s0", m], "out");
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     let exact = ktrans_error(&dir.join("out"));
     assert!(exact < 1e-4, "known S0 map: ktrans error {exact}");
@@ -132,16 +133,16 @@ fn a_known_s0_map_gives_each_voxel_exact_maps_and_is_hashed() {
     assert_eq!(p["settings"]["s0"], m);
     let digest = common::sha256_hex(&std::fs::read(&map).unwrap());
     assert_eq!(p["inputs_sha256"][m], digest.as_str());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn s0_errors_name_the_flag_and_what_was_found() {
-    let dir = scratch("errors");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let input = dir.join("signal.npy");
     write_npy(&input, &[3, 2, 1, NT], &signal(&[615.0; 6]));
     let check = |extra: &[&str], code: i32, needle: &str| {
-        let r = run(&dir, &input, extra, "out");
+        let r = run(dir, &input, extra, "out");
         let err = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(code), "{extra:?}: {err}");
         // The message is one line (a usage error adds a line pointing to --help).
@@ -199,5 +200,4 @@ fn s0_errors_name_the_flag_and_what_was_found() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr)
         .contains("--s0: only for --kind signal, found --kind concentration"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
