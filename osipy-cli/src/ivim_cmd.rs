@@ -330,7 +330,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
     let part = provenance::Maps {
-        settings: settings,
+        settings,
         inputs_sha256: &inp.hashes,
         affine: inp.like.affine,
         mask_voxels: sum.voxels,

@@ -227,7 +227,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads, "fit_driver": o.run.fit_driver.name(),
     });
     let part = provenance::Maps {
-        settings: settings,
+        settings,
         inputs_sha256: &inp.hashes,
         affine: inp.like.affine,
         mask_voxels: idx.len(),
