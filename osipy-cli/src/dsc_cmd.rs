@@ -9,7 +9,7 @@ use std::time::Instant;
 use ndarray::{Array3, Array4, ArrayD};
 use osipy::dsc::{self, AifSource, Deconvolution, DscStatus, Relaxivity, VofSource};
 use osipy_kernels::Device;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::dce_input::{check_times, default_sidecar, read_curve, read_input};
 pub use super::dsc_args::{DscOptions, InputKind};
@@ -101,6 +101,61 @@ fn xyz_of(ids: &[usize], xyz: [usize; 3]) -> Vec<[usize; 3]> {
     ids.iter()
         .map(|&i| [i / (xyz[1] * xyz[2]), (i / xyz[2]) % xyz[1], i % xyz[2]])
         .collect()
+}
+
+/// The settings `osipy dsc` ran with (the `settings` of its provenance record).
+#[derive(serde::Serialize)]
+struct DscSettings {
+    config: Option<String>,
+    input: String,
+    input_format: &'static str,
+    input_kind: &'static str,
+    shape: [usize; 4],
+    sidecar: Option<String>,
+    times: DscTimes,
+    te_s: Option<f64>,
+    te_source: String,
+    echo: String,
+    baseline_frames: [usize; 2],
+    baseline_source: &'static str,
+    relaxivity: DscRelaxivity,
+    aif: String,
+    aif_voxels_xyz: Option<Vec<[usize; 3]>>,
+    vof: String,
+    vof_scale: Option<f64>,
+    vof_voxels_xyz: Option<Vec<[usize; 3]>>,
+    method: &'static str,
+    method_setting: provenance::Pairs<&'static str, f64>,
+    discretisation: &'static str,
+    density_g_per_ml: f64,
+    kh: f64,
+    cbf: &'static str,
+    cbv: &'static str,
+    mtt: &'static str,
+    leakage: String,
+    first_pass: bool,
+    fit_driver: &'static str,
+    reference: Option<String>,
+    mask: String,
+    out: String,
+    force: bool,
+    threads: Option<usize>,
+}
+
+/// The time axis of [`DscSettings`].
+#[derive(serde::Serialize)]
+struct DscTimes {
+    source: String,
+    interval_s: f64,
+}
+
+/// The relaxivities of [`DscSettings`].
+#[derive(serde::Serialize)]
+#[allow(non_snake_case)] // the units' case
+struct DscRelaxivity {
+    tissue_per_s_per_mM: f64,
+    arterial_per_s_per_mM: f64,
+    arterial_quadratic_per_s_per_mM2: f64,
 }
 
 /// Runs `osipy dsc` (see `--help`); `command_line` is recorded in the provenance. Prints the
@@ -341,40 +396,68 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     let aif_voxels = out.aif_voxels.as_ref().map(|v| xyz_of(v, xyz));
     let vof_voxels = out.vof_voxels.as_ref().map(|v| xyz_of(v, xyz));
     let (setting, value) = deconv.setting();
-    let settings = json!({
-        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
-        "input": o.input.display().to_string(),
-        "input_format": inp.format,
-        "input_kind": if concentration { "concentration" } else { "signal" },
-        "shape": [nx, ny, nz, nt],
-        "sidecar": sc_path.as_ref().map(|p| p.display().to_string()),
-        "times": {"source": times_src, "interval_s": times.get(1).copied().unwrap_or(f64::NAN) - times[0]},
-        "te_s": if te.is_finite() { json!(te) } else { Value::Null },
-        "te_source": te_src,
-        "echo": format!("{:?}", o.echo).to_lowercase(),
-        "baseline_frames": [out.baseline.start, out.baseline.end],
-        "baseline_source": if o.baseline.is_some() { "--baseline" } else if concentration { "not used" } else { "detected (osipy::dsc::detect_baseline)" },
-        "relaxivity": {"tissue_per_s_per_mM": o.kappa_tissue, "arterial_per_s_per_mM": o.kappa_arterial,
-                       "arterial_quadratic_per_s_per_mM2": o.kappa_arterial_quadratic},
-        "aif": aif_desc,
-        "aif_voxels_xyz": aif_voxels,
-        "vof": o.vof,
-        "vof_scale": out.vof_scale,
-        "vof_voxels_xyz": vof_voxels,
-        "method": o.method.name(),
-        "method_setting": {setting: value},
-        "discretisation": o.discretisation.name(),
-        "density_g_per_ml": o.density,
-        "kh": o.kh,
-        "cbf": "6000 kH / rho max R (ml/100g/min)",
-        "cbv": if o.first_pass { "100 kH / rho x gamma-variate first-pass area ratio (ml/100g)" } else { "100 kH / rho x area ratio (trapezoid) (ml/100g)" },
-        "mtt": "60 CBV / CBF (s)",
-        "leakage": format!("{:?}", o.leakage).to_lowercase(),
-        "first_pass": o.first_pass, "fit_driver": o.run.fit_driver.name(),
-        "reference": o.reference.as_ref().map(|p| p.display().to_string()),
-        "mask": o.mask.as_ref().map_or_else(|| if concentration { "finite, not all-zero curves".to_string() } else { "signal level (osipy::dsc::signal_mask)".to_string() }, |p| p.display().to_string()),
-        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
-    });
+    let settings = DscSettings {
+        config: o.run.config.as_ref().map(|p| p.display().to_string()),
+        input: o.input.display().to_string(),
+        input_format: inp.format,
+        input_kind: if concentration { "concentration" } else { "signal" },
+        shape: [nx, ny, nz, nt],
+        sidecar: sc_path.as_ref().map(|p| p.display().to_string()),
+        times: DscTimes {
+            source: times_src.clone(),
+            interval_s: times.get(1).copied().unwrap_or(f64::NAN) - times[0],
+        },
+        te_s: te.is_finite().then_some(te),
+        te_source: te_src.clone(),
+        echo: format!("{:?}", o.echo).to_lowercase(),
+        baseline_frames: [out.baseline.start, out.baseline.end],
+        baseline_source: if o.baseline.is_some() {
+            "--baseline"
+        } else if concentration {
+            "not used"
+        } else {
+            "detected (osipy::dsc::detect_baseline)"
+        },
+        relaxivity: DscRelaxivity {
+            tissue_per_s_per_mM: o.kappa_tissue,
+            arterial_per_s_per_mM: o.kappa_arterial,
+            arterial_quadratic_per_s_per_mM2: o.kappa_arterial_quadratic,
+        },
+        aif: aif_desc.clone(),
+        aif_voxels_xyz: aif_voxels.clone(),
+        vof: o.vof.clone(),
+        vof_scale: out.vof_scale,
+        vof_voxels_xyz: vof_voxels,
+        method: o.method.name(),
+        method_setting: provenance::Pairs(vec![(setting, value)]),
+        discretisation: o.discretisation.name(),
+        density_g_per_ml: o.density,
+        kh: o.kh,
+        cbf: "6000 kH / rho max R (ml/100g/min)",
+        cbv: if o.first_pass {
+            "100 kH / rho x gamma-variate first-pass area ratio (ml/100g)"
+        } else {
+            "100 kH / rho x area ratio (trapezoid) (ml/100g)"
+        },
+        mtt: "60 CBV / CBF (s)",
+        leakage: format!("{:?}", o.leakage).to_lowercase(),
+        first_pass: o.first_pass,
+        fit_driver: o.run.fit_driver.name(),
+        reference: o.reference.as_ref().map(|p| p.display().to_string()),
+        mask: o.mask.as_ref().map_or_else(
+            || {
+                if concentration {
+                    "finite, not all-zero curves".to_string()
+                } else {
+                    "signal level (osipy::dsc::signal_mask)".to_string()
+                }
+            },
+            |p| p.display().to_string(),
+        ),
+        out: o.run.out.display().to_string(),
+        force: o.run.force,
+        threads: o.run.threads,
+    };
     let part = provenance::Maps {
         settings,
         inputs_sha256: &inp.hashes,

@@ -11,7 +11,6 @@ use osipy::io::nifti::Nifti;
 use osipy::ivim::{self, Acquisition, IvimStatus, Rician};
 use osipy::volume::Maps;
 use osipy_kernels::Device;
-use serde_json::json;
 
 use super::dce_input::read_input;
 use super::figure::{self, Canvas, Series, PALETTE};
@@ -204,6 +203,37 @@ pub(crate) fn rician(o: &IvimOptions) -> Result<Rician, CliError> {
     }
 }
 
+/// The settings `osipy ivim` ran with (the `settings` of its provenance record).
+#[derive(serde::Serialize)]
+struct IvimSettings {
+    config: Option<String>,
+    input: String,
+    input_format: &'static str,
+    shape: [usize; 4],
+    bval: String,
+    bvec: Option<String>,
+    b_values: Vec<f64>,
+    method: &'static str,
+    threshold_s_per_mm2: f64,
+    steps: u32,
+    rician: String,
+    nodes: u32,
+    bounds: IvimBounds,
+    fit_driver: &'static str,
+    mask: String,
+    out: String,
+    force: bool,
+    threads: Option<usize>,
+}
+
+/// The fit's bounds, in the order `order` names.
+#[derive(serde::Serialize)]
+struct IvimBounds {
+    lower: [f64; 4],
+    upper: [f64; 4],
+    order: [&'static str; 4],
+}
+
 /// Runs `osipy ivim` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
@@ -310,25 +340,34 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         Rician::Correction { sigma } => format!("correction, sigma {sigma}"),
         Rician::Floor { sigma } => format!("floor, sigma {sigma}"),
     };
-    let settings = json!({
-        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
-        "input": o.input.display().to_string(),
-        "input_format": inp.format,
-        "shape": [nx, ny, nz, nv],
-        "bval": bval_path.display().to_string(),
-        "bvec": bvec_path.as_ref().map(|p| p.display().to_string()),
-        "b_values": acq.b,
-        "method": o.method.name(),
-        "threshold_s_per_mm2": o.threshold,
-        "steps": o.steps,
-        "rician": rician_desc,
-        "nodes": o.nodes,
-        "bounds": {"lower": ivim::Bounds::default().lower, "upper": ivim::Bounds::default().upper,
-                   "order": ["s0 (x b = 0 mean)", "f", "d (mm2/s)", "dstar (mm2/s)"]},
-        "fit_driver": o.run.fit_driver.name(),
-        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
-        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
-    });
+    let bounds = ivim::Bounds::default();
+    let settings = IvimSettings {
+        config: o.run.config.as_ref().map(|p| p.display().to_string()),
+        input: o.input.display().to_string(),
+        input_format: inp.format,
+        shape: [nx, ny, nz, nv],
+        bval: bval_path.display().to_string(),
+        bvec: bvec_path.as_ref().map(|p| p.display().to_string()),
+        b_values: acq.b.clone(),
+        method: o.method.name(),
+        threshold_s_per_mm2: o.threshold,
+        steps: o.steps,
+        rician: rician_desc.clone(),
+        nodes: o.nodes,
+        bounds: IvimBounds {
+            lower: bounds.lower,
+            upper: bounds.upper,
+            order: ["s0 (x b = 0 mean)", "f", "d (mm2/s)", "dstar (mm2/s)"],
+        },
+        fit_driver: o.run.fit_driver.name(),
+        mask: o.mask.as_ref().map_or_else(
+            || "finite, not all-zero voxels".to_string(),
+            |p| p.display().to_string(),
+        ),
+        out: o.run.out.display().to_string(),
+        force: o.run.force,
+        threads: o.run.threads,
+    };
     let part = provenance::Maps {
         settings,
         inputs_sha256: &inp.hashes,
