@@ -83,6 +83,26 @@ fn stage(o: &T1Options, what: &str) {
     super::progress::Progress::stderr("osipy t1", o.run.quiet).stage(what);
 }
 
+/// The settings `osipy t1` ran with (the `settings` of its provenance record; the
+/// acquisition's record and the method's fit settings as JSON objects of their own).
+#[derive(serde::Serialize)]
+struct T1Settings {
+    config: Option<String>,
+    inputs: Vec<String>,
+    input_format: &'static str,
+    shape: [usize; 4],
+    sidecar: Option<String>,
+    method: &'static str,
+    acquisition: serde_json::Value,
+    b1: Option<String>,
+    mask: String,
+    fit: serde_json::Value,
+    out: String,
+    force: bool,
+    threads: Option<usize>,
+    fit_driver: &'static str,
+}
+
 /// Runs `osipy t1` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
@@ -195,17 +215,20 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     files.push("report.md".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
 
-    let settings = json!({
-        "config": o.run.config.as_ref().map(|p| p.display().to_string()),
-        "inputs": o.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "input_format": inp.format,
-        "shape": [nx, ny, nz, nv],
-        "sidecar": sc_path.as_ref().map(|p| p.display().to_string()),
-        "method": o.method.name(),
-        "acquisition": acq_rec,
-        "b1": o.b1.as_ref().map(|p| p.display().to_string()),
-        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero samples".to_string(), |p| p.display().to_string()),
-        "fit": match o.method {
+    let settings = T1Settings {
+        config: o.run.config.as_ref().map(|p| p.display().to_string()),
+        inputs: o.inputs.iter().map(|p| p.display().to_string()).collect(),
+        input_format: inp.format,
+        shape: [nx, ny, nz, nv],
+        sidecar: sc_path.as_ref().map(|p| p.display().to_string()),
+        method: o.method.name(),
+        acquisition: acq_rec,
+        b1: o.b1.as_ref().map(|p| p.display().to_string()),
+        mask: o.mask.as_ref().map_or_else(
+            || "finite, not all-zero samples".to_string(),
+            |p| p.display().to_string(),
+        ),
+        fit: match o.method {
             Method::Nonlinear => {
                 let f = VfaFit::default();
                 json!({"model": "S = S0 sin(a) (1 - E) / (1 - cos(a) E), E = exp(-TR R1), a = B1 x nominal",
@@ -214,7 +237,9 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                        "max_iterations": f.settings.max_iterations, "ftol": f.settings.ftol, "xtol": f.settings.xtol, "gtol": f.settings.gtol,
                        "driver": f.settings.driver.name()})
             }
-            Method::Linear => json!({"model": "DESPOT1: S / sin a = E S / tan a + S0 (1 - E), ordinary least squares"}),
+            Method::Linear => {
+                json!({"model": "DESPOT1: S / sin a = E S / tan a + S0 (1 - E), ordinary least squares"})
+            }
             Method::TwoAngle => json!({"model": "DESPOT1 line through the first and the last flip angle"}),
             Method::LookLocker => {
                 let l = LookLocker::new(Vec::new());
@@ -224,8 +249,11 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
                        "driver": l.settings.driver.name()})
             }
         },
-        "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads, "fit_driver": o.run.fit_driver.name(),
-    });
+        out: o.run.out.display().to_string(),
+        force: o.run.force,
+        threads: o.run.threads,
+        fit_driver: o.run.fit_driver.name(),
+    };
     let part = provenance::Maps {
         settings,
         inputs_sha256: &inp.hashes,
