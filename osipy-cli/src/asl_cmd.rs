@@ -7,7 +7,6 @@ use std::time::Instant;
 use ndarray::{s, Array3};
 use osipy::asl::{self, AslStatus, Labelling, M0Source, Perfusion, Quantification};
 use osipy_kernels::Device;
-use serde_json::json;
 
 pub use super::asl_args::{AslOptions, RefTissue};
 use super::asl_input::{read, M0Choice};
@@ -40,6 +39,41 @@ fn model_curve(
         _ => asl::kernels::buxton_pcasl(x, m0, offset, tau, t1b, t1t, alpha, lambda, cbf, att, &mut y),
     }
     y
+}
+
+/// The settings `osipy asl` ran with (the `settings` of its provenance record).
+#[derive(serde::Serialize)]
+struct AslSettings {
+    config: Option<String>,
+    input: String,
+    input_format: &'static str,
+    shape: [usize; 4],
+    sidecar: Option<String>,
+    context: Option<String>,
+    labelling: &'static str,
+    plds_s: Vec<f64>,
+    distinct_plds_s: Vec<f64>,
+    tau_s: f64,
+    field_strength_t: f64,
+    slice_timing_s: Vec<f64>,
+    subtraction: String,
+    reject_outliers_mads: Option<f64>,
+    m0: String,
+    m0_tr_s: Option<f64>,
+    m0_reference: Option<String>,
+    m0_reference_value: Option<f64>,
+    alpha_times_bs: f64,
+    bs_efficiency: f64,
+    t1_blood_s: f64,
+    t1_tissue_s: f64,
+    lambda_ml_per_g: f64,
+    method: &'static str,
+    arterial: bool,
+    fit_driver: &'static str,
+    mask: String,
+    out: String,
+    force: bool,
+    threads: Option<usize>,
 }
 
 /// Runs `osipy asl` (see `--help`); `command_line` is recorded in the provenance. Prints the
@@ -324,28 +358,43 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         ("total before the report", t_total.elapsed().as_secs_f64()),
     ];
     let part = provenance::Maps {
-        settings: json!({
-            "config": o.run.config.as_ref().map(|p| p.display().to_string()),
-            "input": o.input.display().to_string(),
-            "input_format": inp.format,
-            "shape": [nx, ny, nz, nv],
-            "sidecar": inp.sidecar.as_ref().map(|p| p.display().to_string()),
-            "context": inp.context.as_ref().map(|(p, _)| p.display().to_string()),
-            "labelling": inp.labelling.name(),
-            "plds_s": inp.plds, "distinct_plds_s": plds,
-            "tau_s": inp.tau,
-            "field_strength_t": inp.field,
-            "slice_timing_s": inp.slice_timing,
-            "subtraction": format!("{:?}", o.subtraction).to_lowercase(),
-            "reject_outliers_mads": o.reject_outliers,
-            "m0": inp.m0_desc, "m0_tr_s": if inp.m0_tr.is_finite() { json!(inp.m0_tr) } else { json!(null) },
-            "m0_reference": o.m0_reference.map(|r| format!("{r:?}")), "m0_reference_value": m0_value_ref,
-            "alpha_times_bs": alpha, "bs_efficiency": inp.bs_efficiency, "t1_blood_s": t1b,
-            "t1_tissue_s": o.t1_tissue, "lambda_ml_per_g": o.lambda,
-            "method": method, "arterial": o.arterial, "fit_driver": o.run.fit_driver.name(),
-            "mask": o.mask.as_ref().map_or("finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
-            "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
-        }),
+        settings: AslSettings {
+            config: o.run.config.as_ref().map(|p| p.display().to_string()),
+            input: o.input.display().to_string(),
+            input_format: inp.format,
+            shape: [nx, ny, nz, nv],
+            sidecar: inp.sidecar.as_ref().map(|p| p.display().to_string()),
+            context: inp.context.as_ref().map(|(p, _)| p.display().to_string()),
+            labelling: inp.labelling.name(),
+            plds_s: inp.plds.clone(),
+            distinct_plds_s: plds.clone(),
+            tau_s: inp.tau,
+            field_strength_t: inp.field,
+            slice_timing_s: inp.slice_timing.clone(),
+            subtraction: format!("{:?}", o.subtraction).to_lowercase(),
+            reject_outliers_mads: o.reject_outliers,
+            m0: inp.m0_desc.clone(),
+            m0_tr_s: inp.m0_tr.is_finite().then_some(inp.m0_tr),
+            m0_reference: o.m0_reference.map(|r| format!("{r:?}")),
+            m0_reference_value: m0_value_ref,
+            alpha_times_bs: alpha,
+            bs_efficiency: inp.bs_efficiency,
+            t1_blood_s: t1b,
+            t1_tissue_s: o.t1_tissue,
+            lambda_ml_per_g: o.lambda,
+            method,
+            arterial: o.arterial,
+            fit_driver: o.run.fit_driver.name(),
+            mask: o
+                .mask
+                .as_ref()
+                .map_or("finite, not all-zero voxels".to_string(), |p| {
+                    p.display().to_string()
+                }),
+            out: o.run.out.display().to_string(),
+            force: o.run.force,
+            threads: o.run.threads,
+        },
         inputs_sha256: &inp.hashes,
         affine: inp.like.affine,
         mask_voxels: idx.len(),
