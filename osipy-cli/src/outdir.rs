@@ -23,8 +23,10 @@
 //! For tests, `OSIPY_TEST_PAUSE_AT=STAGE` stops the run at `STAGE` (`begun`: the lock is held
 //! and the temporary folder exists; `writing`: the first map is written; `written`: every
 //! output is written, before the commit; `exchanged`: the new output is in place and the old
-//! one not yet removed), after writing its process id to the file `OSIPY_TEST_PAUSE_MARKER`
-//! (when set); it then sleeps until killed.
+//! one not yet removed; `moved-aside`: without an exchange, the old output moved aside and the
+//! new one not yet in place), after writing its process id to the file
+//! `OSIPY_TEST_PAUSE_MARKER` (when set); it then sleeps until killed. `OSIPY_TEST_NO_EXCHANGE`
+//! (set to anything) takes the order without an exchange, as on other systems.
 
 use std::path::{Path, PathBuf};
 
@@ -275,8 +277,8 @@ impl Transaction {
             std::fs::rename(&path, &out)
                 .map_err(|e| out_err(&out, "move the finished output into place", e))?;
             let _ = tmp.keep();
-        } else if exchange(&path, &out)
-            .map_err(|e| out_err(&out, "exchange the old and the new output", e))?
+        } else if std::env::var_os("OSIPY_TEST_NO_EXCHANGE").is_none()
+            && exchange(&path, &out).map_err(|e| out_err(&out, "exchange the old and the new output", e))?
         {
             pause("exchanged");
             // The temporary folder now holds the old output.

@@ -61,9 +61,15 @@ fn args<'a>(dir: &'a Path, out: &'a str, model: &'a str, force: bool) -> Vec<Str
 
 /// Starts a run that stops at `stage`, and waits until it is there.
 fn paused(dir: &Path, a: &[String], stage: &str) -> Child {
+    paused_with(dir, a, stage, &[])
+}
+
+/// [`paused`] with more environment variables.
+fn paused_with(dir: &Path, a: &[String], stage: &str, env: &[(&str, &str)]) -> Child {
     let marker = dir.join(format!("paused-{stage}"));
     let mut child = Command::new(BIN)
         .args(a)
+        .envs(env.iter().copied())
         .env("OSIPY_TEST_PAUSE_AT", stage)
         .env("OSIPY_TEST_PAUSE_MARKER", &marker)
         .stdout(Stdio::null())
@@ -268,4 +274,38 @@ fn a_second_run_on_the_same_out_fails_with_exit_code_3_while_the_first_runs() {
     run_ok(&args(dir.path(), o, "patlak", false));
     assert_eq!(model_of(&out), "patlak");
     assert_eq!(names(&res), ["other", "out"]);
+}
+
+#[test]
+fn without_an_exchange_a_run_killed_with_the_old_output_aside_has_it_put_back() {
+    let dir = setup();
+    let res = dir.path().join("res");
+    let out = res.join("out");
+    let o = out.to_str().unwrap();
+    run_ok(&args(dir.path(), o, "tofts", false));
+    let no_exchange = [("OSIPY_TEST_NO_EXCHANGE", "1")];
+    let a = args(dir.path(), o, "patlak", true);
+    kill(paused_with(dir.path(), &a, "moved-aside", &no_exchange));
+    // The moment without --out: the old output is aside, the new one in the temporary folder.
+    assert!(!out.exists());
+    let old = beside(&res, ".out.osipy-old-");
+    assert_eq!(old.len(), 1, "{:?}", names(&res));
+    assert_eq!(model_of(&old[0]), "tofts");
+    // The next run puts the old output back, so without --force it is refused (exit 3)...
+    let r = Command::new(BIN)
+        .args(args(dir.path(), o, "patlak", false))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(3), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(model_of(&out), "tofts");
+    assert_eq!(names(&res), ["out"]);
+    // ... and with it replaced: old aside, new in place, old removed.
+    let r = Command::new(BIN)
+        .args(&a)
+        .env("OSIPY_TEST_NO_EXCHANGE", "1")
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(model_of(&out), "patlak");
+    assert_eq!(names(&res), ["out"]);
 }
