@@ -163,37 +163,27 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .map(|((x, y, z), _)| [x, y, z])
         .collect();
     // Figures: CBF (and ATT) on the slice with the most mask voxels; ΔM against PLD.
-    let z = figure::best_slice(&mask);
+    let view = figure::View::new(&mask, figure::known_affine(inp.format, &inp.like));
     let mut figs: Vec<(String, &str)> = Vec::new();
-    for (name, title, cap) in [
-        ("cbf", "CBF (ML/100G/MIN)", "CBF (ml/100g/min)"),
-        ("att", "ATT (S)", "ATT (s)"),
+    for (name, unit, title, cap) in [
+        ("cbf", "ml/100g/min", "CBF (ml/100g/min)", "CBF (ml/100g/min)"),
+        ("att", "s", "Arterial transit time, ATT (s)", "ATT (s)"),
     ] {
         let Some(m) = get(name) else { continue };
-        let file = figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
+        let file = figure::slice_figure(&dir, name, title, unit, m, &view, &mut files)?;
         figs.push((file, cap));
     }
-    // ΔM against PLD for four voxels (CBF quartiles of the ok voxels), with the fit.
+    // ΔM against PLD for the voxels at the 10th, 50th and 90th percentiles of CBF among the
+    // ok voxels of the mask, with the fit.
     let cbf = get("cbf").cloned().unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
     let status = get("status")
         .cloned()
         .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
-    let mut ok: Vec<[usize; 3]> = idx
-        .iter()
-        .copied()
-        .filter(|p| status[*p] == f64::from(AslStatus::Ok.code()))
-        .collect();
-    ok.sort_by(|a, b| cbf[*a].total_cmp(&cbf[*b]));
-    let picks: Vec<[usize; 3]> = if ok.is_empty() {
-        Vec::new()
-    } else {
-        [1, 3, 5, 7]
-            .iter()
-            .map(|q| ok[(ok.len() * q / 8).min(ok.len() - 1)])
-            .collect()
-    };
+    let ok = |p: [usize; 3]| mask[p] && status[p] == f64::from(AslStatus::Ok.code());
+    let picked = figure::quantile_voxels(&cbf, ok, &figure::VOXEL_PERCENTILES);
+    let picks: Vec<[usize; 3]> = picked.iter().map(|p| p.0).collect();
     let dm3 = dm.view();
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(760, 460);
     let mut curves: Vec<Curve> = Vec::new();
     let tmax = plds.iter().copied().fold(0.0f64, f64::max) * 1.1 + 0.1;
     let fine: Vec<f64> = (0..=100).map(|i| tmax * i as f64 / 100.0).collect();
@@ -242,7 +232,11 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             ys,
             fine.clone(),
             fit,
-            format!("{:?} CBF {}", p3, figure::label(c)),
+            picked
+                .iter()
+                .find(|p| p.0 == *p3)
+                .map(|p| figure::voxel_title(p.1, "CBF", c, "ml/100g/min", *p3))
+                .unwrap_or_default(),
         ));
     }
     let mut series_plot: Vec<Series> = Vec::new();
@@ -267,9 +261,12 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "DELTA M AGAINST PLD",
-        "PLD (S)",
+        (0, 0, 760, 460),
+        &figure::Axes {
+            title: "ΔM against post-labelling delay",
+            x: "PLD (s)",
+            y: "ΔM (a.u.)",
+        },
         &series_plot,
     );
     cv.save_png(&dir.join("fig_delta_m.png"))?;
@@ -312,6 +309,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     let method = if multi {
         "multi-PLD Buxton kinetic model fit (CBF, ATT)"
     } else {
@@ -406,8 +404,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     commit(&mut tmp, &o.run.out)?;
 
     if !o.run.quiet {

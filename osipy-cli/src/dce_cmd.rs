@@ -356,6 +356,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         cp2: &cp2,
         conc: &conc,
         mask: &mask,
+        affine: super::figure::known_affine(inp.format, &inp.like),
     };
     figures(&dir, o, &curves, &f, &mut files)?;
     timings.push(("write", t0.elapsed().as_secs_f64()));
@@ -406,6 +407,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     });
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let summary = Summary {
         device,

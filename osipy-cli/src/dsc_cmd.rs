@@ -281,23 +281,26 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     files.push("aif.csv".into());
 
     // Figures: CBF, CBV, MTT on the slice with the most mask voxels; the AIF.
-    let z = figure::best_slice(&mask3d);
-    for (name, title) in [
-        ("cbf", "CBF (ML/100G/MIN)"),
-        ("cbv", "CBV (ML/100G)"),
-        ("mtt", "MTT (S)"),
+    let view = figure::View::new(&mask3d, figure::known_affine(inp.format, &inp.like));
+    for (name, unit, title) in [
+        ("cbf", "ml/100g/min", "CBF (ml/100g/min)"),
+        ("cbv", "ml/100g", "CBV (ml/100g)"),
+        ("mtt", "s", "MTT (s)"),
     ] {
         let Some((_, _, m)) = maps3.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
+        figure::slice_figure(&dir, name, title, unit, m, &view, &mut files)?;
     }
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(720, 440);
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "AIF (CONCENTRATION)",
-        "TIME (S)",
+        (0, 0, 720, 440),
+        &figure::Axes {
+            title: "Arterial input function",
+            x: "time (s)",
+            y: "concentration (mM; ΔR2* in /s at κ = 1)",
+        },
         &[Series {
             x: &times,
             y: &out.aif,
@@ -337,6 +340,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let aif_voxels = out.aif_voxels.as_ref().map(|v| xyz_of(v, xyz));
     let vof_voxels = out.vof_voxels.as_ref().map(|v| xyz_of(v, xyz));
@@ -450,8 +454,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     commit(&mut tmp, &o.run.out)?;
 
     if !o.run.quiet {

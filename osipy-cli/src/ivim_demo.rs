@@ -217,7 +217,16 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         .into_dimensionality::<ndarray::Ix4>()
         .map_err(|e| CliError::Runtime(format!("phantom shape: {e}")))?;
     let acq = Acquisition::new("osipy demo ivim", &B)?;
-    let sum = super::ivim_cmd::write_maps(&dir, &maps, dims, &map_geom, &data, &acq, &mut files)?;
+    let sum = super::ivim_cmd::write_maps(
+        &dir,
+        &maps,
+        dims,
+        &map_geom,
+        Some(&map_geom.affine),
+        &data,
+        &acq,
+        &mut files,
+    )?;
     let idx: Vec<[usize; 3]> = p
         .mask
         .indexed_iter()
@@ -247,6 +256,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     timings.push(("total", t_total.elapsed().as_secs_f64()));
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     let record = json!({
         "tool": "osipy demo ivim",
         "osipy_version": env!("CARGO_PKG_VERSION"),
@@ -279,8 +289,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     commit(&mut tmp, &o.out)?;
     Ok(Summary {
         out: o.out.clone(),

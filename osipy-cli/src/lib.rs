@@ -41,10 +41,12 @@ mod outdir;
 pub mod phantom;
 mod progress;
 mod report;
+mod report_html;
 pub mod sha256;
 mod t1_args;
 pub mod t1_cmd;
 mod t1_input;
+mod text;
 mod values;
 
 use std::ffi::OsString;

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::figure;
 use super::inputs::{hash_file, read_map3, rt};
-use super::outdir::{begin, check_out, commit, io_err, write_map};
+use super::outdir::{begin, check_out, commit, write_map};
 pub use super::t1_args::{Method, T1Options};
 use super::t1_input::{acquisition, read_input, read_sidecar, Acquisition};
 use super::CliError;
@@ -156,12 +156,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     write_map("mask.nii.gz".into(), &mask.mapv(|m| if m { 1.0 } else { 0.0 }))?;
 
     // Figures: T1 and S0 on the slice with the most mask voxels.
-    let z = figure::best_slice(&mask);
-    for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0")] {
+    let view = figure::View::new(&mask, figure::known_affine(inp.format, &inp.like));
+    for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0 (equilibrium signal)")] {
         let Some((_, _, m)) = maps.maps.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        figure::slice_figure(&dir, name, &format!("{title} ({unit})"), "FIT", m, z, &mut files)?;
+        let title = format!("{title} ({unit}), {}", o.method.name());
+        figure::slice_figure(&dir, name, &title, unit, m, &view, &mut files)?;
     }
     timings.push(("write", t0.elapsed().as_secs_f64()));
 
@@ -193,6 +194,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
 
     let settings = json!({
@@ -295,14 +297,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     }
     let _ = writeln!(r, "\n## Figures\n");
     for (f, caption) in [("fig_t1.png", "T1 (s)"), ("fig_s0.png", "S0 (a.u.)")] {
-        let _ = writeln!(r, "### {caption}, slice {z}\n\n![{caption}]({f})\n");
+        let _ = writeln!(r, "### {caption}, slice {}\n\n![{caption}]({f})\n", view.z);
     }
     let _ = writeln!(r, "## Files\n");
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     commit(&mut tmp, &o.run.out)?;
 
     if !o.run.quiet {
