@@ -105,7 +105,9 @@ pub struct AslOptions {
     /// input, else the series' m0scan volumes, else the sidecar's M0Estimate)
     #[arg(long, value_name = "FILE|VALUE", help_heading = "Input")]
     pub m0: Option<String>,
-    /// 3-D mask; non-zero voxels are mapped (default: finite, not all-zero voxels)
+    /// 3-D mask; non-zero voxels are mapped. Default: background left out by Otsu's threshold
+    /// on the M0 image (else the mean m0scan, control or every volume); `all`: every finite,
+    /// not all-zero voxel
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

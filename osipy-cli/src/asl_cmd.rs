@@ -41,6 +41,34 @@ fn model_curve(
     y
 }
 
+/// The image whose Otsu threshold leaves out the background by default: the M0 image, else
+/// the mean of the m0scan volumes, else of the control volumes, else of every volume.
+fn background_image(
+    data: &ndarray::Array4<f64>,
+    m0: &M0Choice,
+    context: Option<&osipy::asl::Context>,
+) -> (Array3<f64>, String) {
+    use osipy::asl::VolumeType;
+    if let M0Choice::Map(m) = m0 {
+        return (m.clone(), "the M0 image".to_string());
+    }
+    let types = context.map(|c| c.types.clone()).unwrap_or_default();
+    let (nx, ny, nz, nv) = data.dim();
+    for (kind, what) in [(VolumeType::M0Scan, "m0scan"), (VolumeType::Control, "control")] {
+        let ks: Vec<usize> = (0..nv).filter(|k| types.get(*k) == Some(&kind)).collect();
+        if !ks.is_empty() {
+            let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                ks.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / ks.len() as f64
+            });
+            return (img, format!("the mean of the {} {what} volumes", ks.len()));
+        }
+    }
+    (
+        super::background::frame_mean(data, 0..nv),
+        format!("the mean of all {nv} volumes (no M0 image, m0scan or control volume)"),
+    )
+}
+
 /// Runs `osipy asl` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
@@ -56,12 +84,21 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     let (nx, ny, nz, nv) = inp.data.dim();
     let xyz = [nx, ny, nz];
-    let mask: Array3<bool> = match &o.mask {
-        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => osipy::volume::default_mask(&inp.data.view().into_dyn())
-            .into_shape_with_order((nx, ny, nz))
-            .map_err(|e| rt(format!("mask shape: {e}")))?,
-    };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            osipy::volume::default_mask(&inp.data.view().into_dyn())
+                .into_shape_with_order((nx, ny, nz))
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), false))
+        },
+        || background_image(&inp.data, &inp.m0, inp.context.as_ref().map(|c| &c.1)),
+    )?;
+    let mask_rule = super::background::describe(
+        o.mask.as_deref(),
+        background.as_ref(),
+        "finite, not all-zero volumes",
+    );
     let m0_value_ref = match (o.m0_reference, &o.m0_region, &inp.m0) {
         (Some(r), Some(p), M0Choice::Map(m)) => {
             let region = read_map3("--m0-region", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0);
@@ -345,7 +382,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             "alpha_times_bs": alpha, "bs_efficiency": inp.bs_efficiency, "t1_blood_s": t1b,
             "t1_tissue_s": o.t1_tissue, "lambda_ml_per_g": o.lambda,
             "method": method, "arterial": o.arterial, "fit_driver": o.run.fit_driver.name(),
-            "mask": o.mask.as_ref().map_or("finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
+            "mask": super::background::provenance(o.mask.as_deref(), background.as_ref(), "finite, not all-zero voxels"),
             "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
         },
         "inputs_sha256": inp.hashes,
@@ -381,6 +418,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         o.t1_tissue,
         o.lambda
     );
+    let _ = writeln!(r, "Mask: {mask_rule}\n");
     let _ = writeln!(
         r,
         "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"

@@ -91,8 +91,9 @@ pub struct DceOptions {
     /// BIDS sidecar (default: the input's name with .json, when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted (default:
-    /// voxels whose curve is finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted. Default:
+    /// background left out by Otsu's threshold on the mean baseline signal (--baseline frames;
+    /// a concentration input: the mean over all frames); `all`: every finite, not all-zero curve
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

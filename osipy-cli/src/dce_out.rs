@@ -192,6 +192,7 @@ pub(crate) fn write_report(
         s.converged,
         100.0 * s.converged as f64 / s.voxels.max(1) as f64
     );
+    let _ = writeln!(r, "Mask: {}\n", s.mask_rule);
     let _ = writeln!(
         r,
         "## Parameters (median over the mask)\n\n| parameter | median |\n|---|---|"
@@ -226,5 +227,5 @@ pub(crate) fn write_report(
     for f in files {
         let _ = writeln!(r, "- `{f}`");
     }
-    super::report_html::write_reports(&dir, &r)
+    super::report_html::write_reports(dir, &r)
 }

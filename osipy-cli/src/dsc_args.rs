@@ -138,8 +138,10 @@ pub struct DscOptions {
     /// when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped (default: the
-    /// brain by signal level, osipy::dsc::signal_mask)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped. Default:
+    /// background left out by Otsu's threshold on the mean baseline signal (--baseline, else
+    /// the first 3 frames; a concentration input: the mean over all frames); `all`: every
+    /// finite, not all-zero curve (with a positive baseline for a signal)
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

@@ -100,9 +100,9 @@ impl Canvas {
         if x >= 0 && y >= 0 && (x as usize) < self.w && (y as usize) < self.h {
             let i = (y as usize * self.w + x as usize) * 3;
             let a = a.clamp(0.0, 1.0);
-            for k in 0..3 {
-                let old = f32::from(self.px[i + k]);
-                self.px[i + k] = (old + (f32::from(c[k]) - old) * a).round() as u8;
+            for (p, &ck) in self.px[i..i + 3].iter_mut().zip(&c) {
+                let old = f32::from(*p);
+                *p = (old + (f32::from(ck) - old) * a).round() as u8;
             }
         }
     }

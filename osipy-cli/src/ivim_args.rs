@@ -104,8 +104,9 @@ pub struct IvimOptions {
     /// name with .bvec, when it exists)
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub bvec: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped (default:
-    /// voxels whose volumes are all finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped. Default:
+    /// background left out by Otsu's threshold on the b = 0 image; `all`: every voxel whose
+    /// volumes are all finite and not all zero
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

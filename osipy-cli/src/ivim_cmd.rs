@@ -255,15 +255,30 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         None => None,
     };
     let acq = Acquisition::new("osipy ivim", &b)?;
-    let mask: Option<Array3<bool>> = match &o.mask {
-        Some(p) => Some(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
-        None => None,
-    };
-    let mask = mask.unwrap_or_else(|| {
-        osipy::volume::default_mask(&data.view().into_dyn())
-            .into_shape_with_order((nx, ny, nz))
-            .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), true))
-    });
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            osipy::volume::default_mask(&data.view().into_dyn())
+                .into_shape_with_order((nx, ny, nz))
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), true))
+        },
+        || {
+            let b0: Vec<usize> = (0..nv).filter(|k| acq.group[*k] == acq.b0_group()).collect();
+            let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                b0.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / b0.len().max(1) as f64
+            });
+            (
+                img,
+                format!("the b = 0 image (the mean of its {} volumes)", b0.len()),
+            )
+        },
+    )?;
+    let mask_rule = super::background::describe(
+        o.mask.as_deref(),
+        background.as_ref(),
+        "finite, not all-zero volumes",
+    );
     if !mask.iter().any(|m| *m) {
         return Err(rt(match &o.mask {
             Some(p) => format!(
@@ -353,7 +368,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         "bounds": {"lower": ivim::Bounds::default().lower, "upper": ivim::Bounds::default().upper,
                    "order": ["s0 (x b = 0 mean)", "f", "d (mm2/s)", "dstar (mm2/s)"]},
         "fit_driver": o.run.fit_driver.name(),
-        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero voxels".to_string(), |p| p.display().to_string()),
+        "mask": super::background::provenance(o.mask.as_deref(), background.as_ref(), "finite, not all-zero voxels"),
         "out": o.run.out.display().to_string(), "force": o.run.force, "threads": o.run.threads,
     });
     let record = json!({
@@ -379,6 +394,7 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         [nx, ny, nz, nv],
         &acq,
         &rician_desc,
+        &mask_rule,
         &sum,
         &timings,
         &files,
@@ -414,6 +430,7 @@ fn report(
     shape: [usize; 4],
     acq: &Acquisition,
     rician: &str,
+    mask_rule: &str,
     sum: &Summary,
     timings: &[(&str, f64)],
     files: &[String],
@@ -439,6 +456,7 @@ fn report(
         o.threshold,
         o.steps
     );
+    let _ = writeln!(r, "Mask: {mask_rule}\n");
     let _ = writeln!(
         r,
         "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"

@@ -20,6 +20,7 @@ mod asl_args;
 pub mod asl_cmd;
 pub mod asl_demo;
 mod asl_input;
+mod background;
 pub mod config;
 mod dce_args;
 pub mod dce_cmd;

@@ -145,5 +145,5 @@ pub(crate) fn write_report(
     for f in files {
         let _ = writeln!(r, "- `{f}`");
     }
-    super::report_html::write_reports(&dir, &r)
+    super::report_html::write_reports(dir, &r)
 }

@@ -61,8 +61,9 @@ pub struct T1Options {
     /// name with .json, when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted (default:
-    /// voxels whose samples are finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted. Default:
+    /// background left out by Otsu's threshold on the first volume; `all`: every voxel whose
+    /// samples are finite and not all zero
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

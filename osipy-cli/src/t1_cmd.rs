@@ -108,13 +108,22 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let sc_file = sc_path.clone().unwrap_or_default();
     let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt, inp.dicom.as_ref())?;
 
-    let mask: Array3<bool> = match &o.mask {
-        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
-            let c = inp.data.slice(s![x, y, z, ..]);
-            c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
-        }),
-    };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                let c = inp.data.slice(s![x, y, z, ..]);
+                c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
+            })
+        },
+        || {
+            (
+                super::background::frame_mean(&inp.data, 0..1),
+                "the first volume (first flip angle or inversion time)".to_string(),
+            )
+        },
+    )?;
     let b1map = match &o.b1 {
         Some(p) => Some(read_map3("--b1", p, xyz, &mut inp.hashes)?),
         None => None,
@@ -206,7 +215,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         "method": o.method.name(),
         "acquisition": acq_rec,
         "b1": o.b1.as_ref().map(|p| p.display().to_string()),
-        "mask": o.mask.as_ref().map_or_else(|| "finite, not all-zero samples".to_string(), |p| p.display().to_string()),
+        "mask": super::background::provenance(o.mask.as_deref(), background.as_ref(), "finite, not all-zero samples"),
         "fit": match o.method {
             Method::Nonlinear => {
                 let f = VfaFit::default();
@@ -252,15 +261,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         env!("CARGO_PKG_VERSION"),
         command_line.join(" ")
     );
-    let _ = writeln!(
+    let _ =
+        writeln!(
         r,
-        "Input: {input_txt} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask ({}).\n",
+        "Input: {input_txt} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask.\n\nMask: {}\n",
         inp.format,
         idx.len(),
-        o.mask.as_ref().map_or_else(
-            || "finite, not all-zero samples".to_string(),
-            |p| p.display().to_string()
-        )
+        super::background::describe(o.mask.as_deref(), background.as_ref(), "finite, not all-zero samples")
     );
     match (&acq.flip_angles_deg, acq.tr_s, &acq.times_s) {
         (Some(fa), Some(tr), _) => {
