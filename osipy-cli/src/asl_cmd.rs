@@ -60,7 +60,11 @@ fn background_image(
             let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
                 ks.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / ks.len() as f64
             });
-            return (img, format!("the mean of the {} {what} volumes", ks.len()));
+            let desc = match ks.len() {
+                1 => format!("the {what} volume"),
+                n => format!("the mean of the {n} {what} volumes"),
+            };
+            return (img, desc);
         }
     }
     (

@@ -58,7 +58,7 @@ Reads a 4-D series (NIfTI .nii/.nii.gz, a DICOM folder, or a .npy array [x, y, z
 converts signal to concentration when asked, builds the arterial input, fits the model to
 every voxel of the mask with data-driven starts (osipy::dce::VolumeFit), and writes one NIfTI
 map per parameter, quality maps (r2, chi2, iterations, status, at_bound), the mask, the AIF
-(aif.csv), PNG figures, provenance.json and report.md into DIR (built in a hidden sibling
+(aif.csv), PNG figures, provenance.json and report.md (and report.html, figures embedded) into DIR (built in a hidden sibling
 folder and renamed into place when everything is written: a failed run leaves no output).";
 
 /// Help text below the options of `osipy dce --help`.

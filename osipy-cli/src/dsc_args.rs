@@ -83,7 +83,7 @@ mask (osipy::dsc::Analysis: sSVD, cSVD, oSVD or Tikhonov) and writes cbf.nii.gz 
 cbv.nii.gz (ml/100g), mtt.nii.gz (s), ttp.nii.gz (s), tmax.nii.gz (s), the quality maps (r2,
 status: osipy::dsc::DscStatus codes 1 ok, 2 no flow, 3 no volume, 4 non-finite data, 7
 masked; oSVD: components), mask.nii.gz, the AIF (aif.csv), PNG figures, provenance.json and
-report.md into DIR (built in a hidden sibling folder and renamed into place when everything is
+report.md (and report.html, figures embedded) into DIR (built in a hidden sibling folder and renamed into place when everything is
 written: a failed run leaves no output). The maps have the input's geometry.";
 
 /// Help text below the options of `osipy dsc --help`.

@@ -529,9 +529,22 @@ pub fn plot(cv: &mut Canvas, (ox, oy, w, h): (i64, i64, i64, i64), axes: &Axes, 
         .max()
         .unwrap_or(0);
     let left = ox + 8 + lh + 6 + ytw + 8;
-    let top = oy + 8 + th + 10;
-    let bottom = oy + h - (6 + ch + 6 + lh + 8);
+    // The legend: rows under the title, outside the data, wrapped at the plot's width.
     let right = ox + w - 16;
+    let mut entries: Vec<(i64, i64, &Series)> = Vec::new();
+    let (mut lx, mut row) = (left, 0i64);
+    for s in series.iter().filter(|s| !s.name.is_empty()) {
+        let ew = 24 + crate::text::width(s.name, TICK).ceil() as i64;
+        if lx > left && lx + ew > right {
+            lx = left;
+            row += 1;
+        }
+        entries.push((lx, row, s));
+        lx += ew + 18;
+    }
+    let rows = if entries.is_empty() { 0 } else { row + 1 };
+    let top = oy + 8 + th + 10 + rows * (ch + 6);
+    let bottom = oy + h - (6 + ch + 6 + lh + 8);
     cv.text_sized(ox + 8, oy + 8, axes.title, TITLE, BLACK);
     let px = |x: f64| left + ((x - xa) / (xb - xa) * (right - left) as f64).round() as i64;
     let py = |y: f64| bottom - ((y - ya) / (yb - ya) * (bottom - top) as f64).round() as i64;
@@ -573,25 +586,14 @@ pub fn plot(cv: &mut Canvas, (ox, oy, w, h): (i64, i64, i64, i64), axes: &Axes, 
             prev = Some(p);
         }
     }
-    let named: Vec<&Series> = series.iter().filter(|s| !s.name.is_empty()).collect();
-    if !named.is_empty() {
-        let lw = named
-            .iter()
-            .map(|s| crate::text::width(s.name, TICK).ceil() as i64)
-            .max()
-            .unwrap_or(0);
-        let (bw, bh) = (lw + 36, named.len() as i64 * (ch + 4) + 8);
-        let (lx, ly) = (right - bw - 6, top + 6);
-        cv.fill(lx, ly, bw as usize, bh as usize, WHITE);
-        for (k, s) in named.iter().enumerate() {
-            let y = ly + 4 + k as i64 * (ch + 4);
-            if s.points {
-                cv.fill(lx + 10, y + ch / 2 - 2, 5, 5, s.colour);
-            } else {
-                cv.fill(lx + 4, y + ch / 2 - 1, 18, 3, s.colour);
-            }
-            cv.text_sized(lx + 28, y, s.name, TICK, BLACK);
+    for (lx, row, s) in entries {
+        let y = oy + 8 + th + 4 + row * (ch + 6);
+        if s.points {
+            cv.fill(lx + 6, y + ch / 2 - 2, 5, 5, s.colour);
+        } else {
+            cv.fill(lx, y + ch / 2 - 1, 18, 3, s.colour);
         }
+        cv.text_sized(lx + 24, y, s.name, TICK, BLACK);
     }
 }
 

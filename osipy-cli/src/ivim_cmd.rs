@@ -268,10 +268,11 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
             let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
                 b0.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / b0.len().max(1) as f64
             });
-            (
-                img,
-                format!("the b = 0 image (the mean of its {} volumes)", b0.len()),
-            )
+            let desc = match b0.len() {
+                1 => "the b = 0 image".to_string(),
+                n => format!("the b = 0 image (the mean of its {n} volumes)"),
+            };
+            (img, desc)
         },
     )?;
     let mask_rule = super::background::describe(

@@ -27,7 +27,7 @@ every voxel of the mask (osipy::t1::VolumeFit) and writes t1.nii.gz (s), r1.nii.
 s0.nii.gz (a.u.), status.nii.gz (osipy::t1::T1Status codes: 1 ok, 2 iteration limit, 3 no
 solution, 4 non-finite data, 5 degenerate, 6 invalid input, 7 masked), mask.nii.gz, the fit
 quality maps of the fitted methods (r2, chi2, iterations), PNG figures, provenance.json and
-report.md into DIR (built in a hidden sibling folder and renamed into place when everything is
+report.md (and report.html, figures embedded) into DIR (built in a hidden sibling folder and renamed into place when everything is
 written: a failed run leaves no output). The maps have the input's geometry (affine).";
 
 /// Help text below the options of `osipy t1 --help`.

@@ -9,7 +9,9 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 /// The embedded face (`None` only if the file were corrupt, which `embedded_font_parses`
 /// rules out; text is then left undrawn rather than failing the run).
 fn font() -> Option<FontRef<'static>> {
-    FontRef::try_from_slice(DEJAVU_SANS).ok()
+    static FONT: std::sync::OnceLock<Option<FontRef<'static>>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| FontRef::try_from_slice(DEJAVU_SANS).ok())
+        .clone()
 }
 
 /// Width in pixels of `s` set at `size` pixels (the em height).
