@@ -217,11 +217,20 @@ pub(crate) fn write_report(
     }
     let _ = writeln!(r, "\n## Figures\n");
     for name in &f.names {
-        let _ = writeln!(r, "![{name}](fig_{name}.png)\n");
+        let unit = osipy::dce::Model::unit(name);
+        let _ = writeln!(
+            r,
+            "### {} ({unit})\n\n![{name}](fig_{name}.png)\n",
+            display_name(name)
+        );
     }
+    let main = f.names.first().copied().unwrap_or("ktrans");
     let _ = writeln!(
         r,
-        "![R²](fig_r2.png)\n\n![AIF](fig_aif.png)\n\n![Voxel fits](fig_voxel_fits.png)\n"
+        "### R² of the fit\n\n![R²](fig_r2.png)\n\n### Arterial input function (plasma)\n\n![AIF](fig_aif.png)\n\n\
+         ### Measured and fitted curves at the 10th, 50th and 90th percentiles of {} among the converged voxels\n\n\
+         ![Voxel fits](fig_voxel_fits.png)\n",
+        display_name(main)
     );
     let _ = writeln!(r, "## Files\n");
     for f in files {
