@@ -493,6 +493,18 @@ pub struct Series<'a> {
     pub name: &'a str,
 }
 
+/// `(lo, hi)` as an axis range: itself when `hi > lo`; one value `v` as `[min(0, v),
+/// 1.25 max(0, v)]` (0 to 1 for 0), so that a single abscissa (one PLD) is drawn inside.
+fn widen(lo: f64, hi: f64) -> (f64, f64) {
+    if hi > lo {
+        (lo, hi)
+    } else if lo.is_finite() && lo == hi && lo != 0.0 {
+        (lo.min(0.0), 1.25 * lo.max(0.0))
+    } else {
+        (0.0, 1.0)
+    }
+}
+
 /// The labels of a plot: title and the two axes, each axis label with its unit.
 pub struct Axes<'a> {
     /// Title above the plot.
@@ -514,8 +526,8 @@ pub fn plot(cv: &mut Canvas, (ox, oy, w, h): (i64, i64, i64, i64), axes: &Axes, 
     });
     let ys = series.iter().flat_map(|s| s.y.iter()).filter(finite);
     let (y_lo, y_hi) = ys.fold((0.0f64, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
-    let (x_lo, x_hi) = if x_hi > x_lo { (x_lo, x_hi) } else { (0.0, 1.0) };
-    let (y_lo, y_hi) = if y_hi > y_lo { (y_lo, y_hi) } else { (0.0, 1.0) };
+    let (x_lo, x_hi) = widen(x_lo, x_hi);
+    let (y_lo, y_hi) = widen(y_lo, y_hi);
     let (xa, xb, xstep) = nice_axis(x_lo, x_hi, 0.0, 6);
     let (ya, yb, ystep) = nice_axis(y_lo, y_hi, 0.04, 5);
     let xt = ticks_in(xa, xb, xstep);
@@ -759,6 +771,15 @@ mod tests {
             voxel_title(90, "Ktrans", 0.25, "/min", [1, 2, 3]),
             "90th pct. Ktrans = 0.250 /min at (1, 2, 3)"
         );
+    }
+
+    #[test]
+    fn a_single_value_gets_an_axis_around_it() {
+        assert_eq!(widen(1.8, 1.8), (0.0, 2.25));
+        assert_eq!(widen(-2.0, -2.0), (-2.0, 0.0));
+        assert_eq!(widen(0.0, 0.0), (0.0, 1.0));
+        assert_eq!(widen(f64::INFINITY, f64::NEG_INFINITY), (0.0, 1.0));
+        assert_eq!(widen(1.0, 3.0), (1.0, 3.0));
     }
 
     #[test]
