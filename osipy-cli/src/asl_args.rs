@@ -68,7 +68,7 @@ one PLD gives CBF by the ASL white paper's equations (Alsop 2015), several the B
 model fitted for CBF and ATT. Writes cbf.nii.gz (ml/100g/min), att.nii.gz (s, multi-PLD),
 m0.nii.gz, the quality maps (status: osipy::asl::AslStatus codes 1 ok, 2 iteration limit, 3
 not converged, 4 non-finite data, 5 no m0, 7 masked; multi-PLD r2, chi2, iterations),
-mask.nii.gz, delta_m.csv, PNG figures, provenance.json and report.md into DIR (built in a
+mask.nii.gz, delta_m.csv, PNG figures, provenance.json and report.md (and report.html, figures embedded) into DIR (built in a
 hidden sibling folder and renamed into place when everything is written).";
 
 /// Help text below the options of `osipy asl --help`.
@@ -105,7 +105,9 @@ pub struct AslOptions {
     /// input, else the series' m0scan volumes, else the sidecar's M0Estimate)
     #[arg(long, value_name = "FILE|VALUE", help_heading = "Input")]
     pub m0: Option<String>,
-    /// 3-D mask; non-zero voxels are mapped (default: finite, not all-zero voxels)
+    /// 3-D mask; non-zero voxels are mapped. Default: background left out by Otsu's threshold
+    /// on the M0 image (else the mean m0scan, control or every volume); `all`: every finite,
+    /// not all-zero voxel
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

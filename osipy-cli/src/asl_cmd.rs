@@ -70,10 +70,42 @@ struct AslSettings {
     method: &'static str,
     arterial: bool,
     fit_driver: &'static str,
-    mask: String,
+    mask: serde_json::Value,
     out: String,
     force: bool,
     threads: Option<usize>,
+}
+
+/// The image whose Otsu threshold leaves out the background by default: the M0 image, else
+/// the mean of the m0scan volumes, else of the control volumes, else of every volume.
+fn background_image(
+    data: &ndarray::Array4<f64>,
+    m0: &M0Choice,
+    context: Option<&osipy::asl::Context>,
+) -> (Array3<f64>, String) {
+    use osipy::asl::VolumeType;
+    if let M0Choice::Map(m) = m0 {
+        return (m.clone(), "the M0 image".to_string());
+    }
+    let types = context.map(|c| c.types.clone()).unwrap_or_default();
+    let (nx, ny, nz, nv) = data.dim();
+    for (kind, what) in [(VolumeType::M0Scan, "m0scan"), (VolumeType::Control, "control")] {
+        let ks: Vec<usize> = (0..nv).filter(|k| types.get(*k) == Some(&kind)).collect();
+        if !ks.is_empty() {
+            let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                ks.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / ks.len() as f64
+            });
+            let desc = match ks.len() {
+                1 => format!("the {what} volume"),
+                n => format!("the mean of the {n} {what} volumes"),
+            };
+            return (img, desc);
+        }
+    }
+    (
+        super::background::frame_mean(data, 0..nv),
+        format!("the mean of all {nv} volumes (no M0 image, m0scan or control volume)"),
+    )
 }
 
 /// Runs `osipy asl` (see `--help`); `command_line` is recorded in the provenance. Prints the
@@ -91,12 +123,21 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     let (nx, ny, nz, nv) = inp.data.dim();
     let xyz = [nx, ny, nz];
-    let mask: Array3<bool> = match &o.mask {
-        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => osipy::volume::default_mask(&inp.data.view().into_dyn())
-            .into_shape_with_order((nx, ny, nz))
-            .map_err(|e| rt(format!("mask shape: {e}")))?,
-    };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            osipy::volume::default_mask(&inp.data.view().into_dyn())
+                .into_shape_with_order((nx, ny, nz))
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), false))
+        },
+        || background_image(&inp.data, &inp.m0, inp.context.as_ref().map(|c| &c.1)),
+    )?;
+    let mask_rule = super::background::describe(
+        o.mask.as_deref(),
+        background.as_ref(),
+        "finite, not all-zero volumes",
+    );
     let m0_value_ref = match (o.m0_reference, &o.m0_region, &inp.m0) {
         (Some(r), Some(p), M0Choice::Map(m)) => {
             let region = read_map3("--m0-region", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0);
@@ -197,37 +238,27 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .map(|((x, y, z), _)| [x, y, z])
         .collect();
     // Figures: CBF (and ATT) on the slice with the most mask voxels; ΔM against PLD.
-    let z = figure::best_slice(&mask);
+    let view = figure::View::new(&mask, figure::known_affine(inp.format, &inp.like));
     let mut figs: Vec<(String, &str)> = Vec::new();
-    for (name, title, cap) in [
-        ("cbf", "CBF (ML/100G/MIN)", "CBF (ml/100g/min)"),
-        ("att", "ATT (S)", "ATT (s)"),
+    for (name, unit, title, cap) in [
+        ("cbf", "ml/100g/min", "CBF (ml/100g/min)", "CBF (ml/100g/min)"),
+        ("att", "s", "Arterial transit time, ATT (s)", "ATT (s)"),
     ] {
         let Some(m) = get(name) else { continue };
-        let file = figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
+        let file = figure::slice_figure(&dir, name, title, unit, m, &view, &mut files)?;
         figs.push((file, cap));
     }
-    // ΔM against PLD for four voxels (CBF quartiles of the ok voxels), with the fit.
+    // ΔM against PLD for the voxels at the 10th, 50th and 90th percentiles of CBF among the
+    // ok voxels of the mask, with the fit.
     let cbf = get("cbf").cloned().unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
     let status = get("status")
         .cloned()
         .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
-    let mut ok: Vec<[usize; 3]> = idx
-        .iter()
-        .copied()
-        .filter(|p| status[*p] == f64::from(AslStatus::Ok.code()))
-        .collect();
-    ok.sort_by(|a, b| cbf[*a].total_cmp(&cbf[*b]));
-    let picks: Vec<[usize; 3]> = if ok.is_empty() {
-        Vec::new()
-    } else {
-        [1, 3, 5, 7]
-            .iter()
-            .map(|q| ok[(ok.len() * q / 8).min(ok.len() - 1)])
-            .collect()
-    };
+    let ok = |p: [usize; 3]| mask[p] && status[p] == f64::from(AslStatus::Ok.code());
+    let picked = figure::quantile_voxels(&cbf, ok, &figure::VOXEL_PERCENTILES);
+    let picks: Vec<[usize; 3]> = picked.iter().map(|p| p.0).collect();
     let dm3 = dm.view();
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(760, 460);
     let mut curves: Vec<Curve> = Vec::new();
     let tmax = plds.iter().copied().fold(0.0f64, f64::max) * 1.1 + 0.1;
     let fine: Vec<f64> = (0..=100).map(|i| tmax * i as f64 / 100.0).collect();
@@ -276,7 +307,11 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             ys,
             fine.clone(),
             fit,
-            format!("{:?} CBF {}", p3, figure::label(c)),
+            picked
+                .iter()
+                .find(|p| p.0 == *p3)
+                .map(|p| figure::voxel_title(p.1, "CBF", c, "ml/100g/min", *p3))
+                .unwrap_or_default(),
         ));
     }
     let mut series_plot: Vec<Series> = Vec::new();
@@ -301,9 +336,12 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     }
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "DELTA M AGAINST PLD",
-        "PLD (S)",
+        (0, 0, 760, 460),
+        &figure::Axes {
+            title: "ΔM against post-labelling delay",
+            x: "PLD (s)",
+            y: "ΔM (a.u.)",
+        },
         &series_plot,
     );
     cv.save_png(&dir.join("fig_delta_m.png"))?;
@@ -346,6 +384,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     let method = if multi {
         "multi-PLD Buxton kinetic model fit (CBF, ATT)"
     } else {
@@ -385,12 +424,11 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
             method,
             arterial: o.arterial,
             fit_driver: o.run.fit_driver.name(),
-            mask: o
-                .mask
-                .as_ref()
-                .map_or("finite, not all-zero voxels".to_string(), |p| {
-                    p.display().to_string()
-                }),
+            mask: super::background::provenance(
+                o.mask.as_deref(),
+                background.as_ref(),
+                "finite, not all-zero voxels",
+            ),
             out: o.run.out.display().to_string(),
             force: o.run.force,
             threads: o.run.threads,
@@ -426,6 +464,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
         o.t1_tissue,
         o.lambda
     );
+    let _ = writeln!(r, "Mask: {mask_rule}\n");
     let _ = writeln!(
         r,
         "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"
@@ -449,8 +488,7 @@ pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     tmp.commit()?;
 
     if !o.run.quiet {

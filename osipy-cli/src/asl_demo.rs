@@ -355,7 +355,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
             a.run, a.map, a.region, a.truth, a.median
         );
     }
-    write_text(&dir.join("report.md"), &report)?;
+    super::report_html::write_reports(&dir, &report)?;
     super::outdir::write_json(
         &dir,
         "truth.json",

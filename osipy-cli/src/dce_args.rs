@@ -58,7 +58,7 @@ Reads a 4-D series (NIfTI .nii/.nii.gz, a DICOM folder, or a .npy array [x, y, z
 converts signal to concentration when asked, builds the arterial input, fits the model to
 every voxel of the mask with data-driven starts (osipy::dce::VolumeFit), and writes one NIfTI
 map per parameter, quality maps (r2, chi2, iterations, status, at_bound), the mask, the AIF
-(aif.csv), PNG figures, provenance.json and report.md into DIR (built in a hidden sibling
+(aif.csv), PNG figures, provenance.json and report.md (and report.html, figures embedded) into DIR (built in a hidden sibling
 folder and renamed into place when everything is written: a failed run leaves no output).";
 
 /// Help text below the options of `osipy dce --help`.
@@ -91,8 +91,9 @@ pub struct DceOptions {
     /// BIDS sidecar (default: the input's name with .json, when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted (default:
-    /// voxels whose curve is finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted. Default:
+    /// background left out by Otsu's threshold on the mean baseline signal (--baseline frames;
+    /// a concentration input: the mean over all frames); `all`: every finite, not all-zero curve
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

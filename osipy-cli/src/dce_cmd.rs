@@ -83,6 +83,8 @@ pub(crate) struct Summary {
     pub(crate) shape: [usize; 4],
     pub(crate) times_source: String,
     pub(crate) aif_source: String,
+    /// How the mask was chosen, one sentence.
+    pub(crate) mask_rule: String,
     pub(crate) voxels: usize,
     pub(crate) converged: usize,
     pub(crate) medians: Vec<(String, f64)>,
@@ -183,18 +185,40 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
 
     // Mask.
     let xyz = [nx, ny, nz];
-    let mask: Array3<bool> = match &o.mask {
-        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => osipy::volume::default_mask(&inp.data.view().into_dyn())
-            .into_dimensionality::<Ix3>()
-            .map_err(|e| rt(format!("mask shape: {e}")))?,
-    };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            osipy::volume::default_mask(&inp.data.view().into_dyn())
+                .into_dimensionality::<Ix3>()
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), false))
+        },
+        || match o.kind {
+            Kind::Signal => (
+                super::background::frame_mean(&inp.data, 0..o.baseline),
+                format!(
+                    "the mean of the first {} frames of the signal (the baseline, --baseline)",
+                    o.baseline
+                ),
+            ),
+            Kind::Concentration => (
+                super::background::frame_mean(&inp.data, 0..nt),
+                "the mean concentration over all frames (a concentration input has no baseline signal)"
+                    .to_string(),
+            ),
+        },
+    )?;
+    let mask_rule = super::background::describe(
+        o.mask.as_deref(),
+        background.as_ref(),
+        "a finite, not all-zero curve",
+    );
     let voxels = mask.iter().filter(|m| **m).count();
     if voxels == 0 {
         return Err(rt(format!(
             "{}: the mask selects no voxel",
             o.mask.as_ref().map_or_else(
-                || "--input (default mask: finite, not all-zero curves)".to_string(),
+                || "--input (default mask: finite, not all-zero curves above Otsu's threshold)".to_string(),
                 |p| format!("--mask {}", p.display())
             )
         )));
@@ -396,6 +420,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         cp2: &cp2,
         conc: &conc,
         mask: &mask,
+        affine: super::figure::known_affine(inp.format, &inp.like),
     };
     figures(&dir, o, &curves, &f, &mut files)?;
     timings.push(("write", t0.elapsed().as_secs_f64()));
@@ -438,9 +463,10 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         aif_delay_s: aif_delay,
         aif_interpolation: o.aif_interp.name(),
         hematocrit: o.hct,
-        mask: o.mask.as_ref().map_or_else(
-            || "finite, not all-zero curves".to_string(),
-            |p| p.display().to_string(),
+        mask: super::background::provenance(
+            o.mask.as_deref(),
+            background.as_ref(),
+            "finite, not all-zero curves",
         ),
         model: o.model.name(),
         fit_delay: o.fit_delay,
@@ -474,6 +500,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
     };
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let summary = Summary {
         device,
@@ -481,6 +508,7 @@ pub fn run(o: &DceOptions, command_line: &[String]) -> Result<(), CliError> {
         shape: [nx, ny, nz, nt],
         times_source,
         aif_source,
+        mask_rule,
         voxels,
         converged,
         medians,

@@ -8,7 +8,6 @@ use ndarray::{s, Array3, Array4};
 use super::dce_cmd::{DceFit, DceOptions, Summary};
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::Hashes;
-use super::outdir::io_err;
 use super::provenance::{self, Pairs, Record};
 use super::CliError;
 
@@ -20,6 +19,18 @@ pub(crate) struct Curves<'a> {
     pub(crate) cp2: &'a [f64],
     pub(crate) conc: &'a Array4<f64>,
     pub(crate) mask: &'a Array3<bool>,
+    /// Voxel-to-RAS affine of the input (`None`: no geometry).
+    pub(crate) affine: Option<&'a [[f64; 4]; 4]>,
+}
+
+/// The name of a DCE parameter as the figures print it.
+fn display_name(name: &str) -> &str {
+    match name {
+        "ktrans" => "Ktrans",
+        "ps" => "PS",
+        "fp" => "Fp",
+        other => other,
+    }
 }
 
 pub(crate) fn figures(
@@ -29,81 +40,94 @@ pub(crate) fn figures(
     f: &DceFit,
     files: &mut Vec<String>,
 ) -> Result<(), CliError> {
-    let z = figure::best_slice(c.mask);
+    let view = figure::View::new(c.mask, c.affine);
     for (name, map) in f.names.iter().zip(&f.params) {
-        figure::slice_figure(dir, name, &name.to_uppercase(), "FIT", map, z, files)?;
+        let unit = osipy::dce::Model::unit(name);
+        let title = format!("{} ({}), {} fit", display_name(name), unit, o.model.name());
+        figure::slice_figure(dir, name, &title, unit, map, &view, files)?;
     }
-    let r2 = f.quality[0].1.slice(s![.., .., z]).to_owned();
+    let r2 = f.quality[0].1.slice(s![.., .., view.z]).to_owned();
     let lo = r2
         .iter()
         .filter(|v| v.is_finite())
         .fold(1.0f64, |a, &b| a.min(b))
         .max(-1.0);
-    let cv = figure::map_figure(&format!("R2 SLICE {z}"), &[("FIT", &r2)], lo.min(0.999), 1.0);
+    let cv = figure::map_figure(
+        "R² of the fit (1 = perfect)",
+        &[("", &r2)],
+        lo.min(0.999),
+        1.0,
+        "R² (unitless)",
+        Some(&view),
+    );
     cv.save_png(&dir.join("fig_r2.png"))?;
     files.push("fig_r2.png".into());
 
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(720, 440);
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "AIF PLASMA (MMOL/L)",
-        "TIME (S)",
+        (0, 0, 720, 440),
+        &figure::Axes {
+            title: "Arterial input function (plasma)",
+            x: "time (s)",
+            y: "concentration (mM)",
+        },
         &[Series {
             x: c.t,
             y: c.cp,
             colour: PALETTE[1],
             points: false,
-            name: "PLASMA",
+            name: "plasma",
         }],
     );
     cv.save_png(&dir.join("fig_aif.png"))?;
     files.push("fig_aif.png".into());
 
-    // Four voxels of the mask: the ones at the 10th, 50th, 90th percentile and maximum of
-    // the first parameter among converged fits (by index order on ties).
-    let mut vox: Vec<((usize, usize, usize), f64)> = f.params[0]
-        .indexed_iter()
-        .filter(|(i, v)| c.mask[*i] && v.is_finite())
-        .map(|(i, v)| (i, *v))
-        .collect();
-    vox.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let mut pick: Vec<(usize, usize, usize)> = Vec::new();
-    if !vox.is_empty() {
-        for q in [10, 50, 90, 100] {
-            let i = (vox.len() - 1) * q / 100;
-            if !pick.contains(&vox[i].0) {
-                pick.push(vox[i].0);
-            }
-        }
-    }
-    let (pw, ph) = (480i64, 320i64);
-    let mut cv = Canvas::new(2 * pw as usize, ph as usize * pick.len().div_ceil(2).max(1));
-    for (i, v) in pick.iter().enumerate() {
-        let data: Vec<f64> = c.conc.slice(s![v.0, v.1, v.2, ..]).to_vec();
+    // Voxels at the 10th, 50th and 90th percentiles of the first parameter (Ktrans, or Fp
+    // for the two-compartment models) among the converged fits.
+    let status = &f.quality[3].1;
+    let converged = |i: [usize; 3]| {
+        c.mask[i]
+            && osipy_kernels::fit::FitStatus::from_code(status[i] as u32)
+                .is_some_and(osipy_kernels::fit::FitStatus::is_converged)
+    };
+    let main = f.names.first().copied().unwrap_or("ktrans");
+    let pick = figure::quantile_voxels(&f.params[0], converged, &figure::VOXEL_PERCENTILES);
+    let (pw, ph) = (520i64, 360i64);
+    let mut cv = Canvas::new(pw as usize * pick.len().max(1), ph as usize);
+    for (i, (v, pct, value)) in pick.iter().enumerate() {
+        let data: Vec<f64> = c.conc.slice(s![v[0], v[1], v[2], ..]).to_vec();
         let q: Vec<f64> = f.params.iter().map(|p| p[*v]).collect();
         let fitted = o.model.with_delay(o.fit_delay).curve(c.t, c.cp, c.cp2, &q)?;
-        let title = format!("VOXEL ({},{},{}) MMOL/L", v.0, v.1, v.2);
-        let rect = ((i as i64 % 2) * pw, (i as i64 / 2) * ph, pw, ph);
+        let title = figure::voxel_title(
+            *pct,
+            display_name(main),
+            *value,
+            osipy::dce::Model::unit(main),
+            *v,
+        );
         figure::plot(
             &mut cv,
-            rect,
-            &title,
-            "TIME (S)",
+            (i as i64 * pw, 0, pw, ph),
+            &figure::Axes {
+                title: &title,
+                x: "time (s)",
+                y: "concentration (mM)",
+            },
             &[
                 Series {
                     x: c.t,
                     y: &data,
                     colour: PALETTE[0],
                     points: true,
-                    name: "DATA",
+                    name: "measured",
                 },
                 Series {
                     x: c.t,
                     y: &fitted,
                     colour: PALETTE[1],
                     points: false,
-                    name: "FIT",
+                    name: "fitted model",
                 },
             ],
         );
@@ -130,7 +154,7 @@ pub(crate) struct DceSettings {
     pub(crate) aif_delay_s: f64,
     pub(crate) aif_interpolation: &'static str,
     pub(crate) hematocrit: f64,
-    pub(crate) mask: String,
+    pub(crate) mask: serde_json::Value,
     pub(crate) model: &'static str,
     pub(crate) fit_delay: bool,
     pub(crate) t1: Option<String>,
@@ -210,6 +234,7 @@ pub(crate) fn write_report(
         s.converged,
         100.0 * s.converged as f64 / s.voxels.max(1) as f64
     );
+    let _ = writeln!(r, "Mask: {}\n", s.mask_rule);
     let _ = writeln!(
         r,
         "## Parameters (median over the mask)\n\n| parameter | median |\n|---|---|"
@@ -234,16 +259,24 @@ pub(crate) fn write_report(
     }
     let _ = writeln!(r, "\n## Figures\n");
     for name in &f.names {
-        let _ = writeln!(r, "![{name}](fig_{name}.png)\n");
+        let unit = osipy::dce::Model::unit(name);
+        let _ = writeln!(
+            r,
+            "### {} ({unit})\n\n![{name}](fig_{name}.png)\n",
+            display_name(name)
+        );
     }
+    let main = f.names.first().copied().unwrap_or("ktrans");
     let _ = writeln!(
         r,
-        "![R²](fig_r2.png)\n\n![AIF](fig_aif.png)\n\n![Voxel fits](fig_voxel_fits.png)\n"
+        "### R² of the fit\n\n![R²](fig_r2.png)\n\n### Arterial input function (plasma)\n\n![AIF](fig_aif.png)\n\n\
+         ### Measured and fitted curves at the 10th, 50th and 90th percentiles of {} among the converged voxels\n\n\
+         ![Voxel fits](fig_voxel_fits.png)\n",
+        display_name(main)
     );
     let _ = writeln!(r, "## Files\n");
     for f in files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))
+    super::report_html::write_reports(dir, &r)
 }

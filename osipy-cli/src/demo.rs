@@ -310,7 +310,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
 
     progress.stage("drawing the figures");
     let t0 = Instant::now();
-    figures(&dir, &p, &f, &mut files)?;
+    figures(&dir, &p, &f, &input.affine, &mut files)?;
     timings.push(("figures", t0.elapsed().as_secs_f64()));
 
     progress.stage("writing the report and provenance");
@@ -338,6 +338,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     let converged_fraction = converged as f64 / voxels.max(1) as f64;
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let summary = Summary {
         out: o.out.clone(),

@@ -16,14 +16,14 @@ MODALITY dce (the default): builds a phantom (extended Tofts tissue: normal tiss
 parameter gradients, a tumour with rim and core, a vessel; Parker AIF, plasma with Hct 0.42;
 frames 4 s apart; Gaussian noise), fits every voxel of the body mask with the extended Tofts
 model (osipy::dce::VolumeFit), prints the accuracy against the truth and the timings, and
-writes NIfTI maps, quality maps, the phantom, PNG figures, provenance.json and report.md.
+writes NIfTI maps, quality maps, the phantom, PNG figures, provenance.json, report.md and report.html.
 
 MODALITY dsc: builds a DSC signal phantom (grey and white matter, a lesion with contrast
 leakage, an artery with partial volume, a venous sinus; gamma-variate AIF; frames 1.5 s apart,
 TE 30 ms; Gaussian noise of SD --noise times S0), runs the whole DSC chain on it
 (osipy::dsc::Analysis: baseline detection, automatic AIF and venous output scaling, oSVD, BSW
 leakage correction), prints the medians per region against the truth and writes the maps, the
-truth, figures, provenance.json and report.md.
+truth, figures, provenance.json, report.md and report.html.
 
 MODALITY asl: writes a BIDS ASL phantom (grey and white matter, a region of late arrival; a
 multi-PLD PCASL series with a separate M0 scan and slice timing, a single-PLD series with an
@@ -34,7 +34,7 @@ MODALITY ivim: builds a diffusion phantom (four tissues of the OSIPI IVIM collec
 gradients of D and f; the 18 b-values of its generic set; Rician noise of SD --noise times S0),
 fits every voxel with the full IVIM fit (osipy::ivim::Fit), prints the median errors against
 the truth and writes dwi.nii.gz with dwi.bval (an input for osipy ivim), the maps, the truth,
-figures, provenance.json and report.md.";
+figures, provenance.json, report.md and report.html.";
 
 /// Help text below the options of `osipy demo --help`.
 const AFTER: &str = "\

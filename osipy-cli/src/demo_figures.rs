@@ -58,45 +58,70 @@ fn representative_voxels(p: &Phantom) -> Vec<(u8, [usize; 3])> {
     out
 }
 
-pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<String>) -> Result<(), CliError> {
-    let z = p.mask.dim().2 / 2;
+pub(crate) fn figures(
+    dir: &Path,
+    p: &Phantom,
+    f: &Fitted,
+    affine: &[[f64; 4]; 4],
+    files: &mut Vec<String>,
+) -> Result<(), CliError> {
+    let nz = p.mask.dim().2;
+    let view = figure::View::at(nz / 2, nz, Some(affine));
+    let z = view.z;
     let truths = [&p.ktrans, &p.ve, &p.vp];
-    let titles = ["KTRANS (/MIN)", "VE", "VP"];
+    let titles = ["Ktrans (/min)", "ve (fraction)", "vp (fraction)"];
+    let units = ["/min", "fraction", "fraction"];
     for (k, name) in ["ktrans", "ve", "vp"].iter().enumerate() {
         let (_, hi) = finite_range(truths[k]);
         let (fit, truth) = (slice2(&f.params[k], z), slice2(truths[k], z));
-        let title = format!("{} SLICE {z}", titles[k]);
-        let cv = figure::map_figure(&title, &[("FIT", &fit), ("TRUTH", &truth)], 0.0, hi);
+        let cv = figure::map_figure(
+            titles[k],
+            &[("fit", &fit), ("truth", &truth)],
+            0.0,
+            hi,
+            units[k],
+            Some(&view),
+        );
         let file = format!("fig_{name}.png");
         cv.save_png(&dir.join(&file))?;
         files.push(file);
     }
     let r2 = slice2(&f.r2, z);
     let lo = r2.iter().filter(|v| v.is_finite()).fold(1.0f64, |a, &b| a.min(b));
-    let cv = figure::map_figure(&format!("R2 SLICE {z}"), &[("FIT", &r2)], lo, 1.0);
+    let cv = figure::map_figure(
+        "R² of the fit (1 = perfect)",
+        &[("fit", &r2)],
+        lo.min(0.999),
+        1.0,
+        "R² (unitless)",
+        Some(&view),
+    );
     cv.save_png(&dir.join("fig_r2.png"))?;
     files.push("fig_r2.png".into());
 
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(720, 440);
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "PARKER AIF (MMOL/L)",
-        "TIME (S)",
+        (0, 0, 720, 440),
+        &figure::Axes {
+            title: "Parker population AIF",
+            x: "time (s)",
+            y: "concentration (mM)",
+        },
         &[
             Series {
                 x: &p.t,
                 y: &p.cb,
                 colour: PALETTE[0],
                 points: false,
-                name: "BLOOD",
+                name: "blood",
             },
             Series {
                 x: &p.t,
                 y: &p.cp,
                 colour: PALETTE[1],
                 points: false,
-                name: "PLASMA",
+                name: "plasma",
             },
         ],
     );
@@ -104,7 +129,7 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
     files.push("fig_aif.png".into());
 
     let vox = representative_voxels(p);
-    let (pw, ph) = (480i64, 320i64);
+    let (pw, ph) = (520i64, 360i64);
     let mut cv = Canvas::new(2 * pw as usize, ph as usize * vox.len().div_ceil(2).max(1));
     for (i, (r, v)) in vox.iter().enumerate() {
         let data: Vec<f64> = p.conc.slice(s![v[0], v[1], v[2], ..]).to_vec();
@@ -126,39 +151,43 @@ pub(crate) fn figures(dir: &Path, p: &Phantom, f: &Fitted, files: &mut Vec<Strin
         }
         let fitted = curve.row(0).to_vec();
         let title = format!(
-            "{} ({},{},{}) MMOL/L",
-            REGIONS[*r as usize].to_uppercase(),
+            "{} at ({}, {}, {}): Ktrans = {} /min",
+            REGIONS[*r as usize],
             v[0],
             v[1],
-            v[2]
+            v[2],
+            figure::label(q[0])
         );
         let rect = ((i as i64 % 2) * pw, (i as i64 / 2) * ph, pw, ph);
         figure::plot(
             &mut cv,
             rect,
-            &title,
-            "TIME (S)",
+            &figure::Axes {
+                title: &title,
+                x: "time (s)",
+                y: "concentration (mM)",
+            },
             &[
                 Series {
                     x: &p.t,
                     y: &data,
                     colour: PALETTE[0],
                     points: true,
-                    name: "DATA",
+                    name: "measured",
                 },
                 Series {
                     x: &p.t,
                     y: &truth,
                     colour: PALETTE[2],
                     points: false,
-                    name: "TRUTH",
+                    name: "true curve",
                 },
                 Series {
                     x: &p.t,
                     y: &fitted,
                     colour: PALETTE[1],
                     points: false,
-                    name: "FIT",
+                    name: "fitted model",
                 },
             ],
         );

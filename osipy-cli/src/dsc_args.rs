@@ -83,7 +83,7 @@ mask (osipy::dsc::Analysis: sSVD, cSVD, oSVD or Tikhonov) and writes cbf.nii.gz 
 cbv.nii.gz (ml/100g), mtt.nii.gz (s), ttp.nii.gz (s), tmax.nii.gz (s), the quality maps (r2,
 status: osipy::dsc::DscStatus codes 1 ok, 2 no flow, 3 no volume, 4 non-finite data, 7
 masked; oSVD: components), mask.nii.gz, the AIF (aif.csv), PNG figures, provenance.json and
-report.md into DIR (built in a hidden sibling folder and renamed into place when everything is
+report.md (and report.html, figures embedded) into DIR (built in a hidden sibling folder and renamed into place when everything is
 written: a failed run leaves no output). The maps have the input's geometry.";
 
 /// Help text below the options of `osipy dsc --help`.
@@ -138,8 +138,10 @@ pub struct DscOptions {
     /// when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped (default: the
-    /// brain by signal level, osipy::dsc::signal_mask)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped. Default:
+    /// background left out by Otsu's threshold on the mean baseline signal (--baseline, else
+    /// the first 3 frames; a concentration input: the mean over all frames); `all`: every
+    /// finite, not all-zero curve (with a positive baseline for a signal)
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

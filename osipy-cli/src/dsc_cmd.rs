@@ -136,7 +136,7 @@ struct DscSettings {
     first_pass: bool,
     fit_driver: &'static str,
     reference: Option<String>,
-    mask: String,
+    mask: serde_json::Value,
     out: String,
     force: bool,
     threads: Option<usize>,
@@ -191,10 +191,57 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     let (te, te_src) = echo_time(o, &sc, &sc_file, inp.te_s)?;
     let concentration = o.input_kind == InputKind::Concentration;
 
-    let mask: Option<Array3<bool>> = match &o.mask {
-        Some(p) => Some(mask3("--mask", p, xyz, &mut inp.hashes)?),
-        None => None,
+    // Frames of the baseline image of the default mask: --baseline, else the first 3 (before
+    // any plausible bolus arrival); a concentration input is averaged over every frame.
+    let (base, base_what) = match (concentration, o.baseline) {
+        (true, _) => (
+            0..nt,
+            "the mean concentration over all frames (a concentration input has no baseline signal)"
+                .to_string(),
+        ),
+        (false, Some((a, b))) => (
+            a..b,
+            format!("the mean signal of the baseline frames {a}..{b} (--baseline)"),
+        ),
+        (false, None) => (
+            0..nt.min(3),
+            format!(
+                "the mean signal of the first {} frames (the pre-bolus baseline)",
+                nt.min(3)
+            ),
+        ),
     };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| mask3("--mask", p, xyz, &mut inp.hashes),
+        || {
+            let valid = osipy::volume::default_mask(&data.view().into_dyn())
+                .into_shape_with_order((nx, ny, nz))
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), false));
+            if concentration {
+                valid
+            } else {
+                // A signal's baseline must be positive (its logarithm is taken).
+                let level = super::background::frame_mean(&data, base.clone());
+                ndarray::Zip::from(&valid)
+                    .and(&level)
+                    .map_collect(|m, l| *m && *l > 0.0)
+            }
+        },
+        || {
+            (
+                super::background::frame_mean(&data, base.clone()),
+                base_what.clone(),
+            )
+        },
+    )?;
+    let mask = Some(mask);
+    let valid_rule = if concentration {
+        "a finite, not all-zero curve"
+    } else {
+        "a finite, not all-zero curve and a positive baseline"
+    };
+    let mask_rule = super::background::describe(o.mask.as_deref(), background.as_ref(), valid_rule);
     let aif_mask = match &o.aif_mask {
         Some(p) => Some(mask3("--aif-mask", p, xyz, &mut inp.hashes)?),
         None => None,
@@ -336,23 +383,26 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     files.push("aif.csv".into());
 
     // Figures: CBF, CBV, MTT on the slice with the most mask voxels; the AIF.
-    let z = figure::best_slice(&mask3d);
-    for (name, title) in [
-        ("cbf", "CBF (ML/100G/MIN)"),
-        ("cbv", "CBV (ML/100G)"),
-        ("mtt", "MTT (S)"),
+    let view = figure::View::new(&mask3d, figure::known_affine(inp.format, &inp.like));
+    for (name, unit, title) in [
+        ("cbf", "ml/100g/min", "CBF (ml/100g/min)"),
+        ("cbv", "ml/100g", "CBV (ml/100g)"),
+        ("mtt", "s", "MTT (s)"),
     ] {
         let Some((_, _, m)) = maps3.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        figure::slice_figure(&dir, name, title, "MAP", m, z, &mut files)?;
+        figure::slice_figure(&dir, name, title, unit, m, &view, &mut files)?;
     }
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(720, 440);
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "AIF (CONCENTRATION)",
-        "TIME (S)",
+        (0, 0, 720, 440),
+        &figure::Axes {
+            title: "Arterial input function",
+            x: "time (s)",
+            y: "concentration (mM; ΔR2* in /s at κ = 1)",
+        },
         &[Series {
             x: &times,
             y: &out.aif,
@@ -392,6 +442,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let aif_voxels = out.aif_voxels.as_ref().map(|v| xyz_of(v, xyz));
     let vof_voxels = out.vof_voxels.as_ref().map(|v| xyz_of(v, xyz));
@@ -444,16 +495,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         first_pass: o.first_pass,
         fit_driver: o.run.fit_driver.name(),
         reference: o.reference.as_ref().map(|p| p.display().to_string()),
-        mask: o.mask.as_ref().map_or_else(
-            || {
-                if concentration {
-                    "finite, not all-zero curves".to_string()
-                } else {
-                    "signal level (osipy::dsc::signal_mask)".to_string()
-                }
-            },
-            |p| p.display().to_string(),
-        ),
+        mask: super::background::provenance(o.mask.as_deref(), background.as_ref(), valid_rule),
         out: o.run.out.display().to_string(),
         force: o.run.force,
         threads: o.run.threads,
@@ -488,6 +530,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
         out.baseline.start,
         out.baseline.end
     );
+    let _ = writeln!(r, "Mask: {mask_rule}\n");
     let _ = writeln!(
         r,
         "AIF: {aif_desc}{}{}. Method: {} ({setting} {value}); density {} g/ml, kH {:.4}; leakage correction: {}{}.\n",
@@ -527,8 +570,7 @@ pub fn run(o: &DscOptions, command_line: &[String]) -> Result<(), CliError> {
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     tmp.commit()?;
 
     if !o.run.quiet {

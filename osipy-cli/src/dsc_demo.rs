@@ -399,11 +399,12 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     std::fs::write(&path, csv).map_err(|e| io_err(&path, "write", e))?;
     files.push("aif.csv".into());
     let get = |n: &str| maps3.iter().find(|(m, _)| *m == n).map(|(_, a)| a);
-    let z = nz / 2;
-    for (name, title, truth, hi) in [
-        ("cbf", "CBF (ML/100ML/MIN)", &p.cbf, 80.0),
-        ("cbv", "CBV (ML/100ML)", &p.cbv, 7.0),
-        ("mtt", "MTT (S)", &p.mtt, 10.0),
+    let view = figure::View::at(nz / 2, nz, Some(&geom.affine));
+    let z = view.z;
+    for (name, unit, title, truth, hi) in [
+        ("cbf", "ml/100ml/min", "CBF (ml/100ml/min)", &p.cbf, 80.0),
+        ("cbv", "ml/100ml", "CBV (ml/100ml)", &p.cbv, 7.0),
+        ("mtt", "s", "MTT (s)", &p.mtt, 10.0),
     ] {
         let Some(m) = get(name) else { continue };
         let (tr, fit) = (
@@ -411,35 +412,40 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
             m.slice(s![.., .., z]).to_owned(),
         );
         let cv = figure::map_figure(
-            &format!("{title} SLICE {z}"),
-            &[("TRUE", &tr), ("FIT", &fit)],
+            title,
+            &[("truth", &tr), ("fit", &fit)],
             0.0,
             hi,
+            unit,
+            Some(&view),
         );
         let file = format!("fig_{name}.png");
         cv.save_png(&dir.join(&file))?;
         files.push(file);
     }
-    let mut cv = Canvas::new(640, 400);
+    let mut cv = Canvas::new(720, 440);
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "AIF (MMOL/L)",
-        "TIME (S)",
+        (0, 0, 720, 440),
+        &figure::Axes {
+            title: "Arterial input function",
+            x: "time (s)",
+            y: "concentration (mM)",
+        },
         &[
             Series {
                 x: &p.t,
                 y: &p.aif,
                 colour: PALETTE[0],
                 points: false,
-                name: "TRUE",
+                name: "true",
             },
             Series {
                 x: &p.t,
                 y: &out.aif,
                 colour: PALETTE[1],
                 points: true,
-                name: "DETECTED, VOF-SCALED",
+                name: "detected, venous-output scaled",
             },
         ],
     );
@@ -472,6 +478,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     timings.push(("total", t_total.elapsed().as_secs_f64()));
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     let summary = Summary {
         out: o.out.clone(),
         voxels: mask.iter().filter(|m| **m).count(),
@@ -565,8 +572,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     tmp.commit()?;
     Ok(summary)
 }

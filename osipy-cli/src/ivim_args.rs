@@ -71,7 +71,7 @@ f.nii.gz, s0.nii.gz, fdstar.nii.gz (mm²/s), the Bayesian posterior SDs (*_sd), 
 (status: osipy::ivim::IvimStatus codes 1 ok, 2 not converged, 3 failed, 4 non-finite data, 5
 non-positive signal, 7 masked; full: r2, chi2, iterations, at_bound), mask.nii.gz, the combined
 b-values (bvalues.csv), PNG figures (maps; a few voxels' signals and fits on a log axis),
-provenance.json and report.md into DIR (built in a hidden sibling folder and renamed into place
+provenance.json and report.md (and report.html, figures embedded) into DIR (built in a hidden sibling folder and renamed into place
 when everything is written: a failed run leaves no output). The maps have the input's geometry.";
 
 /// Help text below the options of `osipy ivim --help`.
@@ -104,8 +104,9 @@ pub struct IvimOptions {
     /// name with .bvec, when it exists)
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub bvec: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped (default:
-    /// voxels whose volumes are all finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are mapped. Default:
+    /// background left out by Otsu's threshold on the b = 0 image; `all`: every voxel whose
+    /// volumes are all finite and not all zero
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

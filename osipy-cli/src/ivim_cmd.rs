@@ -36,12 +36,15 @@ pub(crate) struct Summary {
 }
 
 /// Writes the maps of `maps` (voxel shape `xyz`) and the mask with the geometry of `like`, the
-/// combined b-values and the figures into `dir`; `data` is the series (for the voxel figure).
+/// combined b-values and the figures into `dir`; `data` is the series (for the voxel figure),
+/// `affine` the input's voxel-to-RAS affine when known (the figures' orientation).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_maps(
     dir: &Path,
     maps: &Maps,
     xyz: [usize; 3],
     like: &Nifti,
+    affine: Option<&[[f64; 4]; 4]>,
     data: &Array4<f64>,
     acq: &Acquisition,
     files: &mut Vec<String>,
@@ -84,25 +87,31 @@ pub(crate) fn write_maps(
 
     let get = |n: &str| maps3.iter().find(|(m, _, _)| *m == n).map(|(_, _, a)| a);
     // Map figures on the slice with the most mask voxels.
-    let z = figure::best_slice(&mask3);
-    for (name, title) in [
-        ("d", "D (MM2/S)"),
-        ("dstar", "D* (MM2/S)"),
-        ("f", "F"),
-        ("s0", "S0"),
+    let view = figure::View::new(&mask3, affine);
+    for (name, unit, title) in [
+        ("d", "mm²/s", "D, diffusion (mm²/s)"),
+        ("dstar", "mm²/s", "D*, pseudo-diffusion (mm²/s)"),
+        ("f", "fraction", "f, perfusion fraction"),
+        ("s0", "a.u.", "S0 (a.u.)"),
     ] {
         let Some(m) = get(name) else { continue };
-        figure::slice_figure(dir, name, title, "MAP", m, z, files)?;
+        figure::slice_figure(dir, name, title, unit, m, &view, files)?;
     }
-    // A few voxels: ln(S / S(0)) against b, the samples and the fitted curve.
+    // The voxels at the 10th, 50th and 90th percentiles of D among the ok voxels: ln(S / S(0))
+    // against b, the samples and the fitted curve.
     let status = get("status")
         .cloned()
         .unwrap_or_else(|| Array3::zeros((nx, ny, nz)));
-    let ok: Vec<[usize; 3]> = idx.iter().copied().filter(|p| status[*p] == 1.0).collect();
-    let picks: Vec<[usize; 3]> = (0..4.min(ok.len()))
-        .map(|i| ok[i * ok.len() / 4.min(ok.len())])
-        .collect();
-    let mut cv = Canvas::new(640, 400);
+    let d_map = get("d")
+        .cloned()
+        .unwrap_or_else(|| Array3::from_elem((nx, ny, nz), f64::NAN));
+    let picked = figure::quantile_voxels(
+        &d_map,
+        |p| mask3[p] && status[p] == 1.0,
+        &figure::VOXEL_PERCENTILES,
+    );
+    let picks: Vec<[usize; 3]> = picked.iter().map(|p| p.0).collect();
+    let mut cv = Canvas::new(760, 460);
     let mut curves: Vec<VoxelCurve> = Vec::new();
     for p in &picks {
         let row: Vec<f64> = (0..data.dim().3).map(|k| data[[p[0], p[1], p[2], k]]).collect();
@@ -134,7 +143,12 @@ pub(crate) fn write_maps(
             .iter()
             .map(|b| (s0 / y0 * (f * (-b * ds).exp() + (1.0 - f) * (-b * d).exp())).ln())
             .collect();
-        curves.push((acq.b.clone(), ly, bx, fit, format!("{:?}", p)));
+        let name = picked
+            .iter()
+            .find(|q| q.0 == *p)
+            .map(|q| figure::voxel_title(q.1, "D", q.2, "mm²/s", *p))
+            .unwrap_or_default();
+        curves.push((acq.b.clone(), ly, bx, fit, name));
     }
     let mut series = Vec::new();
     for (i, (b, ly, bx, fit, name)) in curves.iter().enumerate() {
@@ -156,9 +170,12 @@ pub(crate) fn write_maps(
     }
     figure::plot(
         &mut cv,
-        (0, 0, 640, 400),
-        "LN(S/S(0)) AND FITS",
-        "B (S/MM2)",
+        (0, 0, 760, 460),
+        &figure::Axes {
+            title: "Signal decay: measured (points) and fitted (lines)",
+            x: "b (s/mm²)",
+            y: "ln(S / S(b = 0)) (unitless)",
+        },
         &series,
     );
     cv.save_png(&dir.join("fig_voxels.png"))?;
@@ -220,7 +237,7 @@ struct IvimSettings {
     nodes: u32,
     bounds: IvimBounds,
     fit_driver: &'static str,
-    mask: String,
+    mask: serde_json::Value,
     out: String,
     force: bool,
     threads: Option<usize>,
@@ -269,15 +286,31 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         None => None,
     };
     let acq = Acquisition::new("osipy ivim", &b)?;
-    let mask: Option<Array3<bool>> = match &o.mask {
-        Some(p) => Some(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
-        None => None,
-    };
-    let mask = mask.unwrap_or_else(|| {
-        osipy::volume::default_mask(&data.view().into_dyn())
-            .into_shape_with_order((nx, ny, nz))
-            .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), true))
-    });
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            osipy::volume::default_mask(&data.view().into_dyn())
+                .into_shape_with_order((nx, ny, nz))
+                .unwrap_or_else(|_| Array3::from_elem((nx, ny, nz), true))
+        },
+        || {
+            let b0: Vec<usize> = (0..nv).filter(|k| acq.group[*k] == acq.b0_group()).collect();
+            let img = Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                b0.iter().map(|k| data[[x, y, z, *k]]).sum::<f64>() / b0.len().max(1) as f64
+            });
+            let desc = match b0.len() {
+                1 => "the b = 0 image".to_string(),
+                n => format!("the b = 0 image (the mean of its {n} volumes)"),
+            };
+            (img, desc)
+        },
+    )?;
+    let mask_rule = super::background::describe(
+        o.mask.as_deref(),
+        background.as_ref(),
+        "finite, not all-zero volumes",
+    );
     if !mask.iter().any(|m| *m) {
         return Err(rt(match &o.mask {
             Some(p) => format!(
@@ -330,10 +363,20 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
     let t0 = Instant::now();
     let dir = tmp.path.clone();
     let mut files: Vec<String> = Vec::new();
-    let sum = write_maps(&dir, &maps, xyz, &inp.like, &data, &acq, &mut files)?;
+    let sum = write_maps(
+        &dir,
+        &maps,
+        xyz,
+        &inp.like,
+        figure::known_affine(inp.format, &inp.like),
+        &data,
+        &acq,
+        &mut files,
+    )?;
     timings.push(("write", t0.elapsed().as_secs_f64()));
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
     let rician_desc = match rician {
         Rician::None => "none".to_string(),
@@ -360,9 +403,10 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
             order: ["s0 (x b = 0 mean)", "f", "d (mm2/s)", "dstar (mm2/s)"],
         },
         fit_driver: o.run.fit_driver.name(),
-        mask: o.mask.as_ref().map_or_else(
-            || "finite, not all-zero voxels".to_string(),
-            |p| p.display().to_string(),
+        mask: super::background::provenance(
+            o.mask.as_deref(),
+            background.as_ref(),
+            "finite, not all-zero voxels",
         ),
         out: o.run.out.display().to_string(),
         force: o.run.force,
@@ -385,12 +429,12 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         [nx, ny, nz, nv],
         &acq,
         &rician_desc,
+        &mask_rule,
         &sum,
         &timings,
         &files,
     );
-    let path = dir.join("report.md");
-    std::fs::write(&path, report).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &report)?;
     tmp.commit()?;
 
     if !o.run.quiet {
@@ -421,6 +465,7 @@ fn report(
     shape: [usize; 4],
     acq: &Acquisition,
     rician: &str,
+    mask_rule: &str,
     sum: &Summary,
     timings: &[(&str, f64)],
     files: &[String],
@@ -446,6 +491,7 @@ fn report(
         o.threshold,
         o.steps
     );
+    let _ = writeln!(r, "Mask: {mask_rule}\n");
     let _ = writeln!(
         r,
         "## Results\n\n| map | unit | median over the mask |\n|---|---|---|"

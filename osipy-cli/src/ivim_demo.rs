@@ -217,7 +217,16 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
         .into_dimensionality::<ndarray::Ix4>()
         .map_err(|e| CliError::Runtime(format!("phantom shape: {e}")))?;
     let acq = Acquisition::new("osipy demo ivim", &B)?;
-    let sum = super::ivim_cmd::write_maps(&dir, &maps, dims, &map_geom, &data, &acq, &mut files)?;
+    let sum = super::ivim_cmd::write_maps(
+        &dir,
+        &maps,
+        dims,
+        &map_geom,
+        Some(&map_geom.affine),
+        &data,
+        &acq,
+        &mut files,
+    )?;
     let idx: Vec<[usize; 3]> = p
         .mask
         .indexed_iter()
@@ -247,6 +256,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     timings.push(("total", t_total.elapsed().as_secs_f64()));
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     #[derive(serde::Serialize)]
     struct Part {
         settings: serde_json::Value,
@@ -281,8 +291,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     tmp.commit()?;
     Ok(Summary {
         out: o.out.clone(),

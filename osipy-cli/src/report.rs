@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::demo::Summary;
 use super::demo_args::DemoOptions;
-use super::outdir::io_err;
 use super::phantom::{PhantomSettings, REGIONS};
 use super::CliError;
 use osipy::dce;
@@ -146,6 +145,5 @@ pub(crate) fn write_report(
     for f in files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))
+    super::report_html::write_reports(dir, &r)
 }

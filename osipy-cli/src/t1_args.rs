@@ -27,7 +27,7 @@ every voxel of the mask (osipy::t1::VolumeFit) and writes t1.nii.gz (s), r1.nii.
 s0.nii.gz (a.u.), status.nii.gz (osipy::t1::T1Status codes: 1 ok, 2 iteration limit, 3 no
 solution, 4 non-finite data, 5 degenerate, 6 invalid input, 7 masked), mask.nii.gz, the fit
 quality maps of the fitted methods (r2, chi2, iterations), PNG figures, provenance.json and
-report.md into DIR (built in a hidden sibling folder and renamed into place when everything is
+report.md (and report.html, figures embedded) into DIR (built in a hidden sibling folder and renamed into place when everything is
 written: a failed run leaves no output). The maps have the input's geometry (affine).";
 
 /// Help text below the options of `osipy t1 --help`.
@@ -61,8 +61,9 @@ pub struct T1Options {
     /// name with .json, when it exists)
     #[arg(long, value_name = "JSON", help_heading = "Input")]
     pub sidecar: Option<PathBuf>,
-    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted (default:
-    /// voxels whose samples are finite and not all zero)
+    /// 3-D NIfTI or .npy of the input's spatial shape; non-zero voxels are fitted. Default:
+    /// background left out by Otsu's threshold on the first volume; `all`: every voxel whose
+    /// samples are finite and not all zero
     #[arg(long, value_name = "MASK", help_heading = "Input")]
     pub mask: Option<PathBuf>,
 

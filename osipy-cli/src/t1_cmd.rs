@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::figure;
 use super::inputs::{hash_file, read_map3, rt};
-use super::outdir::{begin, io_err, write_map};
+use super::outdir::{begin, write_map};
 use super::provenance;
 pub use super::t1_args::{Method, T1Options};
 use super::t1_input::{acquisition, read_input, read_sidecar, Acquisition};
@@ -95,7 +95,7 @@ struct T1Settings {
     method: &'static str,
     acquisition: serde_json::Value,
     b1: Option<String>,
-    mask: String,
+    mask: serde_json::Value,
     fit: serde_json::Value,
     out: String,
     force: bool,
@@ -129,13 +129,22 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     let sc_file = sc_path.clone().unwrap_or_default();
     let (acq, acq_rec) = acquisition(o, &sc, &sc_file, nv, &input_txt, inp.dicom.as_ref())?;
 
-    let mask: Array3<bool> = match &o.mask {
-        Some(p) => read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite()),
-        None => Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
-            let c = inp.data.slice(s![x, y, z, ..]);
-            c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
-        }),
-    };
+    let (mask, background) = super::background::resolve(
+        o.mask.as_deref(),
+        |p| Ok(read_map3("--mask", p, xyz, &mut inp.hashes)?.mapv(|v| v != 0.0 && v.is_finite())),
+        || {
+            Array3::from_shape_fn((nx, ny, nz), |(x, y, z)| {
+                let c = inp.data.slice(s![x, y, z, ..]);
+                c.iter().all(|v| v.is_finite()) && c.iter().any(|v| *v != 0.0)
+            })
+        },
+        || {
+            (
+                super::background::frame_mean(&inp.data, 0..1),
+                "the first volume (first flip angle or inversion time)".to_string(),
+            )
+        },
+    )?;
     let b1map = match &o.b1 {
         Some(p) => Some(read_map3("--b1", p, xyz, &mut inp.hashes)?),
         None => None,
@@ -176,12 +185,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     write_map("mask.nii.gz".into(), &mask.mapv(|m| if m { 1.0 } else { 0.0 }))?;
 
     // Figures: T1 and S0 on the slice with the most mask voxels.
-    let z = figure::best_slice(&mask);
-    for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0")] {
+    let view = figure::View::new(&mask, figure::known_affine(inp.format, &inp.like));
+    for (name, unit, title) in [("t1", "s", "T1"), ("s0", "a.u.", "S0 (equilibrium signal)")] {
         let Some((_, _, m)) = maps.maps.iter().find(|(n, _, _)| *n == name) else {
             continue;
         };
-        figure::slice_figure(&dir, name, &format!("{title} ({unit})"), "FIT", m, z, &mut files)?;
+        let title = format!("{title} ({unit}), {}", o.method.name());
+        figure::slice_figure(&dir, name, &title, unit, m, &view, &mut files)?;
     }
     timings.push(("write", t0.elapsed().as_secs_f64()));
 
@@ -213,6 +223,7 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         .collect();
     files.push("provenance.json".into());
     files.push("report.md".into());
+    files.push("report.html".into());
     timings.push(("total before the report", t_total.elapsed().as_secs_f64()));
 
     let settings = T1Settings {
@@ -224,9 +235,10 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         method: o.method.name(),
         acquisition: acq_rec,
         b1: o.b1.as_ref().map(|p| p.display().to_string()),
-        mask: o.mask.as_ref().map_or_else(
-            || "finite, not all-zero samples".to_string(),
-            |p| p.display().to_string(),
+        mask: super::background::provenance(
+            o.mask.as_deref(),
+            background.as_ref(),
+            "finite, not all-zero samples",
         ),
         fit: match o.method {
             Method::Nonlinear => {
@@ -272,15 +284,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
         env!("CARGO_PKG_VERSION"),
         command_line.join(" ")
     );
-    let _ = writeln!(
+    let _ =
+        writeln!(
         r,
-        "Input: {input_txt} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask ({}).\n",
+        "Input: {input_txt} ({}), {nx}x{ny}x{nz} voxels x {nv} volumes; {} voxels in the mask.\n\nMask: {}\n",
         inp.format,
         idx.len(),
-        o.mask.as_ref().map_or_else(
-            || "finite, not all-zero samples".to_string(),
-            |p| p.display().to_string()
-        )
+        super::background::describe(o.mask.as_deref(), background.as_ref(), "finite, not all-zero samples")
     );
     match (&acq.flip_angles_deg, acq.tr_s, &acq.times_s) {
         (Some(fa), Some(tr), _) => {
@@ -317,14 +327,13 @@ pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
     }
     let _ = writeln!(r, "\n## Figures\n");
     for (f, caption) in [("fig_t1.png", "T1 (s)"), ("fig_s0.png", "S0 (a.u.)")] {
-        let _ = writeln!(r, "### {caption}, slice {z}\n\n![{caption}]({f})\n");
+        let _ = writeln!(r, "### {caption}, slice {}\n\n![{caption}]({f})\n", view.z);
     }
     let _ = writeln!(r, "## Files\n");
     for f in &files {
         let _ = writeln!(r, "- `{f}`");
     }
-    let path = dir.join("report.md");
-    std::fs::write(&path, r).map_err(|e| io_err(&path, "write", e))?;
+    super::report_html::write_reports(&dir, &r)?;
     tmp.commit()?;
 
     if !o.run.quiet {

@@ -1,5 +1,5 @@
-//! The maps of `osipy demo`, one `osipy dce` run (NIfTI input, fitted delay) and one `osipy t1`
-//! run, bit for bit as they were before the command became a client of the library pipelines
+//! The maps of `osipy demo`, two `osipy dce` runs (NIfTI input, fitted delay; the default
+//! mask and `--mask all`) and one `osipy t1` run, bit for bit as they were before the command became a client of the library pipelines
 //! (taken again for the adaptive fit driver; `tests/data/golden-maps/README.md`): the SHA-256 of
 //! each decompressed NIfTI file against `tests/data/golden-maps/hashes.txt`.
 
@@ -73,6 +73,24 @@ fn demo_maps_are_the_golden_ones() {
 fn dce_maps_with_delay_are_the_golden_ones() {
     let input = golden_dir().join("dce_conc.nii.gz");
     both_drivers("dce", &["dce", "--input", input.to_str().unwrap(), "--delay"]);
+}
+
+/// `--mask all` keeps every voxel with a finite, not all-zero curve, the default before the
+/// background mask: the maps are the old default run's, bit for bit.
+#[test]
+fn dce_maps_with_mask_all_are_the_old_default_ones() {
+    let input = golden_dir().join("dce_conc.nii.gz");
+    both_drivers(
+        "dce-mask-all",
+        &[
+            "dce",
+            "--input",
+            input.to_str().unwrap(),
+            "--delay",
+            "--mask",
+            "all",
+        ],
+    );
 }
 
 #[test]

@@ -134,7 +134,7 @@ fn run_ok(a: &[String]) {
 }
 
 /// The files of a complete two-parameter (tofts, patlak) output.
-const COMPLETE: usize = 16;
+const COMPLETE: usize = 17;
 
 #[test]
 fn an_unusable_out_fails_before_the_input_is_read_and_names_out() {
