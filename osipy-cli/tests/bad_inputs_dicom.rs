@@ -301,16 +301,73 @@ fn compressed_frames_without_their_fragments() {
     assert_eq!(run("compressed-frames-without-fragments"), want);
 }
 
+/// The start of the message about compressed data that disagree with the image attributes.
+fn stream(syntax: &str, bits: u16) -> String {
+    format!("invalid attribute Pixel Data (7FE0,0010): expected {syntax} data of 16 x 16 pixels, one sample of {bits} bits, found")
+}
+
 #[test]
-fn corrupt_jpeg_stream() {
+fn jpeg_stream_without_a_frame_header() {
     let want = in_file(
         "corrupt-jpeg",
         "jpeg.dcm",
+        &format!(
+            "{} a JPEG stream at byte 0 without a frame header (SOF)",
+            stream("JPEG Baseline (Process 1)", 8)
+        ),
+    );
+    assert_eq!(run("corrupt-jpeg"), want);
+}
+
+#[test]
+fn jpeg_frame_larger_than_the_image_is_refused_before_decoding() {
+    let want = in_file(
+        "jpeg-frame-larger-than-image",
+        "jpeg.dcm",
+        &format!(
+            "{} a JPEG frame header at byte 2 of 65535 x 65535 pixels, 1 components, 8 bits",
+            stream("JPEG Baseline (Process 1)", 8)
+        ),
+    );
+    assert_eq!(run("jpeg-frame-larger-than-image"), want);
+}
+
+#[test]
+fn jpeg_the_decoder_cannot_decode() {
+    let want = in_file(
+        "jpeg-without-tables",
+        "jpeg.dcm",
         "invalid attribute Pixel Data (7FE0,0010): expected decodable JPEG Baseline (Process 1) data, found ",
     );
-    let got = run("corrupt-jpeg");
+    let got = run("jpeg-without-tables");
     assert!(got.starts_with(&want), "{got}");
-    assert!(got.contains("JPEG"), "{got}");
+    assert!(got.contains("quantization table"), "{got}");
+}
+
+#[test]
+fn rle_header_with_too_many_segments() {
+    let want = in_file(
+        "rle-header-segments",
+        "rle.dcm",
+        &format!(
+            "{} an RLE header of 4294967295 segments for frame 0 (BitsAllocated 16 needs 2)",
+            stream("RLE Lossless", 16)
+        ),
+    );
+    assert_eq!(run("rle-header-segments"), want);
+}
+
+#[test]
+fn j2k_codestream_larger_than_the_image() {
+    let want = in_file(
+        "j2k-larger-than-image",
+        "j2k.dcm",
+        &format!(
+            "{} a JPEG 2000 codestream at byte 0 of 16 x 1073741824 pixels and 1 components, subsampling 1 x 1",
+            stream("JPEG 2000 Lossless", 16)
+        ),
+    );
+    assert_eq!(run("j2k-larger-than-image"), want);
 }
 
 #[test]

@@ -297,6 +297,19 @@ def bad_inputs():
     # Compressed: a JPEG stream that is not JPEG.
     bits8 = image(N, N, 0, 0, bytes(N * N), bits=8)
     case("corrupt-jpeg", {"jpeg.dcm": compressed(JPEG_BASELINE, bits8, [b"\xff\xd8not a jpeg stream\xff\xd9"])})
+    # JPEG: a frame header of 65535 x 65535 pixels in a 16 x 16 image.
+    sof = b"\xff\xd8\xff\xc0\x00\x0b\x08\xff\xff\xff\xff\x01\x01\x11\x00\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\xff\xd9"
+    case("jpeg-frame-larger-than-image", {"jpeg.dcm": compressed(JPEG_BASELINE, bits8, [sof])})
+    # JPEG: a frame header that matches, then no Huffman tables: the decoder's own error.
+    sof16 = sof.replace(b"\xff\xff\xff\xff", b"\x00\x10\x00\x10")
+    case("jpeg-without-tables", {"jpeg.dcm": compressed(JPEG_BASELINE, bits8, [sof16])})
+    # RLE: a header claiming 4294967295 segments.
+    rle_header = struct.pack("<I", 0xFFFFFFFF) + b"\0" * 60
+    case("rle-header-segments", {"rle.dcm": compressed(RLE, image(N, N, 0, 0, px), [rle_header])})
+    # JPEG 2000: a codestream of 1073741824 x 16 pixels in a 16 x 16 image.
+    siz = b"\xff\x4f\xff\x51" + struct.pack(">HH", 41, 0)
+    siz += struct.pack(">8I", 1 << 30, 16, 0, 0, 16, 16, 0, 0) + struct.pack(">H", 1) + b"\x0f\x01\x01"
+    case("j2k-larger-than-image", {"j2k.dcm": compressed("1.2.840.10008.1.2.4.90", image(N, N, 0, 0, px), [siz + b"\xff\xd9"])})
     # A compressed syntax with native Pixel Data.
     case("compressed-syntax-native-pixels", {"jpeg.dcm": part10(JPEG_BASELINE, bits8)})
 

@@ -8,6 +8,7 @@ use dicom_object::mem::InMemDicomObject;
 use dicom_object::FileDicomObject;
 
 use super::attributes::{f64_of, int_of, item, multi_f64_of, str_of, Scope};
+use super::codestream::{self, Codec, Expected};
 use super::datetime::{combine, parse_date, parse_datetime, parse_time, DateTime};
 use super::files::transfer_syntax_name;
 use super::header_scan::Syntax;
@@ -166,6 +167,25 @@ pub(super) fn parse_image(
                 ),
                 nframes.to_string(),
             ));
+        }
+        let ts = file.meta().transfer_syntax();
+        let want = Expected {
+            rows: rows as u64,
+            cols: cols as u64,
+            bits_allocated: bits_allocated as u64,
+            frames: nframes as usize,
+        };
+        let frags = pixel_elem.and_then(|e| e.value().fragments()).unwrap_or_default();
+        if let Some(codec) = Codec::of(ts) {
+            codestream::check(codec, frags, &want).map_err(|found| DicomError::BadTag {
+                path: path.to_path_buf(),
+                tag: "Pixel Data (7FE0,0010)",
+                expected: format!(
+                    "{} data of {rows} x {cols} pixels, one sample of {bits_allocated} bits",
+                    transfer_syntax_name(ts)
+                ),
+                found,
+            })?;
         }
     } else {
         if fragments.is_some() {

@@ -133,6 +133,7 @@
 
 mod assemble;
 mod attributes;
+mod codestream;
 mod datetime;
 mod error;
 mod files;

@@ -62,13 +62,19 @@ pub(super) fn decode_compressed(
     file: &FileDicomObject<InMemDicomObject>,
     syntax_name: &str,
 ) -> Result<Vec<u8>, DicomError> {
-    let decoded = file.decode_pixel_data().map_err(|e| DicomError::BadTag {
+    let bad = |found: String| DicomError::BadTag {
         path: path.to_path_buf(),
         tag: "Pixel Data (7FE0,0010)",
         expected: format!("decodable {syntax_name} data"),
-        found: error_chain(&e),
-    })?;
-    Ok(decoded.into_data())
+        found,
+    };
+    // The stream headers were checked (`codestream`); a decoder that still fails on what
+    // follows them becomes an error here rather than the end of the program.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file.decode_pixel_data().map(|d| d.into_data())
+    }))
+    .map_err(|_| bad("a stream the decoder could not follow".into()))?;
+    decoded.map_err(|e| bad(error_chain(&e)))
 }
 
 /// Decodes all samples of an image (all frames) to raw integers.
