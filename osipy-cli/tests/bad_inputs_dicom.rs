@@ -358,6 +358,19 @@ fn rle_header_with_too_many_segments() {
 }
 
 #[test]
+fn rle_segment_shorter_than_the_image() {
+    let want = in_file(
+        "rle-segment-too-short",
+        "rle.dcm",
+        &format!(
+            "{} RLE segment 0 of frame 0 decoding to 3 bytes (expected 256, Rows x Columns)",
+            stream("RLE Lossless", 16)
+        ),
+    );
+    assert_eq!(run("rle-segment-too-short"), want);
+}
+
+#[test]
 fn j2k_codestream_larger_than_the_image() {
     let want = in_file(
         "j2k-larger-than-image",

@@ -306,6 +306,9 @@ def bad_inputs():
     # RLE: a header claiming 4294967295 segments.
     rle_header = struct.pack("<I", 0xFFFFFFFF) + b"\0" * 60
     case("rle-header-segments", {"rle.dcm": compressed(RLE, image(N, N, 0, 0, px), [rle_header])})
+    # RLE: two segments whose runs decode to 3 bytes each, not 16 x 16.
+    short_rle = struct.pack("<3I", 2, 64, 66) + b"\0" * 52 + b"\xfe\x07\xfe\x07"
+    case("rle-segment-too-short", {"rle.dcm": compressed(RLE, image(N, N, 0, 0, px), [short_rle])})
     # JPEG 2000: a codestream of 1073741824 x 16 pixels in a 16 x 16 image.
     siz = b"\xff\x4f\xff\x51" + struct.pack(">HH", 41, 0)
     siz += struct.pack(">8I", 1 << 30, 16, 0, 0, 16, 16, 0, 0) + struct.pack(">H", 1) + b"\x0f\x01\x01"

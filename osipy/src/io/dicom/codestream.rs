@@ -75,6 +75,7 @@ fn check_rle(fragments: &[Vec<u8>], want: &Expected) -> Result<(), String> {
                 want.bits_allocated
             ));
         }
+        let mut offsets = Vec::with_capacity(n as usize + 1);
         let mut last = 64;
         for s in 0..n as usize {
             let k = 4 + 4 * s;
@@ -85,10 +86,42 @@ fn check_rle(fragments: &[Vec<u8>], want: &Expected) -> Result<(), String> {
                     f.len()
                 ));
             }
+            offsets.push(off as usize);
             last = off;
+        }
+        offsets.push(f.len());
+        let pixels = want.rows * want.cols;
+        for (s, w) in offsets.windows(2).enumerate() {
+            let got = packbits_len(&f[w[0]..w[1]], pixels);
+            if got < pixels {
+                return Err(format!(
+                    "RLE segment {s} of frame {i} decoding to {got} bytes (expected {pixels}, Rows x Columns)"
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// How many bytes a PackBits segment decodes to, counting up to `enough`.
+fn packbits_len(seg: &[u8], enough: u64) -> u64 {
+    let (mut p, mut out) = (0, 0u64);
+    while p < seg.len() && out < enough {
+        let h = seg[p] as i8;
+        p += 1;
+        if h >= 0 {
+            let n = (h as usize + 1).min(seg.len() - p);
+            out += n as u64;
+            p += n;
+        } else if h != -128 {
+            if p >= seg.len() {
+                break;
+            }
+            out += (1 - h as i64) as u64;
+            p += 1;
+        }
+    }
+    out
 }
 
 /// A JPEG start of frame marker (not DHT C4, JPG C8, DAC CC).
@@ -254,10 +287,16 @@ mod tests {
 
     #[test]
     fn rle_headers_must_have_their_segments_in_the_fragment() {
-        let mut f = vec![0u8; 80];
+        // One segment: 2 runs of 128 bytes = 256 bytes, 16 x 16.
+        let mut f = vec![0u8; 68];
         f[0] = 1;
         f[4] = 64;
+        f[64] = 0x81;
+        f[66] = 0x81;
         assert_eq!(check(Codec::Rle, &[f.clone()], &WANT), Ok(()));
+        f[66] = 0x82;
+        let err = check(Codec::Rle, &[f.clone()], &WANT).unwrap_err();
+        assert!(err.contains("decoding to 255 bytes (expected 256"), "{err}");
         f[0] = 200;
         assert!(check(Codec::Rle, &[f.clone()], &WANT)
             .unwrap_err()

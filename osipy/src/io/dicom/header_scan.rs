@@ -112,8 +112,10 @@ pub(super) fn scan_meta(b: &[u8]) -> Result<usize, String> {
             length_text(first.len)
         ));
     }
-    let group_length = u32::from_le_bytes([b[pos + 8], b[pos + 9], b[pos + 10], b[pos + 11]]) as usize;
-    pos += 12;
+    let end = w.value_end(pos, &first, b.len(), false)?;
+    let v = pos + first.size;
+    let group_length = u32::from_le_bytes([b[v], b[v + 1], b[v + 2], b[v + 3]]) as usize;
+    pos = end;
     let start = pos;
     while pos - start < group_length {
         let h = w.header(pos, b.len(), le)?;
@@ -373,6 +375,12 @@ mod tests {
     fn meta_group_ends_at_its_group_length() {
         let b = meta_and(&[]);
         assert_eq!(scan_meta(&b), Ok(154));
+        // Cut inside the group length's value.
+        let err = scan_meta(&b[..142]).unwrap_err();
+        assert_eq!(
+            err,
+            "element (0002,0000) at byte 132 declaring 4 bytes with 2 left in the file"
+        );
     }
 
     #[test]
