@@ -19,7 +19,10 @@
 //!
 //! Native (uncompressed) pixel data in Implicit VR Little Endian (`1.2.840.10008.1.2`), Explicit
 //! VR Little Endian (`1.2.840.10008.1.2.1`) and Explicit VR Big Endian (`1.2.840.10008.1.2.2`);
-//! any other transfer syntax (JPEG, JPEG-LS, JPEG 2000, RLE, deflate, video, ...) is an error that
+//! compressed pixel data through dicom-pixeldata (pure Rust decoders): JPEG Baseline and
+//! Extended (`.4.50`, `.4.51`), JPEG Lossless (`.4.57`, `.4.70`), JPEG 2000 (`.4.90`, `.4.91`,
+//! openjp2) and RLE Lossless (`.5`). Any other transfer syntax (JPEG-LS, HTJ2K, deflate, video,
+//! ...) is an error that
 //! names it and the file. Samples: one per pixel (MONOCHROME1/2; colour is refused),
 //! BitsAllocated 8, 16 or 32, unsigned or two's-complement signed (PixelRepresentation 0/1), with
 //! BitsStored and HighBit honoured (the stored bits are extracted and sign-extended). Float Pixel
@@ -49,13 +52,22 @@
 //! 3. TriggerTime (ms; NominalCardiacTriggerDelayTime in enhanced files);
 //! 4. TemporalPositionIdentifier (TemporalPositionIndex in enhanced files), times in seconds
 //!    from TemporalResolution (ms) when given;
-//! 5. FrameTimeVector / FrameTime (legacy multi-frame files).
+//! 5. FrameTimeVector / FrameTime (legacy multi-frame files);
+//! 6. InstanceNumber, the last resort: the times count volumes (`0, 1, 2, ...`), in seconds from
+//!    TemporalResolution when given.
+//!
+//! So a key that is the same on every frame (a series start time written as AcquisitionTime and
+//! ContentTime of every file) is passed over for the first that varies. A frame without
+//! TriggerTime in a series where other frames have one takes 0 ms, as the first frame of a
+//! dynamic series written by many scanners and converters carries none (noted in
+//! [`DicomSeries::notes`]).
 //!
 //! The `j`-th frame of every slice forms time point (volume) `j`. [`DicomSeries::times_s`] holds for each
 //! time point the earliest time of its frames (the start of the volume), in seconds after that of
 //! time point 0; [`DicomSeries::slice_times_s`] the time of every frame `[z, t]` on the same
 //! origin. Which key was used is [`DicomSeries::time_source`]; when it is the temporal position
-//! without a TemporalResolution the times count frames, not seconds (the caller must scale them).
+//! or the instance number without a TemporalResolution the times count frames, not seconds (the
+//! caller must scale them).
 //!
 //! # Volumes of other acquisitions: flip angles, inversion times
 //!
@@ -97,6 +109,20 @@
 //! one slice) and the position of slice 0, with its first two rows negated (LPS to RAS, as
 //! dcm2niix does). [`DicomSeries::affine_lps`] is the DICOM one. Slice spacing that varies by more
 //! than 1 % is noted in [`DicomSeries::notes`].
+//!
+//! # Untrusted input
+//!
+//! No file makes the reader panic or allocate more than the file justifies. Before the parser
+//! (dicom-object, which allocates what an element header declares) sees a file, its element
+//! headers are walked (File Meta group, data set, sequences and items of defined and undefined
+//! length, encapsulated fragments; both VR styles and byte orders) and every declared length is
+//! checked against the bytes that remain; sequences nest at most 64 deep. Rows x Columns x
+//! NumberOfFrames x BitsAllocated / 8 is checked against the bytes of native Pixel Data, and
+//! for compressed data against [`ReadOptions::max_decoded_bytes`] (default 4 GiB) with at most one
+//! frame per fragment, before anything is allocated for it; the JPEG frame headers, JPEG 2000
+//! size headers and RLE headers inside the fragments must match Rows, Columns and BitsAllocated
+//! before a decoder runs. Dates and times are parsed by dicom-core; a value that does not parse
+//! is absent.
 //!
 //! # Errors
 //!

@@ -1,6 +1,6 @@
 //! [`ReadOptions`]: which series to read, how to order its volumes, what to cap.
 
-/// Options of [`read_series_with`]. The default reads the one series directly in the folder as
+/// Options of [`read_series_with`](super::read_series_with). The default reads the one series directly in the folder as
 /// a time series.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
@@ -39,7 +39,7 @@ impl Default for ReadOptions {
     }
 }
 
-/// How the volumes of a series (the last axis of [`DicomSeries::data`]) are told apart and
+/// How the volumes of a series (the last axis of [`DicomSeries::data`](super::DicomSeries::data)) are told apart and
 /// ordered within each slice (see the module docs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum VolumeOrder {
