@@ -86,8 +86,24 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             )));
         }
         let times = match s.time_source {
-            dicom::TimeSource::TemporalPosition { resolution_s: None } | dicom::TimeSource::Single => None,
-            _ => Some((s.times_s.clone(), "DICOM frame times")),
+            dicom::TimeSource::TemporalPosition { resolution_s: None }
+            | dicom::TimeSource::InstanceNumber { resolution_s: None }
+            | dicom::TimeSource::Single => None,
+            source => Some((
+                s.times_s.clone(),
+                match source {
+                    dicom::TimeSource::Acquisition => "DICOM frame times (AcquisitionTime)",
+                    dicom::TimeSource::Content => "DICOM frame times (ContentTime)",
+                    dicom::TimeSource::Trigger => "DICOM frame times (TriggerTime)",
+                    dicom::TimeSource::TemporalPosition { .. } => {
+                        "DICOM frame times (TemporalPositionIdentifier x TemporalResolution)"
+                    }
+                    dicom::TimeSource::InstanceNumber { .. } => {
+                        "DICOM frame times (InstanceNumber x TemporalResolution)"
+                    }
+                    _ => "DICOM frame times (FrameTime)",
+                },
+            )),
         };
         return Ok(Input {
             data: s.data,

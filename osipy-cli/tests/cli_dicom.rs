@@ -45,6 +45,9 @@ struct Frame {
     flip_deg: f64,
     tr_ms: f64,
     inversion_ms: Option<f64>,
+    /// TriggerTime (ms), written where not 0; with one, AcquisitionTime and ContentTime are the
+    /// series start on every file (as scanners write a dynamic series).
+    trigger_ms: Option<f64>,
     /// Values stored as `round((v - intercept) / slope)` in 32 unsigned bits.
     slope: f64,
     intercept: f64,
@@ -95,6 +98,13 @@ fn write_frame(path: &Path, f: &Frame, values: &Array2<f64>) {
     ]);
     if let Some(ti) = f.inversion_ms {
         obj.put(el(tags::INVERSION_TIME, VR::DS, ti.to_string()));
+    }
+    if let Some(ms) = f.trigger_ms {
+        obj.put(el(tags::ACQUISITION_TIME, VR::TM, "100000".into()));
+        obj.put(el(tags::CONTENT_TIME, VR::TM, "100000".into()));
+        if ms != 0.0 {
+            obj.put(el(tags::TRIGGER_TIME, VR::DS, ms.to_string()));
+        }
     }
     let mut words: Vec<u16> = Vec::with_capacity(2 * nx * ny);
     for y in 0..ny {
@@ -199,6 +209,11 @@ fn write_dce(dir: &Path, data: &Array4<f64>, slope: f64, intercept: f64) {
 }
 
 fn write_dce_series(dir: &Path, uid: &str, data: &Array4<f64>, slope: f64, intercept: f64) {
+    write_dce_timed(dir, uid, data, slope, intercept, false);
+}
+
+/// With `trigger`, the frame times as TriggerTime (absent on the first frame, as it is 0).
+fn write_dce_timed(dir: &Path, uid: &str, data: &Array4<f64>, slope: f64, intercept: f64, trigger: bool) {
     // File names per series, so two series can share a folder.
     let prefix = format!("dyn{}", uid.rsplit('.').next().unwrap_or_default());
     for i in 0..NT {
@@ -210,6 +225,7 @@ fn write_dce_series(dir: &Path, uid: &str, data: &Array4<f64>, slope: f64, inter
             flip_deg: 20.0,
             tr_ms: 4.0,
             inversion_ms: None,
+            trigger_ms: trigger.then_some(DT * 1000.0 * i as f64),
             slope,
             intercept,
         };
@@ -218,6 +234,10 @@ fn write_dce_series(dir: &Path, uid: &str, data: &Array4<f64>, slope: f64, inter
 }
 
 fn check_dce(out: &Path, truth: &Dce) {
+    check_dce_from(out, truth, "DICOM frame times (AcquisitionTime)");
+}
+
+fn check_dce_from(out: &Path, truth: &Dce, times_source: &str) {
     for (k, name) in ["ktrans", "ve", "vp"].iter().enumerate() {
         let m = read(out, &format!("{name}.nii.gz"));
         let w = worst(&m, &truth.params[k]);
@@ -226,7 +246,7 @@ fn check_dce(out: &Path, truth: &Dce) {
     }
     let prov = provenance(out);
     let s = &prov["settings"];
-    assert_eq!(s["times_source"], "DICOM frame times");
+    assert_eq!(s["times_source"], times_source);
     let times: Vec<f64> = s["times_s"]
         .as_array()
         .expect("times_s")
@@ -376,6 +396,28 @@ fn dce_concentration_with_rescale_slope_and_intercept() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn dce_times_from_trigger_time_absent_on_the_first_frame() {
+    let dir = scratch("dce-trigger");
+    let truth = dce_phantom();
+    let input = dir.join("dicom");
+    std::fs::create_dir_all(&input).unwrap_or_else(|e| panic!("{e}"));
+    write_dce_timed(&input, "1.2.826.0.1.3680043.9.7.3", &truth.conc, 1e-7, -0.5, true);
+    let out = dir.join("out");
+    osipy_ok(&[
+        "dce",
+        "--input",
+        input.to_str().unwrap_or_default(),
+        "--out",
+        out.to_str().unwrap_or_default(),
+        "--aif-delay",
+        "20",
+        "--quiet",
+    ]);
+    check_dce_from(&out, &truth, "DICOM frame times (TriggerTime)");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // T1: the phantom of cli_t1.rs on 8x8x2 voxels.
 
 fn t1_truth() -> (Array3<f64>, Array3<f64>) {
@@ -417,6 +459,7 @@ fn write_vfa(dir: &Path, data: &Array4<f64>, tr_ms: [f64; 4]) {
             flip_deg: FA[k],
             tr_ms: tr_ms[k],
             inversion_ms: None,
+            trigger_ms: None,
             slope: 1e-5,
             intercept: 0.0,
         };
@@ -522,6 +565,7 @@ fn t1_look_locker_from_dicom_inversion_times() {
             flip_deg: 8.0,
             tr_ms: 3.0,
             inversion_ms: Some(*ti),
+            trigger_ms: None,
             slope: 1e-5,
             intercept: -3000.0,
         };
@@ -619,6 +663,7 @@ fn bad_dicom_input_fails_with_one_line_naming_the_file_or_folder() {
             flip_deg: 12.0,
             tr_ms: TR_MS,
             inversion_ms: None,
+            trigger_ms: None,
             slope: 1e-5,
             intercept: 0.0,
         };

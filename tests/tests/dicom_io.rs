@@ -17,6 +17,7 @@ const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
+const JPEG_LS: &str = "1.2.840.10008.1.2.4.80";
 const MR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.4";
 const ENHANCED_MR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.4.1";
 
@@ -729,7 +730,29 @@ fn error_mixed_series_and_picking_one() {
 
 #[test]
 fn error_unsupported_transfer_syntax() {
-    let dir = tmp_dir("jpeg");
+    let dir = tmp_dir("jpegls");
+    let path = dir.join("jpegls.dcm");
+    std::fs::write(
+        &path,
+        part10(JPEG_LS, MR_STORAGE, &single_frame(0, 0, "1.2.3.100")),
+    )
+    .unwrap();
+    let err = dicom::read_series(&dir).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &[
+            "unsupported transfer syntax 1.2.840.10008.1.2.4.80 (JPEG-LS Lossless)",
+            "expected Implicit VR Little Endian",
+            "JPEG 2000 or RLE Lossless",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_compressed_transfer_syntax_with_native_pixel_data() {
+    let dir = tmp_dir("jpegnative");
     let path = dir.join("jpeg.dcm");
     std::fs::write(
         &path,
@@ -741,8 +764,8 @@ fn error_unsupported_transfer_syntax() {
         &err,
         &path,
         &[
-            "unsupported transfer syntax 1.2.840.10008.1.2.4.50 (JPEG Baseline",
-            "expected",
+            "invalid attribute Pixel Data (7FE0,0010)",
+            "expected encapsulated fragments (the transfer syntax is compressed), found native pixel data",
         ],
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -1307,4 +1330,161 @@ fn enhanced_multi_frame_file_ordered_by_flip_angle_or_inversion_time() {
     let err = dicom::read_series(&dir).unwrap_err();
     assert_message(&err, &dir, &["cannot arrange frames", "distinct AcquisitionTime"]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A dynamic series as scanners and converters write it: AcquisitionTime and ContentTime the
+/// same on every frame, no TemporalPositionIdentifier, TriggerTime 2500 j ms on time point j
+/// except on the first, where it is absent (`first_trigger` false) or 0.
+fn write_trigger_series(test: &str, ts: &str, first_trigger: bool) -> PathBuf {
+    let dir = tmp_dir(test);
+    for p in 0..2 {
+        for j in 0..NT {
+            let mut ds = unset(single_frame(p, j, "1.2.3.100"), 0x0020, 0x0100);
+            ds = set(ds, 0x0008, 0x0032, "TM", "101010");
+            if j > 0 || first_trigger {
+                ds = set(ds, 0x0018, 0x1060, "DS", format!("{}", 2500 * j));
+            }
+            let name = format!("IM{:04}", ((p * NT + j) * 5) % (2 * NT));
+            std::fs::write(dir.join(name), part10(ts, MR_STORAGE, &ds)).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn time_from_trigger_time_absent_on_the_first_frame_in_both_byte_orders() {
+    for (ts, name) in [(EXPLICIT_LE, "ele"), (EXPLICIT_BE, "ebe")] {
+        for first_trigger in [false, true] {
+            let dir = write_trigger_series(&format!("trigger-{name}-{first_trigger}"), ts, first_trigger);
+            let ser = dicom::read_series(&dir).unwrap();
+            assert_eq!(ser.time_source, TimeSource::Trigger, "{ts} {first_trigger}");
+            assert_eq!(ser.times_s, vec![0.0, 2.5, 5.0, 7.5], "{ts} {first_trigger}");
+            assert_eq!(ser.slice_times_s, vec![vec![0.0, 2.5, 5.0, 7.5]; 2]);
+            assert_eq!(
+                ser.volume_trigger_times_s,
+                vec![Some(0.0), Some(2.5), Some(5.0), Some(7.5)]
+            );
+            assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, NT]);
+            // Slices along -x: slice k is physical slice p = 1 - k.
+            for k in 0..2 {
+                let p = 1 - k;
+                for j in 0..NT {
+                    let want = stored(3, 2, p, j) as f64 * slope(p, j) + intercept(p, j);
+                    assert_eq!(ser.data[[3, 2, k, j]], want, "{ts} {first_trigger} ({k}, {j})");
+                }
+            }
+            let noted = ser
+                .notes
+                .iter()
+                .any(|n| n.contains("TriggerTime (0018,1060) absent in 2 of 8 frames, taken as 0 ms"));
+            assert_eq!(noted, !first_trigger, "{:?}", ser.notes);
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
+
+#[test]
+fn time_falls_back_to_instance_number() {
+    let dir = tmp_dir("instance");
+    for p in 0..2 {
+        for j in 0..3 {
+            let mut ds = unset(single_frame(p, j, "1.2.3.100"), 0x0020, 0x0100);
+            ds = set(ds, 0x0008, 0x0032, "TM", "101010");
+            ds = set(ds, 0x0020, 0x0013, "IS", format!("{}", 10 + 3 * j + p));
+            std::fs::write(
+                dir.join(format!("f{p}{}", 2 - j)),
+                part10(EXPLICIT_BE, MR_STORAGE, &ds),
+            )
+            .unwrap();
+        }
+    }
+    let ser = dicom::read_series(&dir).unwrap();
+    assert_eq!(ser.time_source, TimeSource::InstanceNumber { resolution_s: None });
+    assert_eq!(ser.times_s, vec![0.0, 1.0, 2.0]);
+    assert_eq!(
+        ser.data[[1, 2, 0, 2]],
+        stored(1, 2, 1, 2) as f64 * slope(1, 2) + intercept(1, 2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The committed compressed series (`tests/data/dicom/compressed`, README there): 16 x 16
+/// pixels, 2 slices x 3 times, one file each, compressed by gdcmconv from the uncompressed
+/// sources beside them.
+fn compressed_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/dicom/compressed")
+        .join(name)
+}
+
+#[test]
+fn compressed_lossless_series_read_bit_identical_to_their_source() {
+    let source = dicom::read_series(&compressed_dir("source16")).unwrap();
+    assert_eq!(source.data.shape(), &[16, 16, 2, 3]);
+    // The generator's sample16 at (x, y, z, t) = (5, 7, 1, 2).
+    // 37 x + 53 y + 211 z + 97 t + (13 x y) % 17 + 1000 ((x + y + t) % 3), modulo 4096.
+    let want = 185 + 371 + 211 + 194 + 13 + 2000;
+    assert_eq!(source.data[[5, 7, 1, 2]], want as f64);
+    assert_eq!(source.times_s, vec![0.0, 5.0, 10.0]);
+    for name in ["jpeg-lossless", "rle", "j2k-lossless"] {
+        let ser = dicom::read_series(&compressed_dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(ser.data.shape(), source.data.shape(), "{name}");
+        let same = ser
+            .data
+            .iter()
+            .zip(source.data.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "{name}: not bit-identical to its source");
+        assert_eq!(ser.times_s, source.times_s, "{name}");
+        assert_eq!(ser.affine, source.affine, "{name}");
+        assert_eq!(ser.time_source, TimeSource::Acquisition, "{name}");
+    }
+}
+
+#[test]
+fn compressed_jpeg_baseline_series_reads_within_tolerance_of_its_source() {
+    let source = dicom::read_series(&compressed_dir("source8")).unwrap();
+    let ser = dicom::read_series(&compressed_dir("jpeg-baseline")).unwrap();
+    assert_eq!(ser.data.shape(), &[16, 16, 2, 3]);
+    assert_eq!(
+        source.data[[5, 7, 1, 2]],
+        (60 + 6 * 5 + 4 * 7 + 12 + 10 * 2) as f64
+    );
+    let worst = ser
+        .data
+        .iter()
+        .zip(source.data.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    // Quality 90 on a smooth ramp: 1 grey level when written; 2 allowed.
+    assert!(worst <= 2.0, "JPEG baseline differs from its source by {worst}");
+    assert_eq!(ser.times_s, source.times_s);
+}
+
+#[test]
+fn compressed_pixel_data_over_the_cap_is_refused_before_decoding() {
+    let dir = compressed_dir("rle");
+    let options = ReadOptions {
+        max_decoded_bytes: 511,
+        ..ReadOptions::default()
+    };
+    let err = dicom::read_series_with(&dir, &options).unwrap_err();
+    let path = dir.join("z0_t0.dcm");
+    assert_message(
+        &err,
+        &path,
+        &[
+            "compressed Pixel Data too large: expected at most 511 decoded bytes (ReadOptions::max_decoded_bytes)",
+            "found 16 x 16 pixels x 1 frames x 2 bytes = 512",
+        ],
+    );
+    let options = ReadOptions {
+        max_decoded_bytes: 512,
+        ..ReadOptions::default()
+    };
+    assert_eq!(
+        dicom::read_series_with(&dir, &options).unwrap().data.len(),
+        16 * 16 * 6
+    );
+    assert_eq!(ReadOptions::default().max_decoded_bytes, 4 << 30);
 }
