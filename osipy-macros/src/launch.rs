@@ -34,7 +34,7 @@ pub fn launch_module(
         .sites
         .iter()
         .map(|(f, a)| quote!(#p::Site { function: #f, array: #a }));
-    let sizes = root.sig.ret.iter().map(|s| crate::ptx_ops::Rc::size(*s));
+    let sizes = root.sig.ret.iter().map(|s| crate::ptx::ops::Rc::size(*s));
     let entry = root.sig.name.to_string();
     let device_items = quote! {
         /// The kernel's PTX module (`.version 7.0`, `.target sm_70`, 64-bit addressing),
@@ -229,7 +229,7 @@ fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
         let f = format_ident!("f{}", i);
         let fl = format_ident!("f{}_len", i);
         let h = format_ident!("__xp_h{}", i);
-        let size = crate::ptx_ops::Rc::size(prm.elem);
+        let size = crate::ptx::ops::Rc::size(prm.elem);
         if prm.kind == ParamKind::Scalar && prm.uniform {
             dev.push(quote!(__xp_dev.push(#p::DevArg::Value(#p::DevScalar::param(#n)));));
             fields.push(quote!(#f: #t));

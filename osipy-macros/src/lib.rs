@@ -4,7 +4,7 @@
 //! Use it through `osipy_kernels::xp_kernel`; the generated code names only
 //! `::osipy_kernels::__private`. The expansion runs in steps, one concern per file:
 //! `sig` checks the signature model, `calls` and `inline` fetch the bodies of called
-//! kernels, `lower` / `lower_expr` build the typed IR of `ir` with inference from
+//! kernels, `lower/` build the typed IR of `ir` with inference from
 //! `types`, `cpu` lowers it to Rust and `launch` generates the module with `launch`.
 
 mod calls;
@@ -19,19 +19,9 @@ mod ad;
 mod ir;
 mod launch;
 mod lower;
-mod lower_call;
-mod lower_expr;
-mod lower_struct;
-mod lower_struct_call;
 mod math_fns;
 mod model;
 mod ptx;
-mod ptx_entry;
-mod ptx_expr;
-mod ptx_intr;
-mod ptx_math;
-mod ptx_ops;
-mod ptx_stmt;
 #[allow(dead_code)]
 mod sig;
 mod structs;

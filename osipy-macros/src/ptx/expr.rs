@@ -1,8 +1,8 @@
 //! PTX for expressions. Every expression evaluates into a fresh register.
 
 use crate::ir::*;
+use crate::ptx::ops::{bits_ty, mem_ty, ptx_ty, Rc};
 use crate::ptx::{slot, ParamLoc};
-use crate::ptx_ops::{bits_ty, mem_ty, ptx_ty, Rc};
 use crate::types::Scalar;
 
 impl crate::ptx::Fx<'_> {

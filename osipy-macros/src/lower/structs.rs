@@ -1,7 +1,7 @@
 //! Lowering of structs marked `#[xp_struct]`: a struct value is one scalar per field (locals,
 //! or the parameters of a struct argument), so the IR, the backends and the differentiation see
 //! scalars only. A `let` of a struct binds one local per field; `s.f` reads or assigns one of
-//! them (`lower_struct_call`: struct arguments of calls, returned structs).
+//! them (`struct_call`: struct arguments of calls, returned structs).
 
 use std::rc::Rc;
 
@@ -10,8 +10,8 @@ use syn::spanned::Spanned;
 
 use crate::calls::path_key;
 use crate::ir::*;
+use crate::lower::expr::TyVarOf;
 use crate::lower::{strip_parens, Binding, Lowerer};
-use crate::lower_expr::TyVarOf;
 use crate::structs::Layout;
 
 /// Where one field of a struct value lives.

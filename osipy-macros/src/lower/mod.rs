@@ -1,4 +1,9 @@
-//! Lowering a kernel function: scopes, statements and blocks (expressions in `lower_expr`).
+//! Lowering a kernel function: scopes, statements and blocks (expressions in `expr`).
+
+mod call;
+mod expr;
+mod struct_call;
+mod structs;
 
 use std::collections::HashMap;
 
@@ -7,11 +12,11 @@ use syn::spanned::Spanned;
 use crate::calls::{call_paths, path_key};
 use crate::ctxt::Ctxt;
 use crate::ir::*;
-use crate::lower_expr::{compound_op, diverges, TyVarOf};
-use crate::lower_struct::{FieldRef, StructVal};
 use crate::sig::{scalar_type, ParamKind, Sig};
 use crate::structs::StructTable;
 use crate::types::{Scalar, TyVar, Types};
+use expr::{compound_op, diverges, TyVarOf};
+use structs::{FieldRef, StructVal};
 
 /// What a name in scope refers to.
 #[derive(Clone, Copy)]

@@ -9,12 +9,19 @@
 //! function, stores outputs and records the lowest faulting item under a spin lock.
 //! Arithmetic uses explicit rounding (`add.rn`, ...); `fma.rn` only for `mul_add`.
 
+mod entry;
+mod expr;
+mod intr;
+mod math;
+pub(crate) mod ops;
+mod stmt;
+
 use std::fmt::Write as _;
 
 use crate::ir::*;
-use crate::ptx_ops::{bits_ty, const_reg, Rc};
 use crate::sig::ParamKind;
 use crate::types::Scalar;
+use ops::{bits_ty, const_reg, Rc};
 
 /// The generated module and its index sites (function, array), site id = position + 1.
 pub struct PtxModule {
@@ -77,7 +84,7 @@ pub fn emit_module(funcs: &[Func], math_map: &std::collections::HashMap<String, 
             }
         }
     }
-    text.push_str(&crate::ptx_math::functions(&math));
+    text.push_str(&crate::ptx::math::functions(&math));
     for (body, _, _) in bodies
         .iter()
         .enumerate()
@@ -87,7 +94,7 @@ pub fn emit_module(funcs: &[Func], math_map: &std::collections::HashMap<String, 
         text.push_str(body);
         text.push('\n');
     }
-    text.push_str(&crate::ptx_entry::entry(root));
+    text.push_str(&crate::ptx::entry::entry(root));
     PtxModule { text, sites }
 }
 
