@@ -6,7 +6,9 @@
 mod call;
 mod consts;
 mod expr;
+mod literals;
 mod locals;
+mod ops;
 mod stmt;
 mod struct_call;
 mod structs;

@@ -7,7 +7,8 @@ use crate::ir::*;
 use crate::sig::ParamKind;
 use crate::types::Scalar;
 
-use super::expr::{compound_op, TyVarOf};
+use super::expr::TyVarOf;
+use super::ops::compound_op;
 use super::{strip_parens, Binding, Lowerer};
 
 impl Lowerer<'_> {
