@@ -11,6 +11,8 @@ mod locals;
 mod ops;
 mod stmt;
 mod struct_call;
+mod struct_field;
+mod struct_let;
 mod structs;
 
 use std::collections::HashMap;

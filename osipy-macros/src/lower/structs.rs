@@ -1,16 +1,16 @@
 //! Lowering of structs marked `#[xp_struct]`: a struct value is one scalar per field (locals,
 //! or the parameters of a struct argument), so the IR, the backends and the differentiation see
 //! scalars only. A `let` of a struct binds one local per field; `s.f` reads or assigns one of
-//! them (`struct_call`: struct arguments of calls, returned structs).
+//! them (`struct_let`: `let` and assignment; `struct_field`: field access; `struct_call`: struct
+//! arguments of calls, returned structs).
 
 use std::rc::Rc;
 
-use quote::{format_ident, ToTokens};
+use quote::ToTokens;
 use syn::spanned::Spanned;
 
 use crate::calls::path_key;
 use crate::ir::*;
-use crate::lower::expr::TyVarOf;
 use crate::lower::{strip_parens, Binding, Lowerer};
 use crate::structs::Layout;
 
@@ -56,7 +56,7 @@ pub(crate) fn name_of(l: &Option<Rc<Layout>>) -> String {
         .map_or_else(|| "a struct".to_string(), |l| format!("`{}`", l.name))
 }
 
-fn path_text(p: &syn::Path) -> String {
+pub(super) fn path_text(p: &syn::Path) -> String {
     p.to_token_stream().to_string().replace(' ', "")
 }
 
@@ -76,7 +76,7 @@ impl Lowerer<'_> {
 
     /// The layout a struct path of this function names; `Some(None)` while checking the body
     /// before layouts are fetched.
-    fn layout_of(&self, p: &syn::Path) -> Option<Option<Rc<Layout>>> {
+    pub(super) fn layout_of(&self, p: &syn::Path) -> Option<Option<Rc<Layout>>> {
         match self.structs.get(&path_key(p)) {
             Some(l) => Some(Some(l.clone())),
             None if self.precheck => Some(None),
@@ -95,7 +95,7 @@ impl Lowerer<'_> {
     }
 
     /// Whether a call's value is unknown (before callees are fetched).
-    fn struct_value_of_call_unknown(&self, e: &syn::Expr) -> bool {
+    pub(super) fn struct_value_of_call_unknown(&self, e: &syn::Expr) -> bool {
         self.call_returns_struct(e).is_none()
     }
 
@@ -273,331 +273,5 @@ impl Lowerer<'_> {
                 );
             }
         }
-    }
-
-    /// `let s = <struct>;`, `let s: S = ..;` or `let s: S;`
-    pub(crate) fn let_struct(
-        &mut self,
-        pat: &syn::Pat,
-        annot: Option<&syn::Type>,
-        init: Option<&syn::Expr>,
-        out: &mut Vec<Stmt>,
-    ) {
-        let name = match pat {
-            syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
-            other => {
-                self.cx.spanned(
-                    &other,
-                    "bind a struct to a name (`let s = S { .. };`) and read its fields as `s.field`",
-                );
-                return;
-            }
-        };
-        let annot_layout = match annot.and_then(crate::structs::candidate) {
-            Some(p) => match self.layout_of(p) {
-                Some(l) => Some(l),
-                None => {
-                    self.cx.spanned(p, "internal: struct layout not fetched");
-                    return;
-                }
-            },
-            None => None,
-        };
-        let Some(init) = init else {
-            let layout = annot_layout.flatten();
-            let mut fields = Vec::new();
-            for (f, s) in layout.iter().flat_map(|l| l.fields.iter()) {
-                let v = self.types.known(*s);
-                let id = self.add_local(&format_ident!("{}_{}", name, f), LocalTy::Scalar(v));
-                out.push(Stmt::Let {
-                    locals: vec![Some(id)],
-                    init: None,
-                });
-                fields.push(FieldRef::Local(id));
-            }
-            self.bind_struct(&name, layout, fields);
-            return;
-        };
-        if self.precheck
-            && matches!(strip_parens(init), syn::Expr::Call(_))
-            && self.struct_value_of_call_unknown(init)
-        {
-            // Callees are not fetched yet: the call's value is not typed.
-            let _ = self.expr(init);
-            self.bind_struct(&name, None, Vec::new());
-            return;
-        }
-        let Some(sv) = self.struct_value(init) else {
-            let want = annot_layout.flatten();
-            self.cx.spanned(
-                &init,
-                format!("expected a value of {}: a struct literal, a struct local or argument, or a call of a kernel returning one", name_of(&want)),
-            );
-            let _ = self.expr(init);
-            return;
-        };
-        if let Some(want) = &annot_layout {
-            self.check_layout(want, &sv, init.span(), "a `let` binding");
-        }
-        let layout = sv.layout().clone();
-        let fields = match sv {
-            SValue::Fields { values, order, .. } => {
-                let mut ids: Vec<Option<LocalId>> = vec![None; values.len()];
-                let mut values: Vec<Option<Expr>> = values.into_iter().map(Some).collect();
-                // Evaluated as written; fields not written (after an error) last.
-                let rest: Vec<usize> = (0..values.len()).filter(|i| !order.contains(i)).collect();
-                for i in order.into_iter().chain(rest) {
-                    let Some(x) = values[i].take() else { continue };
-                    let v = match x.ty {
-                        Ty::Scalar(v) => v,
-                        _ => self.types.any(),
-                    };
-                    let f = layout.as_ref().map(|l| l.fields[i].0.clone());
-                    let n = f.map_or_else(|| name.clone(), |f| format_ident!("{}_{}", name, f));
-                    let id = self.add_local(&n, LocalTy::Scalar(v));
-                    out.push(Stmt::Let {
-                        locals: vec![Some(id)],
-                        init: Some(x),
-                    });
-                    ids[i] = Some(id);
-                }
-                ids.into_iter().flatten().map(FieldRef::Local).collect()
-            }
-            SValue::Call { call, .. } => {
-                let vars = match &call.ty {
-                    Ty::Tuple(vs) => vs.clone(),
-                    _ => Vec::new(),
-                };
-                let ids: Vec<LocalId> = vars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let f = layout.as_ref().and_then(|l| l.fields.get(i)).map(|f| f.0.clone());
-                        let n = f.map_or_else(|| name.clone(), |f| format_ident!("{}_{}", name, f));
-                        self.add_local(&n, LocalTy::Scalar(*v))
-                    })
-                    .collect();
-                out.push(Stmt::Let {
-                    locals: ids.iter().map(|i| Some(*i)).collect(),
-                    init: Some(call),
-                });
-                ids.into_iter().map(FieldRef::Local).collect()
-            }
-        };
-        self.bind_struct(&name, layout, fields);
-    }
-
-    /// `s = <struct>;` (or `*s = ..` for `s: &mut S`): the new fields are computed into fresh
-    /// locals first (the value may read `s`), then assigned.
-    pub(crate) fn struct_assign(&mut self, a: &syn::ExprAssign) -> Option<Stmt> {
-        let k = self.struct_target(&a.left)?;
-        let span = a.span();
-        if self.precheck && matches!(strip_parens(&a.right), syn::Expr::Call(_)) {
-            // Callees are not fetched yet: the call's value is not typed.
-            let _ = self.expr(&a.right);
-            return Some(Stmt::Expr(self.bad(span)));
-        }
-        let Some(sv) = self.struct_value(&a.right) else {
-            let want = self.svals[k].layout.clone();
-            self.cx.spanned(
-                &a.right,
-                format!("expected a value of {}: a struct literal, a struct local or argument, or a call of a kernel returning one", name_of(&want)),
-            );
-            return Some(Stmt::Expr(self.bad(span)));
-        };
-        let want = self.svals[k].layout.clone();
-        self.check_layout(&want, &sv, span, "an assignment");
-        let targets = self.svals[k].fields.clone();
-        let mut stmts = Vec::new();
-        let temps: Vec<LocalId> = match sv {
-            SValue::Fields { values, order, .. } => {
-                let mut ids: Vec<Option<LocalId>> = vec![None; values.len()];
-                let mut values: Vec<Option<Expr>> = values.into_iter().map(Some).collect();
-                for i in order {
-                    let Some(x) = values[i].take() else { continue };
-                    let v = match x.ty {
-                        Ty::Scalar(v) => v,
-                        _ => self.types.any(),
-                    };
-                    let id = self.add_local(&format_ident!("__xp_new{}", i), LocalTy::Scalar(v));
-                    stmts.push(Stmt::Let {
-                        locals: vec![Some(id)],
-                        init: Some(x),
-                    });
-                    ids[i] = Some(id);
-                }
-                ids.into_iter().flatten().collect()
-            }
-            SValue::Call { call, .. } => {
-                let vars = match &call.ty {
-                    Ty::Tuple(vs) => vs.clone(),
-                    _ => Vec::new(),
-                };
-                let ids: Vec<LocalId> = vars
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.add_local(&format_ident!("__xp_new{}", i), LocalTy::Scalar(*v)))
-                    .collect();
-                stmts.push(Stmt::Let {
-                    locals: ids.iter().map(|i| Some(*i)).collect(),
-                    init: Some(call),
-                });
-                ids
-            }
-        };
-        for (t, tmp) in targets.iter().zip(temps) {
-            let place = match t {
-                FieldRef::Local(l) => Place::Local(*l),
-                FieldRef::Param(i) => Place::Param(*i),
-            };
-            let value = self.field_expr(FieldRef::Local(tmp), span);
-            stmts.push(Stmt::Assign {
-                place,
-                op: None,
-                value,
-                span,
-            });
-        }
-        Some(Stmt::Expr(Expr {
-            kind: ExprKind::Block(Block { stmts, tail: None }),
-            ty: Ty::Unit,
-            span,
-        }))
-    }
-
-    /// The field a `s.f` expression names.
-    fn field_ref(&mut self, f: &syn::ExprField) -> Result<FieldRef, bool> {
-        let Some(k) = self.struct_target(&f.base) else {
-            return Err(false);
-        };
-        let Some(layout) = self.svals[k].layout.clone() else {
-            // Checking the body before layouts are fetched.
-            return Err(true);
-        };
-        let syn::Member::Named(name) = &f.member else {
-            self.cx.spanned(
-                &f.member,
-                format!("`{}` has named fields: {}", layout.name, layout.field_list()),
-            );
-            return Err(true);
-        };
-        match layout.field(&name.to_string()) {
-            Some(i) => Ok(self.svals[k].fields[i]),
-            None => {
-                self.cx.spanned(
-                    name,
-                    format!(
-                        "`{}` has no field `{name}`; its fields: {}",
-                        layout.name,
-                        layout.field_list()
-                    ),
-                );
-                Err(true)
-            }
-        }
-    }
-
-    /// Reports a field access on something that is not a struct local or argument.
-    fn not_a_struct(&mut self, f: &syn::ExprField) {
-        if self.precheck {
-            // A local bound to a call's value may be a struct; the full lowering decides.
-            return;
-        }
-        if matches!(strip_parens(&f.base), syn::Expr::Call(_)) {
-            self.cx.spanned(
-                &f.base,
-                "bind the struct a call returns to a local first (`let s = f(..);`), then read `s.field`",
-            );
-            return;
-        }
-        self.cx.spanned(
-            f,
-            "field access works on a local or argument of a struct marked `#[xp_struct]` (`s.field`); a kernel works on scalars, rows, local arrays and such structs",
-        );
-    }
-
-    /// `s.f` as a value.
-    pub(crate) fn field_read(&mut self, f: &syn::ExprField) -> Expr {
-        let span = f.span();
-        match self.field_ref(f) {
-            Ok(r) => {
-                let mut x = self.field_expr(r, span);
-                x.span = span;
-                x
-            }
-            Err(reported) => {
-                if !reported {
-                    self.not_a_struct(f);
-                }
-                self.bad(span)
-            }
-        }
-    }
-
-    /// `s.f` as an assignment target.
-    pub(crate) fn field_place(&mut self, f: &syn::ExprField) -> Option<(Place, TyVarOf)> {
-        match self.field_ref(f) {
-            Ok(FieldRef::Local(l)) => match self.locals[l].ty {
-                LocalTy::Scalar(v) => Some((Place::Local(l), Some(v))),
-                LocalTy::Array(..) => None,
-            },
-            Ok(FieldRef::Param(i)) => Some((Place::Param(i), Some(self.params[i]))),
-            Err(reported) => {
-                if !reported {
-                    self.not_a_struct(f);
-                }
-                // A stand-in target, so the statement raises no follow-on error.
-                let v = self.types.any();
-                let l = self.add_local(&format_ident!("__xp_unused"), LocalTy::Scalar(v));
-                Some((Place::Local(l), None))
-            }
-        }
-    }
-
-    /// Reports a struct used where a scalar is expected (`s + 1.0`, `s.exp()`).
-    pub(crate) fn struct_as_scalar(&mut self, k: usize, name: &str, span: proc_macro2::Span) -> Expr {
-        let l = self.svals[k].layout.clone();
-        if l.is_none() {
-            // Checking the body before layouts are fetched: the type may not be a struct at all
-            // (the full lowering, or the check that it is marked, reports it).
-            return self.bad(span);
-        }
-        let first = l
-            .as_ref()
-            .and_then(|l| l.fields.first())
-            .map_or_else(|| "field".to_string(), |f| f.0.to_string());
-        self.cx.error(
-            span,
-            format!("`{name}` is a struct ({}), not a scalar: read a field (`{name}.{first}`), or pass it to a kernel that takes it", name_of(&l)),
-        );
-        self.bad(span)
-    }
-
-    /// Reports a method called on a struct value.
-    pub(crate) fn struct_method(&mut self, m: &syn::ExprMethodCall) -> Option<Expr> {
-        let k = self.struct_target(&m.receiver)?;
-        let l = self.svals[k].layout.clone();
-        if l.is_none() {
-            for a in &m.args {
-                let _ = self.expr(a);
-            }
-            return Some(self.bad(m.span()));
-        }
-        let name = name_of(&l);
-        self.cx.spanned(
-            &m.method,
-            format!("methods are not supported on a struct ({name}) in a kernel: write an #[xp_kernel] function that takes it (`s: S` or `s: &mut S`) and call it"),
-        );
-        Some(self.bad(m.span()))
-    }
-
-    /// Reports a struct literal where a scalar is expected.
-    pub(crate) fn struct_literal_as_value(&mut self, s: &syn::ExprStruct) -> Expr {
-        let name = path_text(&s.path);
-        self.cx.spanned(
-            s,
-            format!("a struct literal is the value of a `let`, an assignment, a call argument or a return value; bind it to a local (`let s = {name} {{ .. }};`) and read its fields"),
-        );
-        self.bad(s.span())
     }
 }
