@@ -16,7 +16,7 @@ mod export;
 mod parse;
 mod state;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, Ident, ItemFn, ItemStruct, Path, Token};
 
@@ -133,4 +133,19 @@ fn child(p: &Path, name: &str, span: Span) -> Path {
     let mut p = p.clone();
     p.segments.push(syn::PathSegment::from(Ident::new(name, span)));
     p
+}
+
+/// One step of a chain (`xp_inline!`): the fetched callee recorded, then the next export macro
+/// invoked, or the final expansion when nothing is left to fetch.
+pub fn step(input: TokenStream) -> TokenStream {
+    let input: Input = match syn::parse2(input) {
+        Ok(i) => i,
+        Err(e) => return e.to_compile_error(),
+    };
+    let state = input.advance();
+    if state.complete() {
+        crate::expand::finish(&state)
+    } else {
+        state.next_invocation()
+    }
 }
