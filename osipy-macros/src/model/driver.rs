@@ -6,6 +6,8 @@ use quote::{format_ident, quote};
 
 use crate::sig::{ParamKind, Sig};
 
+use super::unroll;
+
 fn param_type(p: &crate::sig::Param) -> TokenStream {
     let t = p.elem.tokens();
     match p.kind {
@@ -141,74 +143,10 @@ pub(super) fn driver_fn(sig: &Sig, pred: usize, fitted: &[usize], weighted: bool
         })
         .collect();
     let scale_p: Vec<TokenStream> = a_idx.iter().map(|a| scale_of(*a, &p[*a])).collect();
-    let mut chol = Vec::new();
-    let aname = |a: usize, b: usize| format_ident!("__xp_a{}_{}", a, b);
-    let lname = |a: usize, b: usize| format_ident!("__xp_l{}_{}", a, b);
-    for (a, b) in &tri {
-        let an = aname(*a, *b);
-        let hab = id2("h", *a, *b);
-        let (fa, fb) = (&fr[*a], &fr[*b]);
-        let (sa, sb) = (&scale[*a], &scale[*b]);
-        if a == b {
-            let dm = id("dm", *a);
-            chol.push(quote!(let #an = if #fa { #hab * #sa * #sa + __xp_lambda * #dm } else { 1.0 };));
-        } else {
-            chol.push(quote!(let #an = if #fa && #fb { #hab * #sa * #sb } else { 0.0 };));
-        }
-    }
-    let mut pivots = Vec::new();
-    for j in 0..np {
-        let s = format_ident!("__xp_s{}", j);
-        let ajj = aname(j, j);
-        let ljj = lname(j, j);
-        let sq: Vec<_> = (0..j).map(|k| lname(j, k)).collect();
-        chol.push(quote!(let #s = #ajj #(- #sq * #sq)*;));
-        chol.push(quote!(let #ljj = #s.sqrt();));
-        pivots.push(quote!(#s > 0.0));
-        for i in j + 1..np {
-            let lij = lname(i, j);
-            let aij = aname(i, j);
-            let prods: Vec<_> = (0..j)
-                .map(|k| {
-                    let x = lname(i, k);
-                    let y = lname(j, k);
-                    quote!(#x * #y)
-                })
-                .collect();
-            chol.push(quote!(let #lij = (#aij #(- #prods)*) / #ljj;));
-        }
-    }
-    let mut solve = Vec::new();
-    for i in 0..np {
-        let (zi, ri, lii) = (&z[i], &rhs[i], lname(i, i));
-        let prods: Vec<_> = (0..i)
-            .map(|k| {
-                let l = lname(i, k);
-                let zk = &z[k];
-                quote!(#l * #zk)
-            })
-            .collect();
-        solve.push(quote!(let #zi = (#ri #(- #prods)*) / #lii;));
-    }
-    for i in (0..np).rev() {
-        let (di, zi, lii) = (&d[i], &z[i], lname(i, i));
-        let prods: Vec<_> = (i + 1..np)
-            .map(|k| {
-                let l = lname(k, i);
-                let dk = &d[k];
-                quote!(#l * #dk)
-            })
-            .collect();
-        solve.push(quote!(#di = (#zi #(- #prods)*) / #lii;));
-    }
+    let (chol, pivots) = unroll::cholesky(np, &tri, &fr, &scale);
+    let solve = unroll::solve(np, &z, &rhs, &d);
     // Predicted decrease of the cost for the step taken, `2 s.g - s.H.s` in scaled coordinates.
-    let mut pred_terms = Vec::new();
-    for (a, b) in &tri {
-        let hab = id2("h", *a, *b);
-        let (sa, sb, ka, kb) = (&stp[*a], &stp[*b], &scale[*a], &scale[*b]);
-        let k = if a == b { quote!(1.0) } else { quote!(2.0) };
-        pred_terms.push(quote!(__xp_pred -= #k * #sa * #sb * (#hab * #ka * #kb);));
-    }
+    let pred_terms = unroll::predicted_decrease(&tri, &stp, &scale);
 
     let bits: Vec<_> = a_idx.iter().map(|a| 1u32 << a).collect();
     let bits = bits.iter().map(|b| proc_macro2::Literal::u32_unsuffixed(*b));

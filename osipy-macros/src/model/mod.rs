@@ -5,6 +5,7 @@ mod api;
 mod build;
 mod driver;
 mod signature;
+mod unroll;
 mod write_only;
 
 use proc_macro2::TokenStream;
