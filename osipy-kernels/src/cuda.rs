@@ -37,9 +37,11 @@
 //! A kernel that faults while running (an illegal address, say) leaves the device's context
 //! unusable for the rest of the process: CUDA reports the same error on every later call.
 
+// Plain values, the same in every build.
 mod param;
 pub use param::{KernelParam, LaunchTiming};
 
+// The driver layer, with the feature.
 #[cfg(feature = "cuda")]
 mod buffer;
 #[cfg(feature = "cuda")]
@@ -59,6 +61,7 @@ pub use {
     launch::launch,
 };
 
+// Without it, the same API answering `Error::CudaNotCompiled`.
 #[cfg(not(feature = "cuda"))]
 mod not_built;
 #[cfg(not(feature = "cuda"))]
