@@ -302,9 +302,10 @@ fn usage_errors_exit_2_and_help_exits_0() {
     }
 }
 
-#[cfg(not(feature = "cuda"))]
+/// A CUDA device this build or machine cannot use: without the `cuda` feature the one-line
+/// message says to build with it; with it, no machine here has `cuda:99`.
 #[test]
-fn cuda_without_the_feature_is_a_runtime_error_exit_1_and_writes_nothing() {
+fn unusable_cuda_device_is_a_runtime_error_exit_1_and_writes_nothing() {
     let root = scratch("cuda");
     let out = root.join("demo");
     let o = osipy(&[
@@ -312,13 +313,20 @@ fn cuda_without_the_feature_is_a_runtime_error_exit_1_and_writes_nothing() {
         "--size",
         "small",
         "--device",
-        "cuda:0",
+        "cuda:99",
         "--out",
         out.to_str().unwrap_or("?"),
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("osipy: ") && err.contains("cuda:99"), "{err}");
+    // The library's own answer for that device, in this build (the same as the command's).
+    let expected = osipy_kernels::Device::Cuda(99).check_available().unwrap_err();
+    assert!(err.contains(&expected.to_string()), "{err}");
+    if let osipy_kernels::Error::CudaNotCompiled { .. } = expected {
+        assert!(err.contains("--features cuda"), "{err}");
+    }
     assert!(!out.exists());
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -34,7 +34,6 @@ pub enum DeviceMem {
     /// Memory of the PTX emulator (host memory).
     Emulator(Vec<u8>),
     /// Memory of a CUDA device.
-    #[cfg(feature = "cuda")]
     Cuda(std::sync::Arc<crate::cuda::CudaBuffer>),
 }
 
@@ -44,13 +43,11 @@ impl PartialEq for DeviceMem {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (DeviceMem::Emulator(a), DeviceMem::Emulator(b)) => a == b,
-            #[cfg(feature = "cuda")]
             (DeviceMem::Cuda(a), DeviceMem::Cuda(b)) => {
                 std::sync::Arc::ptr_eq(a, b)
                     || (a.ordinal() == b.ordinal()
                         && matches!((a.to_vec(), b.to_vec()), (Ok(x), Ok(y)) if x == y))
             }
-            #[cfg(feature = "cuda")]
             _ => false,
         }
     }
@@ -61,7 +58,6 @@ impl DeviceMem {
     pub fn len(&self) -> usize {
         match self {
             DeviceMem::Emulator(b) => b.len(),
-            #[cfg(feature = "cuda")]
             DeviceMem::Cuda(b) => b.len(),
         }
     }
@@ -70,7 +66,6 @@ impl DeviceMem {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         match self {
             DeviceMem::Emulator(b) => Ok(b.clone()),
-            #[cfg(feature = "cuda")]
             DeviceMem::Cuda(b) => b.to_vec(),
         }
     }
@@ -200,7 +195,6 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
                     }),
                 })
             }
-            #[cfg(feature = "cuda")]
             Device::Cuda(ordinal) => {
                 let host = self.to_host()?;
                 let mut bytes = Vec::new();
@@ -215,11 +209,6 @@ impl<T: Element, D: Dimension> XpArray<T, D> {
                     }),
                 })
             }
-            #[cfg(not(feature = "cuda"))]
-            Device::Cuda(_) => Err(Error::CudaNotCompiled {
-                what: "XpArray::to_device".to_string(),
-                device: *device,
-            }),
         }
     }
 

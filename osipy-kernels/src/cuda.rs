@@ -1,5 +1,10 @@
-//! The CUDA driver layer (feature `cuda`): devices, memory, PTX modules and launches, over
-//! cust 0.3.2 and its raw bindings `cust::sys`.
+//! The CUDA driver layer: devices, memory, PTX modules and launches, over cust 0.3.2 and its
+//! raw bindings `cust::sys` (feature `cuda`).
+//!
+//! The API is the same in a build without the feature, so callers need no `cfg`: there
+//! [`device_count`] is 0, [`is_gpu_available`] is `false`, and [`check_device`], every
+//! [`CudaBuffer`] constructor and [`launch`] answer [`crate::Error::CudaNotCompiled`] (its
+//! message says to build with `--features cuda`).
 //!
 //! Everything here is fallible and never panics: a missing driver, a machine without a GPU, a
 //! bad ordinal, a PTX module the JIT rejects, a failing launch or a kernel that faults while
@@ -32,14 +37,32 @@
 //! A kernel that faults while running (an illegal address, say) leaves the device's context
 //! unusable for the rest of the process: CUDA reports the same error on every later call.
 
-mod buffer;
-mod driver;
-mod entry;
-mod launch;
-mod module;
-#[cfg(test)]
-mod tests;
+// Plain values, the same in every build.
+mod param;
+pub use param::{KernelParam, LaunchTiming};
 
-pub use buffer::CudaBuffer;
-pub use driver::{device_count, is_gpu_available};
-pub use launch::{launch, KernelParam, LaunchTiming};
+// The driver layer, with the feature.
+#[cfg(feature = "cuda")]
+mod buffer;
+#[cfg(feature = "cuda")]
+mod driver;
+#[cfg(feature = "cuda")]
+mod entry;
+#[cfg(feature = "cuda")]
+mod launch;
+#[cfg(feature = "cuda")]
+mod module;
+#[cfg(all(test, feature = "cuda"))]
+mod tests;
+#[cfg(feature = "cuda")]
+pub use {
+    buffer::CudaBuffer,
+    driver::{check_device, device_count, is_gpu_available},
+    launch::launch,
+};
+
+// Without it, the same API answering `Error::CudaNotCompiled`.
+#[cfg(not(feature = "cuda"))]
+mod not_built;
+#[cfg(not(feature = "cuda"))]
+pub use not_built::{check_device, device_count, is_gpu_available, launch, CudaBuffer};

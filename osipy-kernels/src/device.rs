@@ -7,7 +7,8 @@ use crate::{Error, Result};
 /// A place where arrays live and kernels run.
 ///
 /// `Cpu` runs the rayon backend. `Cuda(ordinal)` is an NVIDIA GPU driven through the CUDA
-/// driver API (only with the `cuda` feature). `Emulator` is a device whose memory is host
+/// driver API (a build without the `cuda` feature answers
+/// [`Error::CudaNotCompiled`]). `Emulator` is a device whose memory is host
 /// memory and whose launches interpret the generated PTX on the CPU, so GPU code can be tested
 /// anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,28 +31,7 @@ impl Device {
     pub fn check_available(&self) -> Result<()> {
         match self {
             Device::Cpu | Device::Emulator => Ok(()),
-            #[cfg(feature = "cuda")]
-            Device::Cuda(n) => {
-                let count = crate::cuda::device_count();
-                if *n < count {
-                    Ok(())
-                } else if count == 0 {
-                    Err(Error::DeviceUnavailable {
-                        device: *self,
-                        reason: "no CUDA GPU is available on this machine".to_string(),
-                    })
-                } else {
-                    Err(Error::DeviceUnavailable {
-                        device: *self,
-                        reason: format!("no CUDA device has ordinal {n}; this machine has {count}"),
-                    })
-                }
-            }
-            #[cfg(not(feature = "cuda"))]
-            Device::Cuda(_) => Err(Error::CudaNotCompiled {
-                what: "moving an array".to_string(),
-                device: *self,
-            }),
+            Device::Cuda(n) => crate::cuda::check_device(*n),
         }
     }
 }
@@ -71,14 +51,7 @@ impl fmt::Display for Device {
 /// Always `false` without the `cuda` feature; with it, `false` where the driver library is
 /// present but reports no GPU.
 pub fn is_gpu_available() -> bool {
-    #[cfg(feature = "cuda")]
-    {
-        crate::cuda::is_gpu_available()
-    }
-    #[cfg(not(feature = "cuda"))]
-    {
-        false
-    }
+    crate::cuda::is_gpu_available()
 }
 
 /// Anything that lives on a [`Device`]: host arrays, slices and [`crate::XpArray`]s.

@@ -96,13 +96,7 @@ pub enum DevArg<'a> {
 pub fn launch_device(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) -> Result<Vec<DeviceMem>> {
     match plan.device {
         Device::Emulator => launch_emulator(kernel, plan, args),
-        #[cfg(feature = "cuda")]
         Device::Cuda(ordinal) => launch_cuda(kernel, plan, args, ordinal),
-        #[cfg(not(feature = "cuda"))]
-        Device::Cuda(_) => Err(Error::CudaNotCompiled {
-            what: format!("kernel `{}`", kernel.name),
-            device: plan.device,
-        }),
         Device::Cpu => Err(Error::BackendUnavailable {
             kernel: kernel.name,
             device: plan.device,
@@ -228,7 +222,6 @@ fn launch_emulator(kernel: &KernelInfo, plan: &Plan, args: &mut [DevArg<'_>]) ->
 fn emulator_bytes(m: &mut DeviceMem) -> Option<&mut Vec<u8>> {
     match m {
         DeviceMem::Emulator(b) => Some(b),
-        #[allow(unreachable_patterns)]
         _ => None,
     }
 }
@@ -240,7 +233,6 @@ fn fault_record() -> Vec<u8> {
     rec
 }
 
-#[cfg(feature = "cuda")]
 fn launch_cuda(
     kernel: &KernelInfo,
     plan: &Plan,
@@ -313,7 +305,7 @@ fn launch_cuda(
     Ok(rets.into_iter().map(|b| DeviceMem::Cuda(Arc::new(b))).collect())
 }
 
-/// The entry's parameters for one array, in order (see the macro's `ptx_entry.rs`): a
+/// The entry's parameters for one array, in order (see the macro's `ptx/entry.rs`): a
 /// uniform row as (pointer, length), a per-item scalar as a pointer, a per-item row as
 /// (pointer, row length, item stride, element stride) in elements, rows stored C order.
 fn array_params(role: Role, addr: u64, row_len: usize) -> Vec<u64> {

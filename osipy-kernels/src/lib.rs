@@ -36,7 +36,6 @@ extern crate self as osipy_kernels;
 mod args;
 mod array;
 mod cpu;
-#[cfg(feature = "cuda")]
 pub mod cuda;
 mod device;
 mod device_launch;
@@ -130,7 +129,7 @@ pub mod __private {
     pub use crate::DeviceMem;
 
     /// Marker the macro writes into a PTX module whose math functions are not available on
-    /// devices yet (must equal `osipy_macros`' `ptx_math::MISSING`).
+    /// devices yet (must equal `osipy_macros`' `ptx::math::MISSING`).
     pub const MATH_MISSING: &str = "// osipy: math library functions missing";
     pub use crate::math;
     pub use crate::ops::{f32_ops, f64_ops, KernelInt};

@@ -96,6 +96,22 @@ pub fn is_gpu_available() -> bool {
     device_count() > 0
 }
 
+/// Checks that device `ordinal` exists: `DeviceUnavailable` naming the device count when it
+/// does not (no GPU at all, or a bad ordinal).
+pub fn check_device(ordinal: usize) -> Result<()> {
+    let count = device_count();
+    if ordinal < count {
+        Ok(())
+    } else if count == 0 {
+        Err(unavailable(ordinal, "no CUDA GPU is available on this machine"))
+    } else {
+        Err(unavailable(
+            ordinal,
+            format!("no CUDA device has ordinal {ordinal}; this machine has {count}"),
+        ))
+    }
+}
+
 /// A device's primary context, retained for the rest of the process.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Ctx {

@@ -24,7 +24,10 @@ use crate::types::Scalar;
 
 mod analysis;
 mod tx;
+mod tx_assign;
+mod tx_call;
 mod tx_expr;
+mod tx_intr;
 mod tx_stmt;
 
 /// Bit mask of directions.

@@ -1,8 +1,8 @@
 //! PTX for statements and control flow.
 
 use crate::ir::*;
+use crate::ptx::ops::Rc;
 use crate::ptx::ParamLoc;
-use crate::ptx_ops::Rc;
 use crate::sig::ParamKind;
 use crate::types::Scalar;
 
@@ -111,7 +111,7 @@ impl crate::ptx::Fx<'_> {
     /// a copy of a hidden counter, so the body may not disturb the iteration.
     fn for_loop(&mut self, var: LocalId, start: &Expr, end: &Expr, inclusive: bool, rev: bool, body: &Block) {
         let s = self.local_scalar(var);
-        let t = crate::ptx_ops::ptx_ty(s);
+        let t = crate::ptx::ops::ptx_ty(s);
         let a = self.expr(start);
         let b = self.expr(end);
         let i = self.sreg(s);

@@ -5,9 +5,9 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 
 use crate::ir::*;
+use crate::lower::expr::strip_ref;
+use crate::lower::structs::{name_of, FieldRef, SValue};
 use crate::lower::{strip_parens, Lowerer};
-use crate::lower_expr::strip_ref;
-use crate::lower_struct::{name_of, FieldRef, SValue};
 use crate::sig::{ParamKind, Sig, StructArg};
 
 impl Lowerer<'_> {

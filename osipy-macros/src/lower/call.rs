@@ -4,8 +4,8 @@
 
 use crate::calls::{is_scalar_path, path_key};
 use crate::ir::*;
+use crate::lower::expr::*;
 use crate::lower::{Binding, Lowerer};
-use crate::lower_expr::*;
 use crate::sig::ParamKind;
 use crate::types::{Known, Scalar};
 use proc_macro2::Span;

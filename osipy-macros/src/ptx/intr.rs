@@ -1,8 +1,8 @@
 //! PTX for intrinsics, with exactly the CPU backend's semantics.
 
 use crate::ir::*;
-use crate::ptx_expr::sign_mask;
-use crate::ptx_ops::{bits_ty, ptx_ty, Rc};
+use crate::ptx::expr::sign_mask;
+use crate::ptx::ops::{bits_ty, ptx_ty, Rc};
 use crate::types::Scalar;
 
 impl crate::ptx::Fx<'_> {

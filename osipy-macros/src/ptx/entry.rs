@@ -11,8 +11,8 @@
 use std::fmt::Write as _;
 
 use crate::ir::Func;
+use crate::ptx::ops::{mem_ty, Rc};
 use crate::ptx::{param_ty, slot};
-use crate::ptx_ops::{mem_ty, Rc};
 use crate::sig::ParamKind;
 use crate::types::Scalar;
 
