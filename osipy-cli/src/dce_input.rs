@@ -38,7 +38,7 @@ pub(crate) fn to4(flag: &str, path: &Path, a: ArrayD<f64>) -> Result<Array4<f64>
 }
 
 pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, CliError> {
-    if !path.exists() {
+    if !osipy::npy::archive_of(path).exists() {
         return Err(rt(format!("--input {}: no such file or folder", path.display())));
     }
     let mut hashes = serde_json::Map::new();
@@ -100,12 +100,9 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             hashes,
         });
     }
-    hash_file(path, &mut hashes)?;
+    hash_file(&osipy::npy::archive_of(path), &mut hashes)?;
     if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
-        let a =
-            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
+        let a = super::inputs::read_numpy("--input", path)?;
         let data = to4("--input", path, a)?;
         let (nx, ny, nz, nt) = data.dim();
         return Ok(Input {
@@ -126,6 +123,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             e.to_string().replace('\n', " ")
         ))
     })?;
+    super::inputs::warn(&img.notes);
     let data = to4("--input", path, img.data.clone())?;
     let times = img.time_step_s().filter(|d| d.is_finite() && *d > 0.0).map(|d| {
         (
@@ -192,14 +190,16 @@ pub(crate) fn read_curve(
     nt: usize,
     hashes: &mut serde_json::Map<String, Value>,
 ) -> Result<(Vec<f64>, bool), CliError> {
-    if !path.is_file() {
+    let archive = osipy::npy::archive_of(path);
+    if !archive.is_file() {
         return Err(rt(format!("--aif {}: no such file", path.display())));
     }
-    hash_file(path, hashes)?;
+    hash_file(&archive, hashes)?;
     let mut plasma = false;
     let v = if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("--aif {}: {e}", path.display())))?;
+        let a = super::inputs::read_numpy("--aif", path)?;
+        let shape = a.shape().to_vec();
+        let v: Vec<f64> = a.into_iter().collect();
         if shape.iter().filter(|n| **n > 1).count() > 1 {
             return Err(rt(format!(
                 "--aif {}: expected a 1-D array, found shape {shape:?}",
@@ -216,6 +216,7 @@ pub(crate) fn read_curve(
                 e.to_string().replace('\n', " ")
             ))
         })?;
+        super::inputs::warn(&img.notes);
         let shape = img.data.shape().to_vec();
         if shape.iter().filter(|n| **n > 1).count() > 1 {
             return Err(rt(format!(

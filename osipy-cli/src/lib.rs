@@ -46,6 +46,7 @@ mod t1_args;
 pub mod t1_cmd;
 mod t1_input;
 mod values;
+mod yaml;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
