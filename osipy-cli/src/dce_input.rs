@@ -226,7 +226,15 @@ pub(crate) fn read_curve(
         }
         img.data.iter().copied().collect()
     } else {
-        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, "read", e))?;
+        let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            rt(format!(
+                "--aif {}: expected UTF-8 text (CSV), found a byte 0x{:02x} that is not UTF-8 at offset {}",
+                path.display(),
+                e.as_bytes()[e.utf8_error().valid_up_to()],
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         let mut lines = text
             .lines()
             .enumerate()
@@ -252,8 +260,9 @@ pub(crate) fn read_curve(
                     col = k;
                 } else {
                     return Err(rt(format!(
-                        "--aif {}: expected one column, or a header naming a plasma_mM or blood_mM column, found `{first}`",
-                        path.display()
+                        "--aif {}: expected one column, or a header naming a plasma_mM or blood_mM column, found `{}`",
+                        path.display(),
+                        escaped(first)
                     )));
                 }
                 lines.next();
@@ -268,23 +277,54 @@ pub(crate) fn read_curve(
         let mut v = Vec::new();
         for (i, line) in lines {
             let cell = line.split(',').nth(col).unwrap_or("").trim();
-            v.push(cell.parse::<f64>().map_err(|_| {
-                rt(format!(
-                    "--aif {} line {}: expected a number in column {}, found `{cell}`",
-                    path.display(),
-                    i + 1,
-                    col + 1
-                ))
-            })?);
+            let x = cell
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    rt(format!(
+                        "--aif {} line {}: expected a finite number in column {}, found `{}`",
+                        path.display(),
+                        i + 1,
+                        col + 1,
+                        escaped(cell)
+                    ))
+                })?;
+            v.push(x);
         }
         v
     };
-    if v.len() != nt || v.iter().any(|x| !x.is_finite()) {
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
         return Err(rt(format!(
-            "--aif {}: expected {nt} finite values (one per frame), found {} values",
+            "--aif {}: expected finite values, found {} at index {i}",
+            path.display(),
+            v[i]
+        )));
+    }
+    if v.len() != nt {
+        return Err(rt(format!(
+            "--aif {}: expected {nt} values (one per frame), found {} values",
             path.display(),
             v.len()
         )));
     }
     Ok((v, plasma))
+}
+
+/// `text` with control characters escaped and at most 80 characters, for quoting input in a
+/// one-line message.
+fn escaped(text: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 80 {
+            s.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s
 }

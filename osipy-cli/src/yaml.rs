@@ -35,6 +35,8 @@ pub(crate) fn parse(text: &str) -> Result<Value, YamlError> {
     match result {
         Ok(v) => Ok(v),
         Err(_) if budget.exceeded.get() => Err(YamlError::TooLarge),
+        // serde_norway's own bound on alias replays.
+        Err(e) if e.to_string().contains("repetition limit exceeded") => Err(YamlError::TooLarge),
         Err(e) => Err(YamlError::Syntax(one_line(&e.to_string()))),
     }
 }

@@ -259,13 +259,11 @@ fn read_declared<R: Read>(
             found: bytes.len() as u64,
         });
     }
-    if bytes.len() as u64 > needed {
-        // The header was shorter than a NIfTI-2 header's size: only for tiny NIfTI-1 images.
-        bytes.truncate(needed as usize);
-        return Ok(bytes);
-    }
     let mut probe = [0u8; 1];
-    if matches!(src.read(&mut probe), Ok(1)) {
+    let more = bytes.len() as u64 > needed || matches!(src.read(&mut probe), Ok(1));
+    // A short image (under a NIfTI-2 header's size) may have been read past its end.
+    bytes.truncate(needed as usize);
+    if more {
         notes.push(format!(
             "{}: data after the image's {needed} declared bytes ignored (not read)",
             path.display()
