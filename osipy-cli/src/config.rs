@@ -85,11 +85,12 @@ pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<Os
 /// The settings of the configuration text `bytes` (labelled `file` in errors) as arguments of
 /// `osipy dce`, as [`file_args`] reads a file; public for the fuzz harness.
 pub fn dce_settings(file: &str, bytes: &[u8]) -> Result<Vec<OsString>, CliError> {
-    let cmd = crate::root(false)
-        .find_subcommand("dce")
-        .cloned()
+    static DCE: std::sync::OnceLock<Option<Command>> = std::sync::OnceLock::new();
+    let cmd = DCE
+        .get_or_init(|| crate::root(false).find_subcommand("dce").cloned())
+        .as_ref()
         .ok_or_else(|| CliError::Usage("no dce command".into()))?;
-    settings_args(file, bytes, &cmd, "dce")
+    settings_args(file, bytes, cmd, "dce")
 }
 
 fn settings_args(file: &str, bytes: &[u8], cmd: &Command, name: &str) -> Result<Vec<OsString>, CliError> {

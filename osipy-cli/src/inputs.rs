@@ -31,23 +31,12 @@ pub(crate) fn is_npy(p: &Path) -> bool {
     osipy::npy::is_numpy(p)
 }
 
-static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
 /// Prints a reader's notes (questionable input read with a fallback) to stderr, the command's
-/// log, as `osipy: warning: NOTE`, and keeps them for the provenance record.
+/// log, as `osipy: warning: NOTE`.
 pub(crate) fn warn(notes: &[String]) {
     for n in notes {
         eprintln!("osipy: warning: {n}");
-        if let Ok(mut w) = WARNINGS.lock() {
-            w.push(n.clone());
-        }
     }
-}
-
-/// The warnings of [`warn`] so far, for the provenance record.
-#[allow(dead_code)]
-pub(crate) fn warnings() -> Vec<String> {
-    WARNINGS.lock().map(|w| w.clone()).unwrap_or_default()
 }
 
 /// Reads a NumPy array (`.npy`, `.npz`, `file.npz:name`) for `flag`.

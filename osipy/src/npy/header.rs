@@ -46,7 +46,8 @@ pub(super) fn parse_dict(text: &str) -> Result<Header, String> {
             "descr" => descr = Some(value),
             "fortran_order" => fortran_order = Some(value),
             "shape" => shape = Some(value),
-            _ => {}
+            // NumPy writes these three keys only (and ndarray-npy refuses others).
+            other => return Err(format!("an unexpected key '{}'", other.escape_default())),
         }
         if !c.eat(b',') {
             c.expect(b'}')?;

@@ -96,7 +96,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ArrayD<f64>, NpyError> {
     let format = |expected: &str, found: String| NpyError::Format {
         path: path.to_path_buf(),
         expected: expected.to_string(),
-        found,
+        found: one_line(&found),
     };
     if !bytes.starts_with(MAGIC) {
         let n = bytes.len().min(MAGIC.len());
