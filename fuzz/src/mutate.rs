@@ -78,7 +78,7 @@ fn mutate_once(data: &mut Vec<u8>, seeds: &[Vec<u8>], r: &mut Rng) {
         3 => {
             let at = r.below(len + 1);
             let n = 1 + r.below(64);
-            let chunk: Vec<u8> = (0..n).map(|_| r.next() as u8).collect();
+            let chunk: Vec<u8> = (0..n).map(|_| r.next_u64() as u8).collect();
             data.splice(at..at, chunk);
         }
         // A chunk deleted.

@@ -83,7 +83,7 @@ pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<Os
 }
 
 /// The settings of the configuration text `bytes` (labelled `file` in errors) as arguments of
-/// `osipy dce`, as [`file_args`] reads a file; public for the fuzz harness.
+/// `osipy dce`, as `--config FILE` reads a file; public for the fuzz harness.
 pub fn dce_settings(file: &str, bytes: &[u8]) -> Result<Vec<OsString>, CliError> {
     static DCE: std::sync::OnceLock<Option<Command>> = std::sync::OnceLock::new();
     let cmd = DCE

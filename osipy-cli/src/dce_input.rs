@@ -303,7 +303,7 @@ pub(crate) fn read_curve(
     }
     if v.len() != nt {
         return Err(rt(format!(
-            "--aif {}: expected {nt} values (one per frame), found {} values",
+            "--aif {}: expected {nt} finite values (one per frame), found {} values",
             path.display(),
             v.len()
         )));

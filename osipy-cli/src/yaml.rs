@@ -135,6 +135,14 @@ impl<'de> Visitor<'de> for Seed<'_> {
         self.0.take(0)?;
         let mut out = Mapping::new();
         while let Some(k) = map.next_key_seed(self)? {
+            if out.contains_key(&k) {
+                let name = match &k {
+                    Value::String(t) => one_line(t),
+                    Value::Number(n) => n.to_string(),
+                    _ => "a non-scalar key".into(),
+                };
+                return Err(de::Error::custom(format_args!("duplicate key `{name}`")));
+            }
             let v = map.next_value_seed(self)?;
             out.insert(k, v);
         }

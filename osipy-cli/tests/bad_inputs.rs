@@ -162,7 +162,7 @@ const CSV: &[(&str, &str)] = &[
     ),
     (
         "aif-too-few.csv",
-        "expected 4 values (one per frame), found 3 values",
+        "expected 4 finite values (one per frame), found 3 values",
     ),
     (
         "aif-nan.csv",
@@ -175,7 +175,7 @@ const CSV: &[(&str, &str)] = &[
     ("aif-unknown-header.csv", "found `time,signal`"),
     (
         "aif-empty.csv",
-        "expected 4 values (one per frame), found 0 values",
+        "expected 4 finite values (one per frame), found 0 values",
     ),
     (
         "aif-not-utf8.csv",
@@ -223,6 +223,10 @@ const YAML: &[(&str, &str)] = &[
     (
         "switch-not-bool.yaml",
         "key `quiet`: expected true or false, found a number",
+    ),
+    (
+        "duplicate-key.yaml",
+        "expected YAML, found a syntax error: duplicate key `threads`",
     ),
 ];
 

@@ -128,7 +128,7 @@ fn npz_members_by_name_or_the_only_one() {
 /// A version-1.0 `.npy` file of header dict `dict` (padded as NumPy pads) and `data`.
 fn raw_npy(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.as_bytes().to_vec();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(b' ');
     }
     header.push(b'\n');

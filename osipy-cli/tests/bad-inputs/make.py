@@ -141,6 +141,7 @@ write(Y + "bad-value.yaml", "threads: many\n")
 write(Y + "deep-nesting.yaml", "threads: " + "[" * 300 + "]" * 300 + "\n")
 write(Y + "control-chars-key.yaml", '"col\\u001b[31mour": 1\n')
 write(Y + "switch-not-bool.yaml", "quiet: 3\n")
+write(Y + "duplicate-key.yaml", "threads: 1\nthreads: 2\n")
 
 A = "args/"
 # One argument per line after the command; \xNN escapes stand for raw bytes.

@@ -64,7 +64,7 @@ pub(super) fn read(path: &Path, name: Option<&str>) -> Result<ArrayD<f64>, NpyEr
     let mut entry = zip.by_name(&format!("{name}.npy")).map_err(|_| {
         bad(
             &format!("an array named '{}'", one_line(&name)),
-            format!("{}", one_line(&names.join(", "))),
+            one_line(&names.join(", ")),
         )
     })?;
     let declared = entry.size();

@@ -2,7 +2,7 @@
 
 use super::ByteOrder;
 
-/// The data types [`read`] converts, with their NIfTI codes.
+/// The data types [`read`](super::read) converts, with their NIfTI codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Datatype {
     /// `DT_UINT8` (2).

@@ -97,7 +97,7 @@ pub enum NiftiError {
         /// The number of values.
         count: usize,
     },
-    /// The array given to [`write()`] cannot be stored as NIfTI-1.
+    /// The array given to [`write()`](super::write()) cannot be stored as NIfTI-1.
     #[error("{}: cannot write: expected {expected}, found {found}", path.display())]
     InvalidData {
         /// The file.

@@ -2,7 +2,7 @@
 
 use super::Header;
 
-/// Where [`Nifti::affine`] comes from.
+/// Where [`Nifti::affine`](super::Nifti::affine) comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AffineSource {
     /// The sform rows (`sform_code > 0`).
