@@ -13,11 +13,13 @@
 //! `--dump-defaults` prints a file of every key with its default and a comment, ready to edit.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::path::Path;
 
 use clap::{Arg, Command};
 use serde_norway::Value;
 
+use crate::yaml::{self, one_line, YamlError, MAX_CONFIG_BYTES, MAX_NODES, MAX_TEXT_BYTES};
 use crate::CliError;
 
 /// Arguments that are not settings (no key in a file, none in the dump).
@@ -64,20 +66,53 @@ fn scalar(y: &Value) -> Option<String> {
 /// `cmd` is the command's definition (with nothing required), `name` its name; each setting is
 /// checked by the flag's own parser here, so an error names the file and the key.
 pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<OsString>, CliError> {
-    let file = path.display().to_string();
+    let file = one_line(&path.display().to_string());
     let usage = |m: String| CliError::Usage(format!("--config {file}: {m}"));
-    let text = match std::fs::read(path) {
-        Ok(b) => String::from_utf8(b).map_err(|_| usage("expected UTF-8 text (YAML)".into()))?,
+    let bytes = match std::fs::File::open(path) {
+        Ok(f) => {
+            let mut b = Vec::new();
+            f.take(MAX_CONFIG_BYTES + 1)
+                .read_to_end(&mut b)
+                .map_err(|e| usage(format!("cannot read: {}", one_line(&e.to_string()))))?;
+            b
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(usage("no such file".into())),
-        Err(e) => return Err(usage(format!("cannot read: {e}"))),
+        Err(e) => return Err(usage(format!("cannot read: {}", one_line(&e.to_string())))),
     };
-    let root: Value = match serde_norway::from_str(&text) {
+    settings_args(&file, &bytes, cmd, name)
+}
+
+/// The settings of the configuration text `bytes` (labelled `file` in errors) as arguments of
+/// `osipy dce`, as `--config FILE` reads a file; public for the fuzz harness.
+pub fn dce_settings(file: &str, bytes: &[u8]) -> Result<Vec<OsString>, CliError> {
+    static DCE: std::sync::OnceLock<Option<Command>> = std::sync::OnceLock::new();
+    let cmd = DCE
+        .get_or_init(|| crate::root(false).find_subcommand("dce").cloned())
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("no dce command".into()))?;
+    settings_args(file, bytes, cmd, "dce")
+}
+
+fn settings_args(file: &str, bytes: &[u8], cmd: &Command, name: &str) -> Result<Vec<OsString>, CliError> {
+    let usage = |m: String| CliError::Usage(format!("--config {file}: {m}"));
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(usage(format!(
+            "expected a configuration of at most {MAX_CONFIG_BYTES} bytes, found a larger file"
+        )));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| usage("expected UTF-8 text (YAML)".into()))?;
+    let root: Value = match yaml::parse(text) {
         Ok(v) => v,
-        Err(e) if e.to_string().contains("more than one document") => {
+        Err(YamlError::TooLarge) => {
+            return Err(usage(format!(
+                "expected at most {MAX_NODES} values and {MAX_TEXT_BYTES} bytes of text once aliases are expanded, found more"
+            )))
+        }
+        Err(YamlError::Syntax(e)) if e.contains("more than one document") => {
             let n = text.lines().filter(|l| l.trim_end() == "---").count() + 1;
             return Err(usage(format!("expected one YAML document, found {n}")));
         }
-        Err(e) => return Err(usage(format!("expected YAML, found a syntax error: {e}"))),
+        Err(YamlError::Syntax(e)) => return Err(usage(format!("expected YAML, found a syntax error: {e}"))),
     };
     let map = match root {
         Value::Mapping(m) => m,
@@ -99,6 +134,7 @@ pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<Os
                 kind_name(k)
             )));
         };
+        let kname = one_line(&kname);
         let canonical = kname.replace('-', "_");
         let Some(arg) = known.iter().find(|a| a.get_id().as_str() == canonical) else {
             let names: Vec<&str> = known.iter().map(|a| a.get_id().as_str()).collect();
@@ -138,7 +174,8 @@ pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<Os
                 }
                 if let Some(p) = parts.iter().find(|p| p.contains(',')) {
                     return Err(usage(format!(
-                        "key `{kname}`: expected list items without commas, found `{p}`"
+                        "key `{kname}`: expected list items without commas, found `{}`",
+                        one_line(p)
                     )));
                 }
                 format!("--{long}={}", parts.join(","))
@@ -151,7 +188,10 @@ pub(crate) fn file_args(path: &Path, cmd: &Command, name: &str) -> Result<Vec<Os
         };
         // The flag's own parser, on this setting alone.
         if let Err(e) = cmd.clone().try_get_matches_from([name, token.as_str()]) {
-            return Err(usage(format!("key `{kname}`: {}", crate::clap_message(&e).1)));
+            return Err(usage(format!(
+                "key `{kname}`: {}",
+                one_line(&crate::clap_message(&e).1)
+            )));
         }
         out.push(OsString::from(token));
     }

@@ -38,7 +38,7 @@ pub(crate) fn to4(flag: &str, path: &Path, a: ArrayD<f64>) -> Result<Array4<f64>
 }
 
 pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, CliError> {
-    if !path.exists() {
+    if !osipy::npy::archive_of(path).exists() {
         return Err(rt(format!("--input {}: no such file or folder", path.display())));
     }
     let mut hashes = serde_json::Map::new();
@@ -65,6 +65,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
                 e.to_string().replace('\n', " ")
             ))
         })?;
+        super::inputs::note(&s.notes);
         for f in &s.files {
             hash_file(f, &mut hashes)?;
         }
@@ -116,12 +117,9 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             hashes,
         });
     }
-    hash_file(path, &mut hashes)?;
+    hash_file(&osipy::npy::archive_of(path), &mut hashes)?;
     if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
-        let a =
-            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("--input {}: {e}", path.display())))?;
+        let a = super::inputs::read_numpy("--input", path)?;
         let data = to4("--input", path, a)?;
         let (nx, ny, nz, nt) = data.dim();
         return Ok(Input {
@@ -142,6 +140,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             e.to_string().replace('\n', " ")
         ))
     })?;
+    super::inputs::warn(&img.notes);
     let data = to4("--input", path, img.data.clone())?;
     let times = img.time_step_s().filter(|d| d.is_finite() && *d > 0.0).map(|d| {
         (
@@ -208,14 +207,16 @@ pub(crate) fn read_curve(
     nt: usize,
     hashes: &mut serde_json::Map<String, Value>,
 ) -> Result<(Vec<f64>, bool), CliError> {
-    if !path.is_file() {
+    let archive = osipy::npy::archive_of(path);
+    if !archive.is_file() {
         return Err(rt(format!("--aif {}: no such file", path.display())));
     }
-    hash_file(path, hashes)?;
+    hash_file(&archive, hashes)?;
     let mut plasma = false;
     let v = if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("--aif {}: {e}", path.display())))?;
+        let a = super::inputs::read_numpy("--aif", path)?;
+        let shape = a.shape().to_vec();
+        let v: Vec<f64> = a.into_iter().collect();
         if shape.iter().filter(|n| **n > 1).count() > 1 {
             return Err(rt(format!(
                 "--aif {}: expected a 1-D array, found shape {shape:?}",
@@ -232,6 +233,7 @@ pub(crate) fn read_curve(
                 e.to_string().replace('\n', " ")
             ))
         })?;
+        super::inputs::warn(&img.notes);
         let shape = img.data.shape().to_vec();
         if shape.iter().filter(|n| **n > 1).count() > 1 {
             return Err(rt(format!(
@@ -241,7 +243,15 @@ pub(crate) fn read_curve(
         }
         img.data.iter().copied().collect()
     } else {
-        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, "read", e))?;
+        let bytes = std::fs::read(path).map_err(|e| io_err(path, "read", e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            rt(format!(
+                "--aif {}: expected UTF-8 text (CSV), found a byte 0x{:02x} that is not UTF-8 at offset {}",
+                path.display(),
+                e.as_bytes()[e.utf8_error().valid_up_to()],
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         let mut lines = text
             .lines()
             .enumerate()
@@ -267,8 +277,9 @@ pub(crate) fn read_curve(
                     col = k;
                 } else {
                     return Err(rt(format!(
-                        "--aif {}: expected one column, or a header naming a plasma_mM or blood_mM column, found `{first}`",
-                        path.display()
+                        "--aif {}: expected one column, or a header naming a plasma_mM or blood_mM column, found `{}`",
+                        path.display(),
+                        escaped(first)
                     )));
                 }
                 lines.next();
@@ -283,18 +294,31 @@ pub(crate) fn read_curve(
         let mut v = Vec::new();
         for (i, line) in lines {
             let cell = line.split(',').nth(col).unwrap_or("").trim();
-            v.push(cell.parse::<f64>().map_err(|_| {
-                rt(format!(
-                    "--aif {} line {}: expected a number in column {}, found `{cell}`",
-                    path.display(),
-                    i + 1,
-                    col + 1
-                ))
-            })?);
+            let x = cell
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    rt(format!(
+                        "--aif {} line {}: expected a finite number in column {}, found `{}`",
+                        path.display(),
+                        i + 1,
+                        col + 1,
+                        escaped(cell)
+                    ))
+                })?;
+            v.push(x);
         }
         v
     };
-    if v.len() != nt || v.iter().any(|x| !x.is_finite()) {
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(rt(format!(
+            "--aif {}: expected finite values, found {} at index {i}",
+            path.display(),
+            v[i]
+        )));
+    }
+    if v.len() != nt {
         return Err(rt(format!(
             "--aif {}: expected {nt} finite values (one per frame), found {} values",
             path.display(),
@@ -302,4 +326,22 @@ pub(crate) fn read_curve(
         )));
     }
     Ok((v, plasma))
+}
+
+/// `text` with control characters escaped and at most 80 characters, for quoting input in a
+/// one-line message.
+fn escaped(text: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == 80 {
+            s.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            s.extend(c.escape_default());
+        } else {
+            s.push(c);
+        }
+    }
+    s
 }

@@ -26,9 +26,45 @@ pub(crate) fn hash_file(path: &Path, hashes: &mut Hashes) -> Result<(), CliError
     Ok(())
 }
 
-/// A `.npy` file, by its name.
+/// A NumPy file (`.npy`, `.npz`, `file.npz:name`), by its name.
 pub(crate) fn is_npy(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    osipy::npy::is_numpy(p)
+}
+
+/// The readers' notes and warnings of this run, for its provenance record.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Prints a reader's notes (questionable input read with a fallback, files skipped) to stderr,
+/// the command's log, as `osipy: warning: NOTE`, and keeps them for the provenance record
+/// ([`warnings`]).
+pub(crate) fn warn(notes: &[String]) {
+    let mut kept = WARNINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for n in notes {
+        eprintln!("osipy: warning: {n}");
+        kept.push(n.clone());
+    }
+}
+
+/// Keeps a reader's notes (what it did that a user may want to know: series combined, files
+/// skipped) for the provenance record, without printing them.
+pub(crate) fn note(notes: &[String]) {
+    WARNINGS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(notes.iter().cloned());
+}
+
+/// The notes kept so far by [`warn`] and [`note`], in order.
+pub(crate) fn reader_notes() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// Reads a NumPy array (`.npy`, `.npz`, `file.npz:name`) for `flag`.
+pub(crate) fn read_numpy(flag: &str, path: &Path) -> Result<ArrayD<f64>, CliError> {
+    osipy::npy::read(path).map_err(|e| rt(format!("{flag} {e}")))
 }
 
 /// A NIfTI file (`.nii`, `.nii.gz`), by its name.
@@ -62,16 +98,13 @@ pub(crate) fn read_any(
     path: &Path,
     hashes: &mut Hashes,
 ) -> Result<(ArrayD<f64>, Option<Nifti>), CliError> {
-    if !path.is_file() {
+    let archive = osipy::npy::archive_of(path);
+    if !archive.is_file() {
         return Err(rt(format!("{flag} {}: no such file", path.display())));
     }
-    hash_file(path, hashes)?;
+    hash_file(&archive, hashes)?;
     if is_npy(path) {
-        let (shape, v) =
-            osipy::npy::read_f64(path).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
-        let a =
-            ArrayD::from_shape_vec(shape, v).map_err(|e| rt(format!("{flag} {}: {e}", path.display())))?;
-        Ok((a, None))
+        Ok((read_numpy(flag, path)?, None))
     } else if is_nifti(path) {
         let img = nifti::read(path).map_err(|e| {
             rt(format!(
@@ -80,6 +113,7 @@ pub(crate) fn read_any(
                 e.to_string().replace('\n', " ")
             ))
         })?;
+        warn(&img.notes);
         Ok((img.data.clone(), Some(img)))
     } else {
         Err(rt(format!(

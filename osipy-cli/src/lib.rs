@@ -50,6 +50,7 @@ pub mod t1_cmd;
 mod t1_input;
 mod text;
 mod values;
+mod yaml;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -237,6 +238,27 @@ fn usage_error(e: &clap::Error, cmd: Option<&str>) -> CliError {
     })
 }
 
+/// A flag that takes text was given bytes that are not UTF-8 (paths may be any bytes): the
+/// message names the flags whose values are not UTF-8, with those values escaped.
+fn utf8_error(args: &[OsString]) -> CliError {
+    let found: Vec<String> = args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.to_str().is_none())
+        .map(|(i, a)| {
+            let value = a.as_encoded_bytes().escape_ascii().to_string();
+            match i.checked_sub(1).and_then(|p| args[p].to_str()) {
+                Some(flag) if flag.starts_with('-') => format!("{flag} `{value}`"),
+                _ => format!("`{value}`"),
+            }
+        })
+        .collect();
+    CliError::Usage(format!(
+        "expected UTF-8 text in the values of flags that take text (paths may be any bytes), found non-UTF-8 bytes in: {}",
+        found.join(", ")
+    ))
+}
+
 /// The argument vector position of the last value of `id` (to tell which of two flags came
 /// later), if it was given.
 fn last_index(m: &ArgMatches, id: &str) -> Option<usize> {
@@ -261,6 +283,7 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
             };
             return Ok(Parsed::Print(text));
         }
+        Err(e) if e.kind() == ErrorKind::InvalidUtf8 => return Err(utf8_error(args)),
         Err(e) => return Err(usage_error(&e, cmd_name.as_deref())),
     };
     let Some((name, sub)) = first.subcommand() else {
@@ -289,7 +312,10 @@ pub fn parse_command(args: &[OsString]) -> Result<Parsed, CliError> {
         .collect();
     let m = root(true)
         .try_get_matches_from(full)
-        .map_err(|e| usage_error(&e, Some(&name)))?;
+        .map_err(|e| match e.kind() {
+            ErrorKind::InvalidUtf8 => utf8_error(args),
+            _ => usage_error(&e, Some(&name)),
+        })?;
     let Some((_, sub)) = m.subcommand() else {
         return Err(CliError::Usage(
             "expected a command (dce, t1, dsc, asl, ivim, demo), found none".into(),

@@ -263,6 +263,7 @@ pub fn geometry(dims: [usize; 3], frames: usize, voxel_mm: [f64; 3], dt_s: f64) 
         data: ArrayD::zeros(IxDyn(&[1])),
         affine,
         affine_source: AffineSource::Sform,
+        notes: Vec::new(),
     }
 }
 

@@ -40,6 +40,9 @@ pub(crate) struct Record<'a, P: Serialize> {
     pub(crate) outputs: &'a [String],
     /// Seconds per stage.
     pub(crate) timings_s: Pairs<&'static str, f64>,
+    /// The readers' notes: input read with a fallback (also printed as warnings), series
+    /// combined, files skipped.
+    pub(crate) reader_notes: Vec<String>,
     /// The command's own fields.
     #[serde(flatten)]
     pub(crate) part: P,
@@ -62,6 +65,7 @@ impl<'a, P: Serialize> Record<'a, P> {
             device: device.to_string(),
             outputs,
             timings_s: Pairs::of(timings),
+            reader_notes: super::inputs::reader_notes(),
             part,
         }
     }

@@ -80,6 +80,7 @@ pub(crate) fn read_dicom_input(path: &Path, method: Method) -> Result<Input, Cli
             e.to_string().replace('\n', " ")
         ))
     })?;
+    super::inputs::note(&s.notes);
     let mut hashes = Hashes::new();
     for f in &s.files {
         hash_file(f, &mut hashes)?;

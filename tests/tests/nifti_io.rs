@@ -805,3 +805,185 @@ fn parse_reads_bytes_in_memory() {
     let err = nifti::parse("memory.nii", &[1, 2]).unwrap_err();
     assert_message(&err, Path::new("memory.nii"), &["found a file of 2 bytes"]);
 }
+
+#[test]
+fn error_non_finite_voxel_size_names_the_field() {
+    let dir = tmp_dir("err-pixdim");
+    for (v2, i, v) in [
+        (false, 1, f64::NAN),
+        (true, 3, f64::INFINITY),
+        (false, 4, f64::NEG_INFINITY),
+    ] {
+        let path = dir.join(format!("pixdim-{v2}-{i}.nii"));
+        let mut h = Hdr::new(v2, false, &[2, 2, 2, 2], 2, 8);
+        h.pixdim(i, v);
+        std::fs::write(&path, h.file(&[0u8; 16])).unwrap();
+        let err = nifti::read(&path).unwrap_err();
+        assert!(
+            matches!(err, NiftiError::BadHeader { field: "pixdim", .. }),
+            "{err:?}"
+        );
+        assert_message(
+            &err,
+            &path,
+            &[&format!(
+                "`pixdim`: expected a finite number in pixdim[{i}], found"
+            )],
+        );
+    }
+    // pixdim beyond the image's axes is not used: a 3-D image with a NaN pixdim[5] reads.
+    let path = dir.join("unused.nii");
+    let mut h = Hdr::new(false, false, &[2, 2, 2], 2, 8);
+    h.pixdim(5, f64::NAN);
+    std::fs::write(&path, h.file(&[0u8; 8])).unwrap();
+    assert_eq!(nifti::read(&path).unwrap().shape(), [2, 2, 2]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn non_finite_sform_in_use_is_an_error_and_unused_is_not() {
+    let dir = tmp_dir("err-sform");
+    let path = dir.join("sform.nii");
+    let rows = [
+        [1.0, 0.0, 0.0, f64::NAN],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+    ];
+    let mut h = Hdr::new(false, false, &[2, 2, 2], 2, 8);
+    h.sform(1, rows);
+    std::fs::write(&path, h.file(&[0u8; 8])).unwrap();
+    let err = nifti::read(&path).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &["`srow_x`: expected a finite number in srow_x[3], found NaN"],
+    );
+    h.sform(0, rows);
+    std::fs::write(&path, h.file(&[0u8; 8])).unwrap();
+    assert_eq!(nifti::read(&path).unwrap().affine_source, AffineSource::Pixdim);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn scaling_fallbacks_are_notes_and_infinite_scaling_is_an_error() {
+    let dir = tmp_dir("scaling");
+    let path = dir.join("s.nii");
+    let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let read = |slope: f64, inter: f64| {
+        let mut h = Hdr::new(false, false, &[2, 2, 2], 2, 8);
+        h.scaling(slope, inter);
+        std::fs::write(&path, h.file(&data)).unwrap();
+        nifti::read(&path)
+    };
+    // NaN slope: unscaled, with a note.
+    let img = read(f64::NAN, 5.0).unwrap();
+    assert_eq!(img.data.iter().copied().sum::<f64>(), 36.0);
+    assert_eq!(
+        img.notes,
+        [format!(
+            "{}: scl_slope is NaN: image read unscaled",
+            path.display()
+        )]
+    );
+    // Zero slope: unscaled (the standard); a non-zero intercept is noted as ignored.
+    let img = read(0.0, 5.0).unwrap();
+    assert_eq!(img.data.iter().copied().sum::<f64>(), 36.0);
+    assert_eq!(img.notes.len(), 1);
+    assert!(img.notes[0].contains("scl_inter 5 ignored"), "{:?}", img.notes);
+    assert!(read(0.0, 0.0).unwrap().notes.is_empty());
+    // NaN intercept with a slope: counted as 0, noted.
+    let img = read(2.0, f64::NAN).unwrap();
+    assert_eq!(img.data.iter().copied().sum::<f64>(), 72.0);
+    assert!(
+        img.notes[0].ends_with("scl_inter is NaN: read as 0"),
+        "{:?}",
+        img.notes
+    );
+    // Infinite slope or intercept: errors naming the field.
+    for (slope, inter, field) in [
+        (f64::INFINITY, 0.0, "scl_slope"),
+        (1.0, f64::NEG_INFINITY, "scl_inter"),
+    ] {
+        let err = read(slope, inter).unwrap_err();
+        assert!(
+            matches!(err, NiftiError::BadHeader { field: f, .. } if f == field),
+            "{err:?}"
+        );
+        assert_message(&err, &path, &[&format!("`{field}`: expected a finite number")]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// gzip-compresses `bytes`.
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn gzip_is_decompressed_only_to_the_declared_end_and_trailing_data_is_noted() {
+    let dir = tmp_dir("gz-trailing");
+    let path = dir.join("t.nii.gz");
+    let h = Hdr::new(false, false, &[2, 2, 2], 2, 8);
+    // 64 MiB of zeros after the 8 data bytes compress to about 64 KiB; reading stops after one
+    // byte of them.
+    let mut raw = h.file(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    raw.resize(raw.len() + (64 << 20), 0);
+    std::fs::write(&path, gz(&raw)).unwrap();
+    drop(raw);
+    let img = nifti::read(&path).unwrap();
+    assert_eq!(img.data.iter().copied().sum::<f64>(), 36.0);
+    assert_eq!(
+        img.notes,
+        [format!(
+            "{}: data after the image's 360 declared bytes ignored (not read)",
+            path.display()
+        )]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn declared_size_beyond_the_file_or_the_cap_is_refused_before_allocation() {
+    let dir = tmp_dir("bounds");
+    // A 1024^3 float64 image (8 GiB, under the cap) in a gzip file of a few hundred bytes.
+    let path = dir.join("huge.nii.gz");
+    let h = Hdr::new(false, false, &[1024, 1024, 1024], 64, 64);
+    std::fs::write(&path, gz(&h.file(&[0u8; 64]))).unwrap();
+    let err = nifti::read(&path).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &[
+            "invalid header field `dim`: expected an image that",
+            "compressed bytes can hold",
+        ],
+    );
+    // Over the cap: refused as such.
+    let h = Hdr::new(false, false, &[32767, 32767, 32767], 64, 64);
+    std::fs::write(&path, gz(&h.file(&[0u8; 64]))).unwrap();
+    let err = nifti::read(&path).unwrap_err();
+    assert_message(&err, &path, &["expected an image of at most 17179869184 bytes"]);
+    let path = dir.join("huge.nii");
+    let h = Hdr::new(false, false, &[1024, 1024, 1024], 64, 64);
+    std::fs::write(&path, h.file(&[0u8; 64])).unwrap();
+    let err = nifti::read(&path).unwrap_err();
+    assert!(
+        matches!(err, NiftiError::Truncated { part: "data", .. }),
+        "{err:?}"
+    );
+    // The cap: a 1 KiB limit refuses an image of 352 + 4096 bytes.
+    let path = dir.join("capped.nii");
+    let h = Hdr::new(false, false, &[16, 16, 16], 2, 8);
+    std::fs::write(&path, h.file(&[0u8; 4096])).unwrap();
+    let err = nifti::read_with(&path, &nifti::ReadOptions::default().max_image_bytes(1024)).unwrap_err();
+    assert_message(
+        &err,
+        &path,
+        &["expected an image of at most 1024 bytes", "declaring 4448 bytes"],
+    );
+    assert_eq!(nifti::read(&path).unwrap().shape(), [16, 16, 16]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

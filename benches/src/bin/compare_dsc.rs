@@ -187,7 +187,7 @@ impl DataSet {
             return Ok(None);
         };
         let file = format!("osipy_{}_params.npy", method.name());
-        let (shape, params) = npy::read_f64(&dir.join(&file))?;
+        let (shape, params) = npy::read_f64(&dir.join(&file)).map_err(|e| e.to_string())?;
         let n = self.conc.nrows();
         if shape != [n, 3] {
             return Err(format!(
@@ -203,10 +203,10 @@ fn load(dir: &Path) -> Result<DataSet, String> {
     let summary_path = dir.join("summary.txt");
     let summary = std::fs::read_to_string(&summary_path)
         .map_err(|e| format!("{}: cannot read the file: {e}", summary_path.display()))?;
-    let (ts, t) = npy::read_f64(&dir.join("time_s.npy"))?;
-    let (cs, aif) = npy::read_f64(&dir.join("aif_mM.npy"))?;
-    let (ds, conc) = npy::read_f64(&dir.join("conc_mM.npy"))?;
-    let (trs, truth) = npy::read_f64(&dir.join("truth_params.npy"))?;
+    let (ts, t) = npy::read_f64(&dir.join("time_s.npy")).map_err(|e| e.to_string())?;
+    let (cs, aif) = npy::read_f64(&dir.join("aif_mM.npy")).map_err(|e| e.to_string())?;
+    let (ds, conc) = npy::read_f64(&dir.join("conc_mM.npy")).map_err(|e| e.to_string())?;
+    let (trs, truth) = npy::read_f64(&dir.join("truth_params.npy")).map_err(|e| e.to_string())?;
     let shape_err = |file: &str, expected: String, found: &[usize]| {
         format!(
             "{}: expected shape {expected}, found {found:?}",

@@ -197,10 +197,10 @@ fn load(dir: &Path) -> Result<DataSet, String> {
     })?;
     let p = model.params();
 
-    let (ts, t) = npy::read_f64(&dir.join("time_s.npy"))?;
-    let (cs, cp) = npy::read_f64(&dir.join("aif_mM.npy"))?;
-    let (ds, data) = npy::read_f64(&dir.join("conc_mM.npy"))?;
-    let (trs, truth) = npy::read_f64(&dir.join("truth_params.npy"))?;
+    let (ts, t) = npy::read_f64(&dir.join("time_s.npy")).map_err(|e| e.to_string())?;
+    let (cs, cp) = npy::read_f64(&dir.join("aif_mM.npy")).map_err(|e| e.to_string())?;
+    let (ds, data) = npy::read_f64(&dir.join("conc_mM.npy")).map_err(|e| e.to_string())?;
+    let (trs, truth) = npy::read_f64(&dir.join("truth_params.npy")).map_err(|e| e.to_string())?;
     let shape_err = |file: &str, expected: String, found: &[usize]| {
         format!(
             "{}: expected shape {expected}, found {found:?}",
@@ -233,13 +233,13 @@ fn load(dir: &Path) -> Result<DataSet, String> {
         })?),
     };
     let (peer_params, peer_converged) = if peer_wall_s.is_some() {
-        let (ps, params) = npy::read_f64(&dir.join("osipy_params.npy"))?;
+        let (ps, params) = npy::read_f64(&dir.join("osipy_params.npy")).map_err(|e| e.to_string())?;
         if ps != [n, p] {
             return Err(shape_err("osipy_params.npy", format!("[{n}, {p}]"), &ps));
         }
         let conv_path = dir.join("osipy_converged.npy");
         let conv = if conv_path.exists() {
-            let (cs, conv) = npy::read_bool(&conv_path)?;
+            let (cs, conv) = npy::read_bool(&conv_path).map_err(|e| e.to_string())?;
             if cs != [n] {
                 return Err(shape_err("osipy_converged.npy", format!("[{n}]"), &cs));
             }
