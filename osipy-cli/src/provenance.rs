@@ -176,7 +176,7 @@ mod tests {
             format!(
                 concat!(
                     r#"{{"tool":"osipy t1","osipy_version":"{}","command_line":["osipy","t1"],"device":"cpu","#,
-                    r#""outputs":["a.nii.gz"],"timings_s":{{"read":0.5,"fit":2.0}},"settings":{{"x":1}},"#,
+                    r#""outputs":["a.nii.gz"],"timings_s":{{"read":0.5,"fit":2.0}},"reader_notes":[],"settings":{{"x":1}},"#,
                     r#""inputs_sha256":{{}},"affine":[[1.0,0.0,0.0,0.0],[0.0,1.0,0.0,0.0],[0.0,0.0,1.0,0.0],[0.0,0.0,0.0,1.0]],"#,
                     r#""mask_voxels":3,"status_counts":{{"ok":2,"failed":1}},"#,
                     r#""medians":[{{"map":"t1","unit":"s","median":1.25}},{{"map":"s0","unit":"a.u.","median":null}}]}}"#

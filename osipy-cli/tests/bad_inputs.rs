@@ -379,8 +379,7 @@ fn a_nan_scl_slope_is_a_warning_in_the_log_and_the_provenance() {
     let note = format!("{}: scl_slope is NaN: image read unscaled", input.display());
     assert_eq!(stderr.trim_end(), format!("osipy: warning: {note}"));
     let record: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("provenance.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("provenance.json")).unwrap()).unwrap();
     assert_eq!(record["reader_notes"], serde_json::json!([note]));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1461,6 +1461,31 @@ fn compressed_jpeg_baseline_series_reads_within_tolerance_of_its_source() {
     assert_eq!(ser.times_s, source.times_s);
 }
 
+/// Lossy JPEG 2000 (1.2.840.10008.1.2.4.91) of 12-bit data: the same values as gdcm's own
+/// decoding of the same files (`j2k-lossy-decoded/`), and near its source.
+#[test]
+fn compressed_lossy_jpeg_2000_reads_as_gdcm_decodes_it() {
+    let source = dicom::read_series(&compressed_dir("source16")).unwrap();
+    let decoded = dicom::read_series(&compressed_dir("j2k-lossy-decoded")).unwrap();
+    let ser = dicom::read_series(&compressed_dir("j2k-lossy")).unwrap();
+    assert_eq!(ser.data.shape(), &[16, 16, 2, 3]);
+    let worst = |a: &ndarray::Array4<f64>, b: &ndarray::Array4<f64>| {
+        a.iter()
+            .zip(b.iter())
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    };
+    let vs_gdcm = worst(&ser.data, &decoded.data);
+    let vs_source = worst(&ser.data, &source.data);
+    eprintln!("j2k-lossy: worst {vs_gdcm} against gdcm, {vs_source} against the source");
+    assert!(
+        vs_gdcm <= 1.0,
+        "JPEG 2000 differs from gdcm's decoding by {vs_gdcm}"
+    );
+    assert!(vs_source > 0.0 && vs_source < 4096.0);
+    assert_eq!(ser.times_s, source.times_s);
+}
+
 #[test]
 fn compressed_pixel_data_over_the_cap_is_refused_before_decoding() {
     let dir = compressed_dir("rle");
