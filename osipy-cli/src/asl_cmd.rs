@@ -111,6 +111,7 @@ fn background_image(
 /// Runs `osipy asl` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &AslOptions, command_line: &[String]) -> Result<(), CliError> {
+    super::inputs::set_max_decoded(o.run.max_decoded);
     let t_total = Instant::now();
     let device: Device = o.run.device.resolve()?;
     let tmp = begin(&o.run.out, o.run.force)?;

@@ -306,6 +306,7 @@ pub fn run(o: &DemoOptions, command_line: &[String]) -> Result<Summary, CliError
                 quiet: true,
                 config: None,
                 dump_defaults: false,
+                max_decoded: None,
             },
         };
         let mut cl = command_line.to_vec();

@@ -47,6 +47,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
         let options = dicom::ReadOptions {
             series_uid: series.map(str::to_string),
             sub_folders: series.is_some(),
+            max_decoded_bytes: super::inputs::dicom_max_decoded(),
             ..dicom::ReadOptions::default()
         };
         let s = dicom::read_series_with(path, &options).map_err(|e| {
@@ -133,7 +134,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             hashes,
         });
     }
-    let img = nifti::read(path).map_err(|e| {
+    let img = nifti::read_with(path, &super::inputs::nifti_options()).map_err(|e| {
         rt(format!(
             "--input {}: {}",
             path.display(),
@@ -226,7 +227,7 @@ pub(crate) fn read_curve(
         v
     } else if is_nifti(path) {
         // A NIfTI image holding one curve (every axis but one of length 1).
-        let img = nifti::read(path).map_err(|e| {
+        let img = nifti::read_with(path, &super::inputs::nifti_options()).map_err(|e| {
             rt(format!(
                 "--aif {}: {}",
                 path.display(),

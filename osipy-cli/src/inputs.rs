@@ -31,6 +31,30 @@ pub(crate) fn is_npy(p: &Path) -> bool {
     osipy::npy::is_numpy(p)
 }
 
+/// `--max-decoded` of this run (0: the readers' own defaults).
+static MAX_DECODED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Sets the cap on what one input may decode to (`--max-decoded`; `None`: the readers'
+/// defaults, [`nifti::DEFAULT_MAX_IMAGE_BYTES`] and
+/// [`osipy::io::dicom::DEFAULT_MAX_DECODED_BYTES`]).
+pub(crate) fn set_max_decoded(bytes: Option<u64>) {
+    MAX_DECODED.store(bytes.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+}
+
+fn max_decoded() -> Option<u64> {
+    Some(MAX_DECODED.load(std::sync::atomic::Ordering::Relaxed)).filter(|b| *b > 0)
+}
+
+/// The NIfTI reader's options of this run (`--max-decoded`).
+pub(crate) fn nifti_options() -> nifti::ReadOptions {
+    nifti::ReadOptions::default().max_image_bytes(max_decoded().unwrap_or(nifti::DEFAULT_MAX_IMAGE_BYTES))
+}
+
+/// The cap on a DICOM series' decoded compressed pixel data for this run (`--max-decoded`).
+pub(crate) fn dicom_max_decoded() -> u64 {
+    max_decoded().unwrap_or(osipy::io::dicom::DEFAULT_MAX_DECODED_BYTES)
+}
+
 /// The readers' notes and warnings of this run, for its provenance record.
 static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
@@ -106,7 +130,7 @@ pub(crate) fn read_any(
     if is_npy(path) {
         Ok((read_numpy(flag, path)?, None))
     } else if is_nifti(path) {
-        let img = nifti::read(path).map_err(|e| {
+        let img = nifti::read_with(path, &nifti_options()).map_err(|e| {
             rt(format!(
                 "{flag} {}: {}",
                 path.display(),

@@ -254,6 +254,7 @@ struct IvimBounds {
 /// Runs `osipy ivim` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
+    super::inputs::set_max_decoded(o.run.max_decoded);
     let t_total = Instant::now();
     let device: Device = o.run.device.resolve()?;
     let rician = rician(o)?;

@@ -106,6 +106,7 @@ struct T1Settings {
 /// Runs `osipy t1` (see `--help`); `command_line` is recorded in the provenance. Prints the
 /// summary unless `--quiet`.
 pub fn run(o: &T1Options, command_line: &[String]) -> Result<(), CliError> {
+    super::inputs::set_max_decoded(o.run.max_decoded);
     let t_total = Instant::now();
     let device = o.run.device.resolve()?;
     let tmp = begin(&o.run.out, o.run.force)?;

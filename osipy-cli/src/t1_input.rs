@@ -66,6 +66,7 @@ pub(crate) fn read_dicom_input(path: &Path, method: Method) -> Result<Input, Cli
         order,
         combine_series: true,
         sub_folders: true,
+        max_decoded_bytes: super::inputs::dicom_max_decoded(),
         ..ReadOptions::default()
     };
     let s = dicom::read_series_with(path, &options).map_err(|e| {

@@ -86,6 +86,31 @@ pub(crate) fn threads(v: &str) -> Result<usize, String> {
     }
 }
 
+/// A size in bytes, with an optional binary unit: `B`, `KiB`, `MiB`, `GiB`, `TiB` (or `K`, `M`,
+/// `G`, `T`), e.g. `512MiB`; at least 1 byte.
+pub(crate) fn byte_size(v: &str) -> Result<u64, String> {
+    let t = v.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        "T" | "TiB" => 40,
+        _ => u32::MAX,
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n >= 1 && shift != u32::MAX)
+        .and_then(|n| n.checked_mul(1u64.checked_shl(shift)?))
+        .filter(|n| n.leading_zeros() > 0)
+        .ok_or_else(|| {
+            format!("expected a size of at least 1 byte such as 512MiB, 16GiB or 1000000, found `{v}`")
+        })
+}
+
 /// A noise seed.
 pub(crate) fn seed(v: &str) -> Result<u64, String> {
     v.trim()
@@ -223,6 +248,11 @@ pub struct RunArgs {
     /// Print a YAML file of every setting with its default, and exit
     #[arg(long = "dump-defaults", id = "dump_defaults")]
     pub dump_defaults: bool,
+    /// The most bytes one input may decode to (a .nii.gz after decompression, compressed DICOM
+    /// pixel data; e.g. 512MiB, 64GiB): a larger input is refused before it is decompressed
+    /// [default: 16GiB for NIfTI, 4GiB for DICOM pixel data]
+    #[arg(long = "max-decoded", id = "max_decoded", value_name = "SIZE", value_parser = byte_size)]
+    pub max_decoded: Option<u64>,
 }
 
 #[cfg(test)]
@@ -242,6 +272,11 @@ mod tests {
             "expected a number of frames >= 1, found `0`"
         );
         assert_eq!(threads("2"), Ok(2));
+        assert_eq!(byte_size("512MiB"), Ok(512 << 20));
+        assert_eq!(byte_size("16G"), Ok(16 << 30));
+        assert_eq!(byte_size("1000"), Ok(1000));
+        assert!(byte_size("0").is_err() && byte_size("1PiB").is_err() && byte_size("-1").is_err());
+        assert!(byte_size("99999999999T").is_err() && byte_size("").is_err());
         assert!(threads("0").is_err());
         assert_eq!(device_or_auto("auto"), Ok(DeviceArg::Auto));
         assert_eq!(device_or_auto("cuda:1"), Ok(DeviceArg::Is(Device::Cuda(1))));

@@ -383,3 +383,46 @@ fn a_nan_scl_slope_is_a_warning_in_the_log_and_the_provenance() {
     assert_eq!(record["reader_notes"], serde_json::json!([note]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--max-decoded` caps what one input may decode to: a .nii.gz or compressed DICOM pixel data
+/// over it are refused before they are decompressed, naming the cap; under it they read.
+#[test]
+fn max_decoded_caps_what_an_input_may_decode_to() {
+    use std::io::Write;
+    let dir = scratch("max-decoded");
+    let input = dir.join("good.nii.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(catalogue().join("good.nii")).unwrap())
+        .unwrap();
+    std::fs::write(&input, gz.finish().unwrap()).unwrap();
+    let rle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/dicom/compressed/rle");
+    let run = |input: &Path, cap: &str, out: &str| {
+        Command::new(BIN)
+            .arg("dce")
+            .arg("--input")
+            .arg(input)
+            .args(["--max-decoded", cap, "--quiet", "--out"])
+            .arg(dir.join(out))
+            .output()
+            .unwrap()
+    };
+    let r = run(&input, "100", "a");
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(RUNTIME), "{err}");
+    assert!(err.contains("expected an image of at most 100 bytes"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let r = run(&input, "1KiB", "b");
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = run(&rle, "100", "c");
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(RUNTIME), "{err}");
+    assert!(
+        err.contains("expected at most 100 decoded bytes (ReadOptions::max_decoded_bytes)"),
+        "{err}"
+    );
+    let r = run(&input, "0", "d");
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(USAGE), "{err}");
+    assert!(err.contains("expected a size of at least 1 byte"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
