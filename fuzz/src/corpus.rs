@@ -80,8 +80,10 @@ fn image(shape: &[usize]) -> ArrayD<f64> {
 }
 
 fn nifti_files() -> Vec<Vec<u8>> {
-    let dir = std::env::temp_dir().join(format!("osipy-fuzz-corpus-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
+    let Ok(tmp) = tempfile::tempdir() else {
+        return Vec::new();
+    };
+    let dir = tmp.path();
     let mut out = Vec::new();
     for (name, shape, t) in [
         ("a.nii", &[3, 2, 2][..], OutputType::Float32),
@@ -95,7 +97,6 @@ fn nifti_files() -> Vec<Vec<u8>> {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     out
 }
 

@@ -38,7 +38,12 @@ impl Target {
 
     /// A reader for this target (a scratch folder for the file-based ones).
     pub fn reader(self) -> Reader {
-        let dir = std::env::temp_dir().join(format!("osipy-fuzz-{}-{}", self.name(), std::process::id()));
+        // A fresh folder from `tempfile` (removed with the reader); the system's temporary
+        // folder itself if none can be made, where the file-based targets then fail to read.
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("osipy-fuzz-{}-", self.name()))
+            .tempdir()
+            .ok();
         Reader { target: self, dir }
     }
 }
@@ -47,7 +52,7 @@ impl Target {
 #[derive(Debug)]
 pub struct Reader {
     target: Target,
-    dir: PathBuf,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Reader {
@@ -70,20 +75,19 @@ impl Reader {
                 if std::fs::write(&path, input).is_err() {
                     return false;
                 }
-                dicom::read_series_with(&self.dir, &dicom::ReadOptions::default()).is_ok()
+                let Some(dir) = path.parent() else {
+                    return false;
+                };
+                dicom::read_series_with(dir, &dicom::ReadOptions::default()).is_ok()
             }
         }
     }
 
-    /// `name` in the scratch folder, which is created on first use.
+    /// `name` in the scratch folder.
     fn file(&self, name: &str) -> PathBuf {
-        let _ = std::fs::create_dir_all(&self.dir);
-        self.dir.join(name)
-    }
-}
-
-impl Drop for Reader {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        match &self.dir {
+            Some(d) => d.path().join(name),
+            None => std::env::temp_dir().join("osipy-fuzz-no-folder").join(name),
+        }
     }
 }

@@ -256,9 +256,8 @@ mod tests {
     use clap::Args;
 
     fn write(name: &str, text: impl AsRef<[u8]>) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("osipy-config-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
+        static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let p = DIR.get_or_init(|| tempfile::tempdir().unwrap()).path().join(name);
         std::fs::write(&p, text).unwrap();
         p
     }
@@ -385,8 +384,8 @@ mod tests {
 
     #[test]
     fn dumped_defaults_parse_to_the_defaults_of_the_flags() {
-        let dir = std::env::temp_dir().join(format!("osipy-config-dump-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         for name in ["dce", "t1"] {
             let cmd = if name == "dce" { dce_cmd() } else { t1_cmd() };
             let p = dir.join(format!("{name}.yaml"));

@@ -22,8 +22,8 @@ fn all_test_programs_assemble_with_ptxas() {
         println!("SKIP: ptxas not found (set PTXAS=/path/to/ptxas)");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("ptx_emu_ptxas_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let mut failures = Vec::new();
     let programs = common::all_programs();
     for (i, (name, src)) in programs.iter().enumerate() {
@@ -43,7 +43,6 @@ fn all_test_programs_assemble_with_ptxas() {
             failures.push(format!("{name}: {}", String::from_utf8_lossy(&out.stderr)));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     println!(
         "ptxas assembled {}/{} programs",
         programs.len() - failures.len(),

@@ -9,10 +9,11 @@ use ndarray_npy::WriteNpyExt;
 use osipy::npy::{self, NpyError};
 
 fn tmp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-npy-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("osipy-npy-{test}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 fn npy_bytes<A: ndarray_npy::WritableElement, D: ndarray::Dimension>(a: &ndarray::Array<A, D>) -> Vec<u8> {

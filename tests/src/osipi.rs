@@ -105,8 +105,8 @@ mod tests {
 
     #[test]
     fn reads_scalar_and_vector_cells() {
-        let dir = std::env::temp_dir().join(format!("osipi_csv_{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let p = dir.join("a.csv");
         std::fs::write(&p, "label, x ,v\ncase_1,0.5,1  2   3\n\ncase_2,-1e-3,4\n").unwrap();
         let rows = read(&p).unwrap();
@@ -120,6 +120,5 @@ mod tests {
         std::fs::write(&p, "a,b\n1\n").unwrap();
         assert!(read(&p).unwrap_err().contains("expected 2 fields"));
         assert!(close(1.04, 1.0, 0.0, 0.05) && !close(1.06, 1.0, 0.0, 0.05));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

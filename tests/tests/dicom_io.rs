@@ -23,10 +23,11 @@ const ENHANCED_MR_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.4.1";
 
 /// A fresh, empty directory in the system temp dir, unique to this test and process.
 fn tmp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-dicom-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("osipy-dicom-{test}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 /// A value of a data element.

@@ -10,10 +10,11 @@ use osipy::io::nifti::{self, AffineSource, ByteOrder, NiftiError, OutputType, Ve
 
 /// A fresh, empty directory in the system temp dir, unique to this test and process.
 fn tmp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("osipy-nifti-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("osipy-nifti-{test}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 fn names_in(dir: &Path) -> Vec<String> {

@@ -280,8 +280,8 @@ fn every_emitted_module_assembles_for_sm90_and_sm80() {
         println!("SKIP: ptxas not found (set PTXAS or PATH)");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("osipy_ptxas_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let mut failures = Vec::new();
     let mods = modules();
     assert!(mods.len() >= 40);
@@ -304,7 +304,6 @@ fn every_emitted_module_assembles_for_sm90_and_sm80() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "ptxas failed:\n{}", failures.join("\n"));
     println!("ptxas assembled {} modules for sm_90 and sm_80", mods.len());
 }
@@ -321,8 +320,8 @@ fn fit_kernel_of_a_three_parameter_model_has_no_spills() {
         println!("SKIP: ptxas not found (set PTXAS or PATH)");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("osipy_ptxas_v_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     for (name, text) in [
         ("etofts_fit", osipy_tests::fit_models::etofts::fit::PTX),
         (
@@ -363,5 +362,4 @@ fn fit_kernel_of_a_three_parameter_model_has_no_spills() {
             "{name}: the fit kernel spills: {frame}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

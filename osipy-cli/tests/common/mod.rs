@@ -11,14 +11,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_osipy");
 /// A fresh, empty scratch folder for test `name` of this test file (the folder is named after
 /// the test crate, the process and `name`, so parallel tests and files never share one).
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "osipy-{}-{}-{name}",
-        env!("CARGO_CRATE_NAME"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("osipy-{}-{name}-", env!("CARGO_CRATE_NAME")))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("a temporary folder for {name}: {e}"))
+        .keep()
 }
 
 /// Runs the binary with `args`.

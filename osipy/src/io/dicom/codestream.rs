@@ -61,7 +61,15 @@ fn be32(b: &[u8], p: usize) -> Option<u64> {
 
 fn check_rle(fragments: &[Vec<u8>], want: &Expected) -> Result<(), String> {
     let segments = want.bits_allocated / 8;
-    for (i, f) in fragments.iter().take(want.frames).enumerate() {
+    // The decoder reads one frame from every fragment, so every fragment is checked.
+    if fragments.len() != want.frames {
+        return Err(format!(
+            "{} RLE fragments for {} frames (RLE Lossless holds one fragment per frame)",
+            fragments.len(),
+            want.frames
+        ));
+    }
+    for (i, f) in fragments.iter().enumerate() {
         if f.len() < 64 {
             return Err(format!(
                 "an RLE fragment of {} bytes for frame {i} (the header alone takes 64)",
@@ -307,6 +315,9 @@ mod tests {
         assert!(check(Codec::Rle, &[f], &WANT)
             .unwrap_err()
             .contains("offset 65535"));
+        assert!(check(Codec::Rle, &[vec![0; 68], vec![0xff; 64]], &WANT)
+            .unwrap_err()
+            .contains("2 RLE fragments for 1 frames"));
         assert!(check(Codec::Rle, &[vec![1, 0, 0]], &WANT)
             .unwrap_err()
             .contains("3 bytes"));

@@ -74,10 +74,11 @@ fn files_written_by_dicom_rs() {
     .enumerate()
     {
         for signed in [false, true] {
-            let dir =
-                std::env::temp_dir().join(format!("osipy-dicom-unit-{n}-{signed}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("osipy-dicom-unit-{n}-{signed}-"))
+                .tempdir()
+                .unwrap()
+                .keep();
             for (i, (z, t)) in [(1, 1), (0, 0), (1, 0), (0, 1)].into_iter().enumerate() {
                 write(&dir, &format!("f{i}"), ts, z, t, signed);
             }
