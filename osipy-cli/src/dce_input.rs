@@ -58,7 +58,7 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
             };
             let hint = match e {
                 dicom::DicomError::MixedSeries { .. } => " (osipy dce: pick one with --series UID)",
-                _ => "",
+                _ => super::inputs::cap_hint(&e),
             };
             rt(format!(
                 "--input {}: {what}{}{hint}",
@@ -136,9 +136,10 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
     }
     let img = nifti::read_with(path, &super::inputs::nifti_options()).map_err(|e| {
         rt(format!(
-            "--input {}: {}",
+            "--input {}: {}{}",
             path.display(),
-            e.to_string().replace('\n', " ")
+            e.to_string().replace('\n', " "),
+            super::inputs::cap_hint(&e)
         ))
     })?;
     super::inputs::warn(&img.notes);
@@ -229,9 +230,10 @@ pub(crate) fn read_curve(
         // A NIfTI image holding one curve (every axis but one of length 1).
         let img = nifti::read_with(path, &super::inputs::nifti_options()).map_err(|e| {
             rt(format!(
-                "--aif {}: {}",
+                "--aif {}: {}{}",
                 path.display(),
-                e.to_string().replace('\n', " ")
+                e.to_string().replace('\n', " "),
+                super::inputs::cap_hint(&e)
             ))
         })?;
         super::inputs::warn(&img.notes);

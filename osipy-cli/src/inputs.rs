@@ -45,6 +45,16 @@ fn max_decoded() -> Option<u64> {
     Some(MAX_DECODED.load(std::sync::atomic::Ordering::Relaxed)).filter(|b| *b > 0)
 }
 
+/// What a reader's error over its cap gets appended: how to raise the cap.
+pub(crate) fn cap_hint(e: &impl std::fmt::Display) -> &'static str {
+    let m = e.to_string();
+    if m.contains("ReadOptions::max_image_bytes") || m.contains("ReadOptions::max_decoded_bytes") {
+        " (raise the cap with --max-decoded)"
+    } else {
+        ""
+    }
+}
+
 /// The NIfTI reader's options of this run (`--max-decoded`).
 pub(crate) fn nifti_options() -> nifti::ReadOptions {
     nifti::ReadOptions::default().max_image_bytes(max_decoded().unwrap_or(nifti::DEFAULT_MAX_IMAGE_BYTES))
@@ -132,9 +142,10 @@ pub(crate) fn read_any(
     } else if is_nifti(path) {
         let img = nifti::read_with(path, &nifti_options()).map_err(|e| {
             rt(format!(
-                "{flag} {}: {}",
+                "{flag} {}: {}{}",
                 path.display(),
-                e.to_string().replace('\n', " ")
+                e.to_string().replace('\n', " "),
+                cap_hint(&e)
             ))
         })?;
         warn(&img.notes);

@@ -76,9 +76,10 @@ pub(crate) fn read_dicom_input(path: &Path, method: Method) -> Result<Input, Cli
             "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
         };
         rt(format!(
-            "--input {}: {what}{}",
+            "--input {}: {what}{}{}",
             path.display(),
-            e.to_string().replace('\n', " ")
+            e.to_string().replace('\n', " "),
+            super::inputs::cap_hint(&e)
         ))
     })?;
     super::inputs::note(&s.notes);

@@ -410,6 +410,10 @@ fn max_decoded_caps_what_an_input_may_decode_to() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(RUNTIME), "{err}");
     assert!(err.contains("expected an image of at most 100 bytes"), "{err}");
+    assert!(
+        err.trim_end().ends_with(" (raise the cap with --max-decoded)"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     let r = run(&input, "1KiB", "b");
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
@@ -418,6 +422,10 @@ fn max_decoded_caps_what_an_input_may_decode_to() {
     assert_eq!(r.status.code(), Some(RUNTIME), "{err}");
     assert!(
         err.contains("expected at most 100 decoded bytes (ReadOptions::max_decoded_bytes)"),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with(" (raise the cap with --max-decoded)"),
         "{err}"
     );
     let r = run(&input, "0", "d");

@@ -285,7 +285,8 @@ fn compressed_pixel_data_over_the_cap() {
         "compressed-over-cap",
         "rle.dcm",
         "compressed Pixel Data too large: expected at most 4294967296 decoded bytes \
-         (ReadOptions::max_decoded_bytes), found 65535 x 65535 pixels x 1000 frames x 2 bytes = 8589672450000",
+         (ReadOptions::max_decoded_bytes), found 65535 x 65535 pixels x 1000 frames x 2 bytes = 8589672450000 \
+         (raise the cap with --max-decoded)",
     );
     assert_eq!(run("compressed-over-cap"), want);
 }
