@@ -63,7 +63,10 @@ IVIM maps (D, D*, f, S0, f·D*) from a diffusion-weighted series
 
 Reads a 4-D diffusion series (NIfTI or .npy [x, y, z, volume]) with its b-values (an FSL bval
 file, default: the input's name with .bval, as FSL and BIDS name it) and optionally b-vectors
-(bvec, checked against the b-values), combines the directions of each b-value (geometric mean:
+(bvec, checked against the b-values), or a DICOM folder (sub-folders and several series read as
+one acquisition) with the b-values in its headers (DiffusionBValue 0018,9087, else the Siemens
+0019,100C, GE 0043,1039 or Philips 2001,1003 private tag; a --bval given must agree within 1e-6
+relative) and the directions in DiffusionGradientOrientation (0018,9089), combines the directions of each b-value (geometric mean:
 the trace-weighted signal) and the b = 0 volumes (mean), divides every voxel by its b = 0 mean,
 fits S(b) = S0 (f exp(-b D*) + (1 - f) exp(-b D)) in every voxel of the mask
 (osipy::ivim::Fit: segmented, full or bayesian) and writes d.nii.gz, dstar.nii.gz (mm²/s),
@@ -94,10 +97,11 @@ empty (use --force), or another osipy run is writing it (a lock on .DIR.osipy-lo
 #[derive(Debug, Clone, PartialEq, Args)]
 #[command(about = "IVIM maps (D, D*, f, S0) from a diffusion-weighted series", long_about = ABOUT, after_help = AFTER)]
 pub struct IvimOptions {
-    /// A 4-D .nii/.nii.gz or .npy (float64, C order) [x, y, z, volume]
+    /// A 4-D .nii/.nii.gz or .npy (float64, C order) [x, y, z, volume], or a DICOM folder
     #[arg(long, value_name = "PATH", required = true, value_parser = values::path_item_parser(), help_heading = "Input")]
     pub input: PathBuf,
-    /// FSL bval file: one b-value (s/mm²) per volume (default: the input's name with .bval)
+    /// FSL bval file: one b-value (s/mm²) per volume (default: the input's name with .bval;
+    /// DICOM: the headers')
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub bval: Option<PathBuf>,
     /// FSL bvec file: 3 rows (or one row per volume) of unit vectors (default: the input's

@@ -1,6 +1,6 @@
 //! `osipy ivim`: IVIM maps from a diffusion series read from NIfTI or `.npy` with its FSL
-//! b-values (and b-vectors); writes the maps, quality maps, figures, a provenance record and a
-//! report (see `--help`).
+//! b-values (and b-vectors), or from a DICOM folder with them in its headers; writes the maps,
+//! quality maps, figures, a provenance record and a report (see `--help`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,9 +16,10 @@ use super::dce_input::read_input;
 use super::figure::{self, Canvas, Series, PALETTE};
 use super::inputs::{hash_file, read_map3, rt};
 pub use super::ivim_args::{IvimOptions, RicianArg};
-use super::ivim_input::{beside, read_bval, read_bvec};
+use super::ivim_input::{beside, check_agree, read_bval, read_bvec, read_dicom};
 use super::outdir::{begin, io_err, write_map};
 use super::provenance;
+use super::t1_input::is_dicom_input;
 use super::CliError;
 
 fn stage(o: &IvimOptions, what: &str) {
@@ -227,9 +228,11 @@ struct IvimSettings {
     input: String,
     input_format: &'static str,
     shape: [usize; 4],
-    bval: String,
+    bval: Option<String>,
     bvec: Option<String>,
     b_values: Vec<f64>,
+    b_values_source: String,
+    b_vectors_source: Option<String>,
     method: &'static str,
     threshold_s_per_mm2: f64,
     steps: u32,
@@ -263,28 +266,52 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
 
     stage(o, &format!("reading {}", o.input.display()));
     let t0 = Instant::now();
-    if o.input.is_dir() {
-        return Err(rt(format!(
-            "--input {}: a folder; osipy ivim reads a 4-D NIfTI or .npy (convert DICOM with dcm2niix, which writes the bval/bvec files too)",
-            o.input.display()
-        )));
-    }
-    let mut inp = read_input(&o.input, None)?;
+    let dicom_in = if is_dicom_input(&o.input) {
+        Some(read_dicom(&o.input)?)
+    } else {
+        None
+    };
+    let (mut inp, header) = match dicom_in {
+        Some(d) => (d.input, Some((d.b, d.vectors, d.source))),
+        None => (read_input(&o.input, None)?, None),
+    };
     let data: Array4<f64> = std::mem::replace(&mut inp.data, Array4::zeros((0, 0, 0, 0)));
     let (nx, ny, nz, nv) = data.dim();
     let xyz = [nx, ny, nz];
     if let Some(c) = &o.run.config {
         hash_file(c, &mut inp.hashes)?;
     }
-    let bval_path = o.bval.clone().unwrap_or_else(|| beside(&o.input, "bval"));
-    let b = read_bval(&bval_path, nv, &mut inp.hashes)?;
-    let bvec_path = o.bvec.clone().or_else(|| {
-        let p = beside(&o.input, "bvec");
-        p.exists().then_some(p)
-    });
+    let (bval_path, bvec_path) = match &header {
+        Some(_) => (o.bval.clone(), o.bvec.clone()),
+        None => (
+            Some(o.bval.clone().unwrap_or_else(|| beside(&o.input, "bval"))),
+            o.bvec.clone().or_else(|| {
+                let p = beside(&o.input, "bvec");
+                p.exists().then_some(p)
+            }),
+        ),
+    };
+    let file_b = match &bval_path {
+        Some(p) => Some(read_bval(p, nv, &mut inp.hashes)?),
+        None => None,
+    };
+    let (b, b_source, header_vectors) = match (header, file_b, &bval_path) {
+        (Some((hb, hv, src)), Some(fb), Some(p)) => {
+            check_agree(p, &fb, &hb, &src)?;
+            (hb, format!("{src}; --bval {} agrees", p.display()), hv)
+        }
+        (Some((hb, hv, src)), _, _) => (hb, src, hv),
+        (None, Some(fb), Some(p)) => (fb, format!("--bval {}", p.display()), None),
+        (None, _, _) => return Err(rt("--bval: no b-values".to_string())),
+    };
     let vectors = match &bvec_path {
         Some(p) => Some(read_bvec(p, &b, &mut inp.hashes)?),
-        None => None,
+        None => header_vectors,
+    };
+    let b_vectors_source = match (&bvec_path, &vectors) {
+        (Some(p), _) => Some(format!("--bvec {}", p.display())),
+        (None, Some(_)) => Some("DICOM DiffusionGradientOrientation (0018,9089)".to_string()),
+        (None, None) => None,
     };
     let acq = Acquisition::new("osipy ivim", &b)?;
     let (mask, background) = super::background::resolve(
@@ -390,9 +417,11 @@ pub fn run(o: &IvimOptions, command_line: &[String]) -> Result<(), CliError> {
         input: o.input.display().to_string(),
         input_format: inp.format,
         shape: [nx, ny, nz, nv],
-        bval: bval_path.display().to_string(),
+        bval: bval_path.as_ref().map(|p| p.display().to_string()),
         bvec: bvec_path.as_ref().map(|p| p.display().to_string()),
         b_values: acq.b.clone(),
+        b_values_source: b_source,
+        b_vectors_source,
         method: o.method.name(),
         threshold_s_per_mm2: o.threshold,
         steps: o.steps,

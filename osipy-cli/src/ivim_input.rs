@@ -1,10 +1,129 @@
 //! The b-values and b-vectors of `osipy ivim`: FSL `bval` / `bvec` text files (the names FSL
-//! and BIDS give them beside the series by default), checked against the series.
+//! and BIDS give them beside the series by default), checked against the series; or a DICOM
+//! folder with the b-values (and gradient directions) in its headers.
 
 use std::path::{Path, PathBuf};
 
+use osipy::io::dicom::{self, ReadOptions, VolumeOrder};
+
+use super::dce_input::Input;
 use super::inputs::{hash_file, rt, Hashes};
 use super::CliError;
+
+/// A DICOM diffusion series: the series, its b-values and gradient directions as the headers
+/// give them, and the attribute the b-values came from.
+pub(crate) struct DicomDiffusion {
+    pub(crate) input: Input,
+    pub(crate) b: Vec<f64>,
+    pub(crate) vectors: Option<Vec<[f64; 3]>>,
+    pub(crate) source: String,
+}
+
+/// Reads a DICOM diffusion acquisition (a folder of one or several series, sub-folders
+/// included, or one file) with its volumes ordered by b-value; the gradient directions are
+/// DiffusionGradientOrientation (0018,9089) where every volume with b > 0 has one.
+pub(crate) fn read_dicom(path: &Path) -> Result<DicomDiffusion, CliError> {
+    let options = ReadOptions {
+        order: VolumeOrder::BValue,
+        combine_series: true,
+        sub_folders: true,
+        max_decoded_bytes: super::inputs::dicom_max_decoded(),
+        ..ReadOptions::default()
+    };
+    let s = dicom::read_series_with(path, &options).map_err(|e| {
+        let what = if path.is_dir() {
+            ""
+        } else {
+            "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
+        };
+        rt(format!(
+            "--input {}: {what}{}{}",
+            path.display(),
+            e.to_string().replace('\n', " "),
+            super::inputs::cap_hint(&e)
+        ))
+    })?;
+    super::inputs::note(&s.notes);
+    let mut hashes = Hashes::new();
+    for f in &s.files {
+        hash_file(f, &mut hashes)?;
+    }
+    let nv = s.data.dim().3;
+    let b: Vec<f64> = match s.volume_b_values.iter().copied().collect::<Option<Vec<f64>>>() {
+        Some(b) if nv > 1 => b,
+        _ => {
+            return Err(rt(format!(
+                "--input {}: expected a diffusion series of several volumes with a b-value each ({}), found {nv} volume(s) with b-values {:?}",
+                path.display(),
+                dicom::B_VALUE_TAGS.join(", "),
+                s.volume_b_values
+            )))
+        }
+    };
+    let source = match s.b_value_source {
+        Some(src) => format!("DICOM {src}"),
+        None => format!(
+            "DICOM ({}, differing between frames)",
+            dicom::B_VALUE_TAGS.join(", ")
+        ),
+    };
+    let all_directions = b
+        .iter()
+        .zip(&s.volume_b_vectors)
+        .all(|(b, v)| *b == 0.0 || v.is_some());
+    let vectors = all_directions.then(|| {
+        s.volume_b_vectors
+            .iter()
+            .map(|v| v.unwrap_or([0.0; 3]))
+            .collect::<Vec<[f64; 3]>>()
+    });
+    osipy::ivim::Acquisition::new("osipy ivim", &b).map_err(|e| {
+        rt(format!(
+            "--input {}: the b-values of {source}: {}",
+            path.display(),
+            e.to_string().replace('\n', " ")
+        ))
+    })?;
+    if let Some(v) = &vectors {
+        let acq = osipy::ivim::Acquisition::new("osipy ivim", &b)?;
+        acq.check_vectors("osipy ivim", v).map_err(|e| {
+            rt(format!(
+                "--input {}: DICOM DiffusionGradientOrientation (0018,9089): {}",
+                path.display(),
+                e.to_string().replace('\n', " ")
+            ))
+        })?;
+    }
+    Ok(DicomDiffusion {
+        input: Input {
+            like: super::t1_input::dicom_like(&s),
+            format: "DICOM (volumes ordered by b-value)",
+            file_times: None,
+            flip_angle_deg: s.flip_angle_deg,
+            tr_s: s.repetition_time_s,
+            te_s: s.echo_time_s,
+            hashes,
+            data: s.data,
+        },
+        b,
+        vectors,
+        source,
+    })
+}
+
+/// Checks the b-values of `--bval` against those of the DICOM headers (`source`): equal within
+/// 1e-6 relative.
+pub(crate) fn check_agree(bval: &Path, file: &[f64], header: &[f64], source: &str) -> Result<(), CliError> {
+    for (j, (a, h)) in file.iter().zip(header).enumerate() {
+        if (a - h).abs() > 1e-6 * a.abs().max(h.abs()) {
+            return Err(rt(format!(
+                "--bval {}: b-value {a} of volume {j} (volumes ordered by b-value) disagrees with {h} from {source}",
+                bval.display()
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// `input` with its image extension (`.nii.gz`, `.nii`, `.npy`) replaced by `ext` (`bval`).
 pub(crate) fn beside(input: &Path, ext: &str) -> PathBuf {

@@ -91,6 +91,7 @@ pub(crate) fn read_dicom_input(path: &Path, method: Method) -> Result<Input, Cli
         VolumeKey::FlipAngle => "DICOM (volumes ordered by FlipAngle)",
         VolumeKey::InversionTime => "DICOM (volumes ordered by InversionTime)",
         VolumeKey::TriggerTime => "DICOM (volumes ordered by TriggerTime)",
+        VolumeKey::BValue => "DICOM (volumes ordered by b-value)",
         VolumeKey::Time => "DICOM (one volume)",
     };
     Ok(Input {

@@ -6,13 +6,21 @@
 //! - The OSIPI tissues of `generic.json` as a `.npy` series with a bval and a bvec file (two
 //!   directions per b-value), every output file and the provenance.
 //! - Input errors: exit code, one line naming the flag or file, no output folder.
+//! - A DICOM folder (written by dicom-rs, b-values in DiffusionBValue with gradient directions,
+//!   the Siemens or the Philips private tag, acquired out of b order): the segmented D map is
+//!   bit for bit that of the same data as NIfTI with a bval file; a --bval that disagrees and a
+//!   folder without b-values are one-line errors.
 
 mod common;
 
 use common::{osipy, osipy_ok, scratch, write_npy};
 use std::path::Path;
 
-use ndarray::ArrayD;
+use dicom_core::value::PrimitiveValue;
+use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+use ndarray::{Array4, ArrayD};
 use osipy::io::nifti;
 
 fn read(out: &Path, name: &str) -> ArrayD<f64> {
@@ -295,5 +303,223 @@ fn bad_voxels_get_a_status_in_the_maps() {
     let d = read(&out, "d.nii.gz");
     assert!(d[[1, 0, 0]].is_nan() && d[[2, 0, 0]].is_nan());
     assert_eq!(d[[0, 0, 0]], d[[3, 0, 0]]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A diffusion acquisition in acquisition order: (b-value, gradient direction; `None` at b = 0).
+const DWI: [(f64, Option<usize>); 10] = [
+    (800.0, Some(0)),
+    (0.0, None),
+    (50.0, Some(0)),
+    (800.0, Some(1)),
+    (200.0, Some(0)),
+    (50.0, Some(1)),
+    (800.0, Some(2)),
+    (200.0, Some(1)),
+    (50.0, Some(2)),
+    (200.0, Some(2)),
+];
+/// The acquisition indices of the volumes ordered by b, then by acquisition.
+const DWI_ORDER: [usize; 10] = [1, 2, 5, 8, 4, 7, 9, 0, 3, 6];
+const DIRECTIONS: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+/// How the DICOM files store the b-values.
+#[derive(Clone, Copy, PartialEq)]
+enum BTag {
+    /// DiffusionBValue (FD) and DiffusionGradientOrientation.
+    Standard,
+    /// Siemens (0019,100C) as DS text.
+    Siemens,
+    /// Philips (2001,1003) as FL.
+    Philips,
+    /// None.
+    Without,
+}
+
+/// The integer signal of voxel (x, y, z) at acquisition `j` (4 x 4 x 2 voxels; D differs by
+/// direction).
+fn dwi_signal(x: usize, y: usize, z: usize, j: usize) -> f64 {
+    let (b, d) = DWI[j];
+    let dd = (0.6e-3 + 0.1e-3 * (x + 4 * y) as f64 / 4.0) * (1.0 + 0.1 * (d.unwrap_or(1) as f64 - 1.0));
+    let f = 0.1 + 0.05 * z as f64;
+    (2000.0 * (f * (-b * 0.02).exp() + (1.0 - f) * (-b * dd).exp())).round()
+}
+
+/// Writes the series as one single-frame file per slice and acquisition into `dir`.
+fn write_dwi_dicom(dir: &Path, tag: BTag) {
+    std::fs::create_dir_all(dir).unwrap();
+    let el = |tag, vr, v: String| DataElement::new(tag, vr, PrimitiveValue::from(v));
+    let us = |tag, v: u16| DataElement::new(tag, VR::US, PrimitiveValue::from(v));
+    for z in 0..2 {
+        for (j, (b, d)) in DWI.iter().enumerate() {
+            let mut obj = InMemDicomObject::from_element_iter([
+                el(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.4".into()),
+                el(tags::SOP_INSTANCE_UID, VR::UI, format!("1.2.3.800.{z}.{j}")),
+                el(tags::MODALITY, VR::CS, "MR".into()),
+                el(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.800".into()),
+                el(tags::INSTANCE_NUMBER, VR::IS, (j + 1).to_string()),
+                el(tags::SLICE_THICKNESS, VR::DS, "4".into()),
+                el(tags::IMAGE_POSITION_PATIENT, VR::DS, format!("30\\20\\{}", 4 * z)),
+                el(tags::IMAGE_ORIENTATION_PATIENT, VR::DS, "1\\0\\0\\0\\1\\0".into()),
+                el(tags::PIXEL_SPACING, VR::DS, "2\\2".into()),
+                el(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2".into()),
+                us(tags::SAMPLES_PER_PIXEL, 1),
+                us(tags::ROWS, 4),
+                us(tags::COLUMNS, 4),
+                us(tags::BITS_ALLOCATED, 16),
+                us(tags::BITS_STORED, 16),
+                us(tags::HIGH_BIT, 15),
+                us(tags::PIXEL_REPRESENTATION, 0),
+            ]);
+            match tag {
+                BTag::Standard => {
+                    obj.put(DataElement::new(
+                        tags::DIFFUSION_B_VALUE,
+                        VR::FD,
+                        PrimitiveValue::from(*b),
+                    ));
+                    if let Some(d) = d {
+                        obj.put(DataElement::new(
+                            tags::DIFFUSION_GRADIENT_ORIENTATION,
+                            VR::FD,
+                            PrimitiveValue::F64(DIRECTIONS[*d].iter().copied().collect()),
+                        ));
+                    }
+                }
+                BTag::Siemens => {
+                    obj.put(el(Tag(0x0019, 0x100C), VR::DS, b.to_string()));
+                }
+                BTag::Philips => {
+                    obj.put(DataElement::new(
+                        Tag(0x2001, 0x1003),
+                        VR::FL,
+                        PrimitiveValue::from(*b as f32),
+                    ));
+                }
+                BTag::Without => {}
+            }
+            let words: Vec<u16> = (0..4)
+                .flat_map(|y| (0..4).map(move |x| dwi_signal(x, y, z, j) as u16))
+                .collect();
+            obj.put(DataElement::new(
+                tags::PIXEL_DATA,
+                VR::OW,
+                PrimitiveValue::U16(words.into_iter().collect()),
+            ));
+            let file = obj
+                .with_meta(FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            file.write_to_file(dir.join(format!("IM{z}{j:02}.dcm"))).unwrap();
+        }
+    }
+}
+
+/// The same series as NIfTI, volumes ordered by b, with its bval file.
+fn write_dwi_nifti(dir: &Path) -> std::path::PathBuf {
+    let data = Array4::from_shape_fn((4, 4, 2, DWI.len()), |(x, y, z, v)| {
+        dwi_signal(x, y, z, DWI_ORDER[v])
+    });
+    let path = dir.join("dwi.nii.gz");
+    nifti::write(&path, &data, None, nifti::OutputType::Float64).unwrap();
+    let bval: Vec<String> = DWI_ORDER.iter().map(|j| DWI[*j].0.to_string()).collect();
+    std::fs::write(dir.join("dwi.bval"), bval.join(" ") + "\n").unwrap();
+    path
+}
+
+fn ivim_segmented(input: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "ivim",
+        "--input",
+        input.to_str().unwrap(),
+        "--method",
+        "segmented",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    osipy_ok(&args);
+}
+
+#[test]
+fn dicom_folder_with_b_values_in_the_headers_matches_nifti_with_bval() {
+    let dir = scratch("ivim-dicom");
+    let nii = write_dwi_nifti(&dir);
+    ivim_segmented(&nii, &dir.join("out-nii"), &[]);
+    let want = read(&dir.join("out-nii"), "d.nii.gz");
+    for (tag, name, source) in [
+        (BTag::Standard, "std", "DICOM DiffusionBValue (0018,9087)"),
+        (BTag::Siemens, "siemens", "DICOM Siemens (0019,100C)"),
+        (BTag::Philips, "philips", "DICOM Philips (2001,1003)"),
+    ] {
+        let folder = dir.join(name);
+        write_dwi_dicom(&folder, tag);
+        let out = dir.join(format!("out-{name}"));
+        ivim_segmented(&folder, &out, &[]);
+        let got = read(&out, "d.nii.gz");
+        assert_eq!(got.shape(), want.shape());
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert_eq!(g.to_bits(), w.to_bits(), "{name}: {g} != {w}");
+        }
+        let prov: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("provenance.json")).unwrap()).unwrap();
+        assert_eq!(prov["settings"]["b_values_source"], source, "{name}");
+        assert_eq!(
+            prov["settings"]["b_values"],
+            serde_json::json!([0.0, 50.0, 200.0, 800.0])
+        );
+        let vectors = prov["settings"]["b_vectors_source"].as_str();
+        assert_eq!(vectors.is_some(), tag == BTag::Standard, "{name}: {vectors:?}");
+    }
+    // A --bval that agrees is accepted; one that does not is a one-line error naming both.
+    let bval = dir.join("dwi.bval");
+    ivim_segmented(
+        &dir.join("std"),
+        &dir.join("out-bval"),
+        &["--bval", bval.to_str().unwrap()],
+    );
+    let bad = dir.join("bad.bval");
+    let mut b: Vec<String> = DWI_ORDER.iter().map(|j| DWI[*j].0.to_string()).collect();
+    b[9] = "800.1".into();
+    std::fs::write(&bad, b.join(" ")).unwrap();
+    let o = osipy(&[
+        "ivim",
+        "--input",
+        dir.join("std").to_str().unwrap(),
+        "--bval",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.join("out-bad").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(
+        e.contains("bad.bval") && e.contains("800.1") && e.contains("DiffusionBValue (0018,9087)"),
+        "{e}"
+    );
+    assert!(!dir.join("out-bad").exists());
+    // Without any b-value attribute: one line naming the attributes looked for.
+    write_dwi_dicom(&dir.join("none"), BTag::Without);
+    let o = osipy(&[
+        "ivim",
+        "--input",
+        dir.join("none").to_str().unwrap(),
+        "--out",
+        dir.join("out-none").to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    for t in [
+        "DiffusionBValue (0018,9087)",
+        "Siemens (0019,100C)",
+        "GE (0043,1039)",
+        "Philips (2001,1003)",
+    ] {
+        assert!(e.contains(t), "{e}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

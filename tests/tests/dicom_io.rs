@@ -1514,3 +1514,137 @@ fn compressed_pixel_data_over_the_cap_is_refused_before_decoding() {
     );
     assert_eq!(ReadOptions::default().max_decoded_bytes, 4 << 30);
 }
+
+/// A diffusion acquisition in acquisition order: (b-value, gradient direction index; `None` at
+/// b = 0).
+const DWI: [(f64, Option<usize>); 10] = [
+    (800.0, Some(0)),
+    (0.0, None),
+    (50.0, Some(0)),
+    (800.0, Some(1)),
+    (200.0, Some(0)),
+    (50.0, Some(1)),
+    (800.0, Some(2)),
+    (200.0, Some(1)),
+    (50.0, Some(2)),
+    (200.0, Some(2)),
+];
+/// The acquisition indices of the volumes ordered by b, then by acquisition (InstanceNumber).
+const DWI_ORDER: [usize; 10] = [1, 2, 5, 8, 4, 7, 9, 0, 3, 6];
+const DIRECTIONS: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+/// How a diffusion series stores its b-values.
+#[derive(Clone, Copy)]
+enum BTag {
+    /// DiffusionBValue (FD) with DiffusionGradientOrientation.
+    Standard,
+    /// Siemens (0019,100C) as DS text.
+    Siemens,
+    /// Philips (2001,1003) as FL.
+    Philips,
+    /// None at all.
+    Without,
+}
+
+/// Writes the 2-slice diffusion series `DWI`, one file per slice and volume, names shuffled.
+fn write_dwi(dir: &Path, ts: &str, tag: BTag) {
+    for p in 0..2 {
+        for (j, (b, d)) in DWI.iter().enumerate() {
+            let mut ds = single_frame(p, j, "1.2.3.700");
+            match tag {
+                BTag::Standard => {
+                    ds.push(El(0x0018, 0x9087, "FD", V::Ob(b.to_le_bytes().to_vec())));
+                    if let Some(d) = d {
+                        let bytes = DIRECTIONS[*d].iter().flat_map(|x| x.to_le_bytes()).collect();
+                        ds.push(El(0x0018, 0x9089, "FD", V::Ob(bytes)));
+                    }
+                }
+                BTag::Siemens => ds.push(s(0x0019, 0x100C, "DS", format!("{b}"))),
+                BTag::Philips => ds.push(El(
+                    0x2001,
+                    0x1003,
+                    "FL",
+                    V::Ob((*b as f32).to_le_bytes().to_vec()),
+                )),
+                BTag::Without => {}
+            }
+            let name = format!("IM{:04}", ((p * DWI.len() + j) * 7) % (2 * DWI.len()));
+            std::fs::write(dir.join(name), part10(ts, MR_STORAGE, &ds)).unwrap();
+        }
+    }
+}
+
+fn dwi_options() -> ReadOptions {
+    ReadOptions {
+        order: VolumeOrder::BValue,
+        ..ReadOptions::default()
+    }
+}
+
+/// Volumes ordered by b, equal b by InstanceNumber; the b-values (and directions) per volume.
+fn check_dwi(ser: &dicom::DicomSeries, source: &str, vectors: bool) {
+    assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, DWI.len()]);
+    assert_eq!(ser.volume_key, VolumeKey::BValue);
+    assert_eq!(ser.b_value_source, Some(source));
+    let want: Vec<Option<f64>> = DWI_ORDER.iter().map(|j| Some(DWI[*j].0)).collect();
+    assert_eq!(ser.volume_b_values, want);
+    let dirs: Vec<Option<[f64; 3]>> = DWI_ORDER
+        .iter()
+        .map(|j| DWI[*j].1.filter(|_| vectors).map(|d| DIRECTIONS[d]))
+        .collect();
+    assert_eq!(ser.volume_b_vectors, dirs);
+    for k in 0..2 {
+        let p = 1 - k; // slices sorted along -x
+        for (v, j) in DWI_ORDER.into_iter().enumerate() {
+            let want = stored(2, 1, p, j) as f64 * slope(p, j) + intercept(p, j);
+            assert_eq!(ser.data[[2, 1, k, v]], want, "slice {k} volume {v}");
+        }
+    }
+}
+
+#[test]
+fn diffusion_series_ordered_by_the_standard_b_value() {
+    let dir = tmp_dir("dwi-standard");
+    write_dwi(&dir, EXPLICIT_LE, BTag::Standard);
+    let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+    check_dwi(&ser, "DiffusionBValue (0018,9087)", true);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn diffusion_series_ordered_by_the_siemens_b_value_in_both_vr_styles() {
+    for ts in [EXPLICIT_LE, IMPLICIT_LE] {
+        let dir = tmp_dir("dwi-siemens");
+        write_dwi(&dir, ts, BTag::Siemens);
+        let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+        check_dwi(&ser, "Siemens (0019,100C)", false);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn diffusion_series_ordered_by_the_philips_b_value() {
+    let dir = tmp_dir("dwi-philips");
+    write_dwi(&dir, EXPLICIT_LE, BTag::Philips);
+    let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+    check_dwi(&ser, "Philips (2001,1003)", false);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn error_diffusion_series_without_b_values() {
+    let dir = tmp_dir("dwi-without");
+    write_dwi(&dir, EXPLICIT_LE, BTag::Without);
+    let err = dicom::read_series_with(&dir, &dwi_options()).unwrap_err();
+    assert_message(
+        &err,
+        &dir,
+        &[
+            "DiffusionBValue (0018,9087)",
+            "Siemens (0019,100C)",
+            "GE (0043,1039)",
+            "Philips (2001,1003)",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

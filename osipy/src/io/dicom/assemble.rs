@@ -141,6 +141,7 @@ pub(super) fn assemble(
     let volume_key = match chosen {
         Some(Key::Flip) => VolumeKey::FlipAngle,
         Some(Key::Inversion) => VolumeKey::InversionTime,
+        Some(Key::BValue) => VolumeKey::BValue,
         Some(Key::Time(TRIGGER)) if order == VolumeOrder::InversionTime => VolumeKey::TriggerTime,
         _ => VolumeKey::Time,
     };
@@ -169,6 +170,17 @@ pub(super) fn assemble(
     let volume_repetition_times_s = per_volume(&|f| f.tr_ms, 1000.0);
     let volume_inversion_times_s = per_volume(&|f| f.ti_ms, 1000.0);
     let volume_trigger_times_s = per_volume(&|f| f.keys[TRIGGER], 1.0);
+    let volume_b_values = per_volume(&|f| f.b.map(|b| b.0), 1.0);
+    let volume_b_vectors: Vec<Option<[f64; 3]>> = (0..nt)
+        .map(|j| {
+            let v = slices[0][j].b_vector;
+            slices.iter().all(|s| s[j].b_vector == v).then_some(v).flatten()
+        })
+        .collect();
+    let b_value_source = slices[0][0]
+        .b
+        .map(|b| b.1)
+        .filter(|src| slices.iter().flatten().all(|f| f.b.map(|b| b.1) == Some(*src)));
     if order == VolumeOrder::InversionTime {
         let (name, v) = match volume_key {
             VolumeKey::TriggerTime => ("TriggerTime", &volume_trigger_times_s),
@@ -270,6 +282,9 @@ pub(super) fn assemble(
         volume_repetition_times_s,
         volume_inversion_times_s,
         volume_trigger_times_s,
+        volume_b_values,
+        volume_b_vectors,
+        b_value_source,
         voxel_size_mm: [cs, rs, slice_step],
         flip_angle_deg,
         repetition_time_s,

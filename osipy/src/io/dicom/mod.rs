@@ -69,7 +69,7 @@
 //! or the instance number without a TemporalResolution the times count frames, not seconds (the
 //! caller must scale them).
 //!
-//! # Volumes of other acquisitions: flip angles, inversion times
+//! # Volumes of other acquisitions: flip angles, inversion times, b-values
 //!
 //! [`ReadOptions::order`] orders the frames of each slice by another attribute, for the
 //! volumes of a T1 mapping acquisition:
@@ -84,6 +84,17 @@
 //!   NominalCardiacTriggerDelayTime in enhanced files), as Look-Locker series that store one
 //!   InversionTime and the readout delays as trigger times do. (In cardiac MOLLI series the
 //!   trigger time counts from the R wave, not from the inversion: give the times yourself.)
+//! - [`VolumeOrder::BValue`]: by increasing diffusion b-value (s/mm²) for a diffusion (IVIM)
+//!   acquisition: DiffusionBValue (`0018,9087`; MR Diffusion functional group `0018,9117` in
+//!   enhanced files), else the private attribute of Siemens (`0019,100C`, IS or DS, read as text
+//!   where the VR is unknown), GE (`0043,1039`, its first value as written) or Philips
+//!   (`2001,1003`, FL), the first found in each frame ([`B_VALUE_TAGS`]); every frame needs one
+//!   and every slice the same list. Frames of equal b (gradient directions, repetitions) are
+//!   separate volumes in the order they were acquired: by InstanceNumber, else acquisition
+//!   time, else their place in the files. [`DicomSeries::volume_b_values`],
+//!   [`DicomSeries::volume_b_vectors`] (DiffusionGradientOrientation `0018,9089`) and
+//!   [`DicomSeries::b_value_source`] give each volume's b-value, direction and the attribute
+//!   read.
 //!
 //! Scanners write such an acquisition either as one series (Philips enhanced files, a
 //! Look-Locker series) or as one series per flip angle or inversion time (Siemens, GE), in one
@@ -177,6 +188,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use error::DicomError;
+pub use frames::B_VALUE_TAGS;
 pub use options::{ReadOptions, VolumeOrder, DEFAULT_MAX_DECODED_BYTES};
 pub use series::{DicomSeries, TimeSource, VolumeKey};
 

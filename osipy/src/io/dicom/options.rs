@@ -54,4 +54,9 @@ pub enum VolumeOrder {
     /// (`0018,1060`, ms), the first that tells the frames of every slice apart: an
     /// inversion-recovery or Look-Locker acquisition.
     InversionTime,
+    /// By increasing diffusion b-value (s/mm²): DiffusionBValue (`0018,9087`; MR Diffusion
+    /// functional group `0018,9117` in enhanced files), else the Siemens (`0019,100C`), GE
+    /// (`0043,1039`, first value) or Philips (`2001,1003`) private attribute; frames of equal b
+    /// (gradient directions) in the order they were acquired: a diffusion (IVIM) acquisition.
+    BValue,
 }

@@ -17,6 +17,8 @@ pub enum VolumeKey {
     /// TriggerTime (NominalCardiacTriggerDelayTime in enhanced files), where the inversion
     /// time does not tell the volumes apart.
     TriggerTime,
+    /// The diffusion b-value ([`DicomSeries::b_value_source`] says which attribute).
+    BValue,
 }
 
 /// Where the time axis of a series comes from (see the module docs for the precedence).
@@ -94,6 +96,15 @@ pub struct DicomSeries {
     /// TriggerTime of each volume in seconds (DICOM stores ms), `None` where the frames of the
     /// volume disagree or lack it.
     pub volume_trigger_times_s: Vec<Option<f64>>,
+    /// Diffusion b-value of each volume in s/mm² (see [`VolumeOrder::BValue`](super::VolumeOrder::BValue)), `None` where the
+    /// frames of the volume disagree or lack it.
+    pub volume_b_values: Vec<Option<f64>>,
+    /// DiffusionGradientOrientation (`0018,9089`) of each volume, `None` where the frames of
+    /// the volume disagree or lack it.
+    pub volume_b_vectors: Vec<Option<[f64; 3]>>,
+    /// The attribute the b-values came from (e.g. `"DiffusionBValue (0018,9087)"`), when every
+    /// frame has one and all from the same attribute.
+    pub b_value_source: Option<&'static str>,
     /// Voxel size in mm: column spacing, row spacing, slice step.
     pub voxel_size_mm: [f64; 3],
     /// FlipAngle in degrees (when the same in every frame; `None` without a note when the

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::frames::Frame;
+use super::frames::{Frame, B_VALUE_TAGS};
 use super::{DicomError, TimeSource, VolumeOrder};
 
 /// Indices into [`Frame::keys`].
@@ -29,6 +29,8 @@ pub(super) enum Key {
     Flip,
     /// InversionTime (s).
     Inversion,
+    /// Diffusion b-value (s/mm²); frames of equal b keep the order they were acquired in.
+    BValue,
 }
 
 impl Key {
@@ -37,6 +39,7 @@ impl Key {
             Key::Time(k) => f.keys[k],
             Key::Flip => f.flip,
             Key::Inversion => f.ti_ms.map(|v| v / 1000.0),
+            Key::BValue => f.b.map(|b| b.0),
         }
     }
 
@@ -51,6 +54,7 @@ impl Key {
             Key::Time(_) => "InstanceNumber",
             Key::Flip => "FlipAngle (0018,1314)",
             Key::Inversion => "InversionTime (0018,0082)",
+            Key::BValue => "DiffusionBValue (0018,9087)",
         }
     }
 
@@ -60,6 +64,7 @@ impl Key {
             Key::Time(_) => "time",
             Key::Flip => "flip angle",
             Key::Inversion => "inversion time",
+            Key::BValue => "b-value",
         }
     }
 }
@@ -91,6 +96,9 @@ pub(super) fn order_slices(
     if nt < 2 {
         return Ok(None);
     }
+    if order == VolumeOrder::BValue {
+        return order_by_b(folder, slices, dist, frame_name).map(Some);
+    }
     let candidates: &[Key] = match order {
         VolumeOrder::Time => &[
             Key::Time(ACQUISITION),
@@ -102,6 +110,7 @@ pub(super) fn order_slices(
         ],
         VolumeOrder::FlipAngle => &[Key::Flip],
         VolumeOrder::InversionTime => &[Key::Inversion, Key::Time(TRIGGER)],
+        VolumeOrder::BValue => &[Key::BValue],
     };
     let chosen = candidates.iter().copied().find(|key| {
         slices.iter().all(|s| {
@@ -147,6 +156,60 @@ pub(super) fn order_slices(
         }
     }
     Ok(Some(key))
+}
+
+/// Sorts the frames of every slice by increasing b-value, frames of equal b (gradient
+/// directions, repetitions) by InstanceNumber, else acquisition time, else their place in the
+/// files; every frame needs a b-value and every slice the same list.
+fn order_by_b(
+    folder: &Path,
+    slices: &mut [Vec<Frame>],
+    dist: &dyn Fn(&Frame) -> f64,
+    frame_name: &dyn Fn(&Frame) -> String,
+) -> Result<Key, DicomError> {
+    if let Some(f) = slices.iter().flatten().find(|f| f.b.is_none()) {
+        return Err(DicomError::Layout {
+            path: folder.to_path_buf(),
+            expected: format!("a diffusion b-value in every frame ({})", B_VALUE_TAGS.join(", ")),
+            found: format!("a frame without any: {}", frame_name(f)),
+        });
+    }
+    let then = |f: &Frame| (f.keys[INSTANCE], f.keys[ACQUISITION], f.image, f.index);
+    for s in slices.iter_mut() {
+        s.sort_by(|a, b| {
+            let (ba, bb) = (
+                Key::BValue.value(a).unwrap_or(0.0),
+                Key::BValue.value(b).unwrap_or(0.0),
+            );
+            let (ta, tb) = (then(a), then(b));
+            ba.total_cmp(&bb)
+                .then(ta.0.unwrap_or(0.0).total_cmp(&tb.0.unwrap_or(0.0)))
+                .then(ta.1.unwrap_or(0.0).total_cmp(&tb.1.unwrap_or(0.0)))
+                .then((ta.2, ta.3).cmp(&(tb.2, tb.3)))
+        });
+    }
+    let bs = |s: &[Frame]| -> Vec<f64> {
+        s.iter()
+            .map(|f| Key::BValue.value(f).unwrap_or(f64::NAN))
+            .collect()
+    };
+    let want = bs(&slices[0]);
+    if let Some(s) = slices.iter().find(|s| bs(s) != want) {
+        return Err(DicomError::Layout {
+            path: folder.to_path_buf(),
+            expected: format!(
+                "the same b-values at every slice position ({want:?} s/mm² at {:.3} mm)",
+                dist(&slices[0][0])
+            ),
+            found: format!(
+                "{:?} s/mm² at {:.3} mm (e.g. {})",
+                bs(s),
+                dist(&s[0]),
+                frame_name(&s[0])
+            ),
+        });
+    }
+    Ok(Key::BValue)
 }
 
 /// The error when no candidate orders the frames: a frame without the first key, else two
