@@ -47,29 +47,12 @@ pub(crate) fn read_input(path: &Path, series: Option<&str>) -> Result<Input, Cli
         let options = dicom::ReadOptions {
             series_uid: series.map(str::to_string),
             sub_folders: series.is_some(),
-            max_decoded_bytes: super::inputs::dicom_max_decoded(),
             ..dicom::ReadOptions::default()
         };
-        let s = dicom::read_series_with(path, &options).map_err(|e| {
-            let what = if path.is_dir() {
-                ""
-            } else {
-                "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
-            };
-            let hint = match e {
-                dicom::DicomError::MixedSeries { .. } => " (osipy dce: pick one with --series UID)",
-                _ => super::inputs::cap_hint(&e),
-            };
-            rt(format!(
-                "--input {}: {what}{}{hint}",
-                path.display(),
-                e.to_string().replace('\n', " ")
-            ))
+        let s = super::inputs::read_dicom_input(path, options, &mut hashes, |e| {
+            matches!(e, dicom::DicomError::MixedSeries { .. })
+                .then_some(" (osipy dce: pick one with --series UID)")
         })?;
-        super::inputs::note(&s.notes);
-        for f in &s.files {
-            hash_file(f, &mut hashes)?;
-        }
         let (nx, ny, nz, nt) = s.data.dim();
         let dt = if s.times_s.len() > 1 {
             s.times_s[1] - s.times_s[0]

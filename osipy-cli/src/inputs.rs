@@ -55,13 +55,47 @@ pub(crate) fn cap_hint(e: &impl std::fmt::Display) -> &'static str {
     }
 }
 
+/// Reads the DICOM series at `path` (`--input`: a folder, or a file of another kind read as
+/// DICOM) with `options` and this run's `--max-decoded`, keeps the reader's notes for the
+/// provenance and hashes every file read into `hashes`. A read error is one line naming
+/// `--input`, ending with `hint`'s advice for that error, else with how to raise a cap.
+pub(crate) fn read_dicom_input(
+    path: &Path,
+    options: osipy::io::dicom::ReadOptions,
+    hashes: &mut Hashes,
+    hint: impl Fn(&osipy::io::dicom::DicomError) -> Option<&'static str>,
+) -> Result<osipy::io::dicom::DicomSeries, CliError> {
+    let options = osipy::io::dicom::ReadOptions {
+        max_decoded_bytes: dicom_max_decoded(),
+        ..options
+    };
+    let s = osipy::io::dicom::read_series_with(path, &options).map_err(|e| {
+        let what = if path.is_dir() {
+            ""
+        } else {
+            "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
+        };
+        rt(format!(
+            "--input {}: {what}{}{}",
+            path.display(),
+            e.to_string().replace('\n', " "),
+            hint(&e).unwrap_or_else(|| cap_hint(&e))
+        ))
+    })?;
+    note(&s.notes);
+    for f in &s.files {
+        hash_file(f, hashes)?;
+    }
+    Ok(s)
+}
+
 /// The NIfTI reader's options of this run (`--max-decoded`).
 pub(crate) fn nifti_options() -> nifti::ReadOptions {
     nifti::ReadOptions::default().max_image_bytes(max_decoded().unwrap_or(nifti::DEFAULT_MAX_IMAGE_BYTES))
 }
 
 /// The cap on a DICOM series' decoded compressed pixel data for this run (`--max-decoded`).
-pub(crate) fn dicom_max_decoded() -> u64 {
+fn dicom_max_decoded() -> u64 {
     max_decoded().unwrap_or(osipy::io::dicom::DEFAULT_MAX_DECODED_BYTES)
 }
 

@@ -27,27 +27,10 @@ pub(crate) fn read_dicom(path: &Path) -> Result<DicomDiffusion, CliError> {
         order: VolumeOrder::BValue,
         combine_series: true,
         sub_folders: true,
-        max_decoded_bytes: super::inputs::dicom_max_decoded(),
         ..ReadOptions::default()
     };
-    let s = dicom::read_series_with(path, &options).map_err(|e| {
-        let what = if path.is_dir() {
-            ""
-        } else {
-            "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
-        };
-        rt(format!(
-            "--input {}: {what}{}{}",
-            path.display(),
-            e.to_string().replace('\n', " "),
-            super::inputs::cap_hint(&e)
-        ))
-    })?;
-    super::inputs::note(&s.notes);
     let mut hashes = Hashes::new();
-    for f in &s.files {
-        hash_file(f, &mut hashes)?;
-    }
+    let s = super::inputs::read_dicom_input(path, options, &mut hashes, |_| None)?;
     let nv = s.data.dim().3;
     let b: Vec<f64> = match s.volume_b_values.iter().copied().collect::<Option<Vec<f64>>>() {
         Some(b) if nv > 1 => b,

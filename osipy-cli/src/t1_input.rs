@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array3, Array4, Axis, Ix4};
 use serde_json::{json, Value};
 
-use super::inputs::{hash_file, is_nifti, is_npy, read_any, rt, to3, Hashes};
+use super::inputs::{is_nifti, is_npy, read_any, rt, to3, Hashes};
 use super::phantom::geometry;
 pub use super::t1_args::{Method, T1Options};
 use super::CliError;
-use osipy::io::dicom::{self, DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
+use osipy::io::dicom::{DicomSeries, ReadOptions, VolumeKey, VolumeOrder};
 use osipy::io::nifti::Nifti;
 
 /// The volumes as read, with the image giving the outputs their geometry.
@@ -66,27 +66,10 @@ pub(crate) fn read_dicom_input(path: &Path, method: Method) -> Result<Input, Cli
         order,
         combine_series: true,
         sub_folders: true,
-        max_decoded_bytes: super::inputs::dicom_max_decoded(),
         ..ReadOptions::default()
     };
-    let s = dicom::read_series_with(path, &options).map_err(|e| {
-        let what = if path.is_dir() {
-            ""
-        } else {
-            "expected a .nii, .nii.gz, .npy file or DICOM; read as DICOM: "
-        };
-        rt(format!(
-            "--input {}: {what}{}{}",
-            path.display(),
-            e.to_string().replace('\n', " "),
-            super::inputs::cap_hint(&e)
-        ))
-    })?;
-    super::inputs::note(&s.notes);
     let mut hashes = Hashes::new();
-    for f in &s.files {
-        hash_file(f, &mut hashes)?;
-    }
+    let s = super::inputs::read_dicom_input(path, options, &mut hashes, |_| None)?;
     let format = match s.volume_key {
         VolumeKey::FlipAngle => "DICOM (volumes ordered by FlipAngle)",
         VolumeKey::InversionTime => "DICOM (volumes ordered by InversionTime)",
