@@ -1,0 +1,27 @@
+//! `osipy_rs._native`: the Python module of osipy (Rust). The pure-Python package `osipy_rs`
+//! (`osipy-py/python/osipy_rs`) wraps these functions in the Python osipy's calling
+//! conventions (names, argument order, units, result classes) and dispatches Dask arrays; this
+//! module is the thin, typed layer between NumPy and the library pipelines:
+//!
+//! - [`convert`]: NumPy arrays in (float32 or float64, any layout, borrowed when they already
+//!   are float64) and out (owned arrays handed to NumPy without a copy);
+//! - [`errors`]: the library's errors as `ValueError`, `FileNotFoundError` or `OSError`
+//!   carrying its one-line message;
+//! - [`run`]: every computation without the GIL, on `threads` worker threads, with a progress
+//!   callback called with the fraction done;
+//! - one module per modality.
+
+use pyo3::prelude::*;
+
+pub mod convert;
+pub mod dce;
+pub mod errors;
+pub mod run;
+
+/// The module `osipy_rs._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    dce::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,114 @@
+"""DCE: ``fit_model`` against the Rust library, layouts, dtypes, errors, progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import osipy_rs
+from conftest import assert_same
+
+
+def phantom(n=(4, 5, 3), seed=1):
+    rng = np.random.default_rng(seed)
+    t = np.arange(40) * 5.0
+    aif = 5.0 * (t / 30.0) * np.exp(1 - t / 30.0)
+    ktrans = rng.uniform(0.05, 0.4, n) / 60.0
+    ve = rng.uniform(0.1, 0.5, n)
+    dt = t[1] - t[0]
+    kernel = np.exp(-np.outer(ktrans.ravel() / ve.ravel(), t))
+    curves = np.array([ktrans.ravel()[i] * np.convolve(aif, kernel[i])[: t.size] * dt for i in range(ktrans.size)])
+    conc = curves.reshape(*n, t.size) + rng.normal(0, 0.01, (*n, t.size))
+    return t, aif, conc
+
+
+def test_fit_model_matches_the_library_bit_for_bit(reference):
+    t, aif, conc = phantom()
+    result = osipy_rs.fit_model("extended_tofts", conc, aif, t)
+    ref = reference("dce_fit_model", {"concentration": conc, "aif": aif, "time": t}, model="extended_tofts")
+    for osipy_name, ours in [("Ktrans", "ktrans"), ("ve", "ve"), ("vp", "vp")]:
+        assert_same(result.parameter_maps[osipy_name].values, ref[ours], osipy_name)
+    assert_same(result.r_squared_map, ref["r2"], "r2")
+    assert_same(result.quality_maps["status"], ref["status"], "status")
+    assert result.parameter_maps["Ktrans"].units == "1/min"
+    assert result.parameter_maps["Ktrans"].values.shape == conc.shape[:-1]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["fortran", "float32", "strided", "reversed", "int-time", "list-aif"],
+)
+def test_layouts_and_dtypes(layout):
+    t, aif, conc = phantom((3, 4, 2), seed=2)
+    expected = osipy_rs.fit_model("tofts", conc, aif, t)
+    args = [conc, aif, t]
+    if layout == "fortran":
+        args[0] = np.asfortranarray(conc)
+    elif layout == "float32":
+        args[0] = conc.astype(np.float32)
+        expected = osipy_rs.fit_model("tofts", conc.astype(np.float32).astype(np.float64), aif, t)
+    elif layout == "strided":
+        big = np.zeros((3, 8, 2, conc.shape[-1]))
+        big[:, ::2] = conc
+        args[0] = big[:, ::2]
+    elif layout == "reversed":
+        args[0] = conc[::-1][::-1]
+    elif layout == "int-time":
+        args[2] = t.astype(np.int64)
+    elif layout == "list-aif":
+        args[1] = list(aif)
+    got = osipy_rs.fit_model("tofts", *args)
+    for name in ("Ktrans", "ve"):
+        assert_same(got.parameter_maps[name].values, expected.parameter_maps[name].values, name)
+
+
+def test_mask_threads_and_progress():
+    t, aif, conc = phantom((6, 6, 2), seed=3)
+    mask = np.zeros(conc.shape[:-1], bool)
+    mask[1:4, 2:5] = True
+    seen = []
+    one = osipy_rs.fit_model("patlak", conc, aif, t, mask=mask, threads=1, progress_callback=seen.append)
+    two = osipy_rs.fit_model("patlak", conc, aif, t, mask=mask, threads=2)
+    assert_same(one.parameter_maps["Ktrans"].values, two.parameter_maps["Ktrans"].values)
+    assert np.isnan(one.parameter_maps["Ktrans"].values[~mask]).all()
+    assert np.isfinite(one.parameter_maps["Ktrans"].values[mask]).all()
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_bad_input_is_a_value_error_naming_the_argument():
+    t, aif, conc = phantom((2, 2, 1))
+    cases = [
+        (dict(model_name="nope"), "model_name"),
+        (dict(concentration=np.array([["a"]], dtype=object)), "concentration"),
+        (dict(concentration=conc.astype(np.complex128)), "concentration"),
+        (dict(aif=aif[:-1]), "conc"),
+        (dict(aif=np.where(t > 50, np.nan, aif)), "aif"),
+        (dict(time=t[:, None]), "time"),
+        (dict(mask=np.ones((3, 3), bool)), "mask"),
+        (dict(threads=0), "threads"),
+        (dict(progress_callback=3), "progress_callback"),
+    ]
+    base = dict(model_name="tofts", concentration=conc, aif=aif, time=t)
+    for change, arg in cases:
+        kw = {**base, **change}
+        with pytest.raises(ValueError, match=f"`{arg}`"):
+            osipy_rs.fit_model(kw.pop("model_name"), kw.pop("concentration"), kw.pop("aif"), kw.pop("time"), **kw)
+
+
+def test_nan_voxels_are_statuses_not_errors():
+    t, aif, conc = phantom((2, 2, 1))
+    conc = conc.copy()
+    conc[0, 0, 0, 5] = np.nan
+    r = osipy_rs.fit_model("tofts", conc, aif, t)
+    assert not r.quality_mask[0, 0, 0]
+    assert r.quality_mask[1, 1, 0]
+
+
+def test_progress_callback_exception_is_raised():
+    t, aif, conc = phantom((2, 2, 1))
+
+    def boom(fraction):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        osipy_rs.fit_model("tofts", conc, aif, t, progress_callback=boom)
