@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from osipy_rs import _native
+from osipy_rs import _dask, _native
 from osipy_rs._maps import ParameterMap, native_maps
 
 # The Python osipy's model names -> ours, and its parameter names -> ours.
@@ -83,21 +83,28 @@ def fit_model(
         for key, (lo, hi) in bounds_override.items():
             i = names.index(ours.get(key, key))
             lower[i], upper[i] = float(lo), float(hi)
-    maps, voxel_mask = _native.dce_fit_model(
-        _MODELS[model_name],
-        concentration,
-        aif_values,
-        time,
-        mask=mask,
-        lower=lower,
-        upper=upper,
-        fit_delay=fit_delay,
-        threads=threads,
-        progress_callback=progress_callback,
-    )
-    by_name = native_maps(maps)
+    def native(series, block_mask):
+        maps, vm = _native.dce_fit_model(
+            _MODELS[model_name],
+            series,
+            aif_values,
+            time,
+            mask=block_mask,
+            lower=lower,
+            upper=upper,
+            fit_delay=fit_delay,
+            threads=threads,
+            progress_callback=None if _dask.any_dask(concentration, mask) else progress_callback,
+        )
+        return maps, vm
+
+    if _dask.any_dask(concentration, mask):
+        by_name, voxel_mask = _dask.run_pipeline(native, concentration, "concentration", mask, "mask")
+    else:
+        maps, voxel_mask = native(concentration, mask)
+        by_name = native_maps(maps)
     status = by_name["status"][2]
-    quality_mask = voxel_mask & np.isin(status, (1.0, 2.0, 3.0))
+    quality_mask = voxel_mask & (status >= 1.0) & (status <= 3.0)
     parameter_maps = {}
     for osipy_name, ours, units in params:
         unit, _, values = by_name[ours]
@@ -120,8 +127,13 @@ def fit_model(
         r_squared_map=by_name.get("r2", (None, None, None))[2],
         residual_map=by_name.get("chi2", (None, None, None))[2],
         fitting_stats={
-            "n_voxels": int(voxel_mask.sum()),
-            "n_converged": int(quality_mask.sum()),
+            "n_voxels": _count(voxel_mask),
+            "n_converged": _count(quality_mask),
         },
         quality_maps=quality_maps,
     )
+
+
+def _count(mask):
+    """The number of true voxels (a lazy Dask scalar for a Dask mask)."""
+    return mask.sum() if _dask.is_dask(mask) else int(mask.sum())

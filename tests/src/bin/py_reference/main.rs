@@ -52,7 +52,11 @@ impl Case {
         self.arg(key)
             .map(|v| {
                 v.split(',')
-                    .map(|x| x.trim().parse::<f64>().map_err(|e| format!("args.txt: {key}={v}: {e}")))
+                    .map(|x| {
+                        x.trim()
+                            .parse::<f64>()
+                            .map_err(|e| format!("args.txt: {key}={v}: {e}"))
+                    })
                     .collect()
             })
             .transpose()
