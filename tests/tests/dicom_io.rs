@@ -458,6 +458,12 @@ fn sample_formats_in_both_byte_orders() {
 /// With `temporal_index`, the frames carry TemporalPositionIndex (UL) instead of
 /// FrameAcquisitionDateTime.
 fn enhanced(ts: &str, temporal_index: bool) -> Vec<u8> {
+    enhanced_with(ts, temporal_index, None)
+}
+
+/// [`enhanced`], with an MR Diffusion functional group per frame giving time index `j` the
+/// b-value `b[j]` when `b` is given.
+fn enhanced_with(ts: &str, temporal_index: bool, b: Option<[f64; 3]>) -> Vec<u8> {
     let order = [(1, 2), (0, 0), (1, 0), (0, 2), (1, 1), (0, 1)]; // (slice, time) per frame
     let mut per_frame = Vec::new();
     let mut px = Vec::new();
@@ -474,7 +480,7 @@ fn enhanced(ts: &str, temporal_index: bool) -> Vec<u8> {
             let t = tm(43200.0 + 4.0 * j as f64 + 0.25 * p as f64);
             s(0x0018, 0x9074, "DT", format!("20240131{t}"))
         };
-        per_frame.push(vec![
+        let mut groups = vec![
             sq(0x0020, 0x9111, vec![vec![content]]),
             sq(
                 0x0020,
@@ -495,7 +501,20 @@ fn enhanced(ts: &str, temporal_index: bool) -> Vec<u8> {
                     s(0x0028, 0x1054, "LO", "US"),
                 ]],
             ),
-        ]);
+        ];
+        if let Some(b) = b {
+            let bytes = if ts == EXPLICIT_BE {
+                b[j].to_be_bytes()
+            } else {
+                b[j].to_le_bytes()
+            };
+            groups.push(sq(
+                0x0018,
+                0x9117,
+                vec![vec![El(0x0018, 0x9087, "FD", V::Ob(bytes.to_vec()))]],
+            ));
+        }
+        per_frame.push(groups);
         for r in 0..ROWS {
             for c in 0..COLS {
                 px.push(stored(c, r, p, j));
@@ -1542,6 +1561,12 @@ enum BTag {
     Siemens,
     /// Philips (2001,1003) as FL.
     Philips,
+    /// Siemens in block 11 of its creator, with another creator's element at (0019,100C).
+    SiemensBlock11,
+    /// GE (0043,1039) as IS text, 10⁹ added to the non-zero b-values.
+    GeOffset,
+    /// (0019,100C) under another vendor's private creator: not a b-value.
+    ForeignCreator,
     /// None at all.
     Without,
 }
@@ -1566,6 +1591,21 @@ fn write_dwi(dir: &Path, ts: &str, tag: BTag) {
                     "FL",
                     V::Ob((*b as f32).to_le_bytes().to_vec()),
                 )),
+                BTag::SiemensBlock11 => {
+                    ds.push(s(0x0019, 0x0010, "LO", "OTHER SOFTWARE"));
+                    ds.push(s(0x0019, 0x0011, "LO", "SIEMENS MR HEADER "));
+                    ds.push(s(0x0019, 0x100C, "DS", "9999"));
+                    ds.push(s(0x0019, 0x110C, "IS", format!("{b}")));
+                }
+                BTag::GeOffset => {
+                    let v = if *b > 0.0 { 1e9 + b } else { 0.0 };
+                    ds.push(s(0x0043, 0x0010, "LO", "GEMS_PARM_01"));
+                    ds.push(s(0x0043, 0x1039, "IS", format!("{v}\\8\\0\\0")));
+                }
+                BTag::ForeignCreator => {
+                    ds.push(s(0x0019, 0x0010, "LO", "OTHER SOFTWARE"));
+                    ds.push(s(0x0019, 0x100C, "DS", format!("{b}")));
+                }
                 BTag::Without => {}
             }
             let name = format!("IM{:04}", ((p * DWI.len() + j) * 7) % (2 * DWI.len()));
@@ -1623,11 +1663,76 @@ fn diffusion_series_ordered_by_the_siemens_b_value_in_both_vr_styles() {
 }
 
 #[test]
-fn diffusion_series_ordered_by_the_philips_b_value() {
-    let dir = tmp_dir("dwi-philips");
-    write_dwi(&dir, EXPLICIT_LE, BTag::Philips);
-    let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
-    check_dwi(&ser, "Philips (2001,1003)", false);
+fn diffusion_series_ordered_by_the_philips_b_value_in_both_vr_styles() {
+    // Implicit VR: the FL value comes without its VR, as 4 little-endian bytes.
+    for ts in [EXPLICIT_LE, IMPLICIT_LE] {
+        let dir = tmp_dir("dwi-philips");
+        write_dwi(&dir, ts, BTag::Philips);
+        let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+        check_dwi(&ser, "Philips (2001,1003)", false);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn diffusion_b_value_read_from_the_block_of_its_private_creator() {
+    for ts in [EXPLICIT_LE, IMPLICIT_LE] {
+        let dir = tmp_dir("dwi-block11");
+        write_dwi(&dir, ts, BTag::SiemensBlock11);
+        let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+        check_dwi(&ser, "Siemens (0019,100C)", false);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn diffusion_ge_b_value_without_its_offset() {
+    for ts in [EXPLICIT_LE, IMPLICIT_LE] {
+        let dir = tmp_dir("dwi-ge");
+        write_dwi(&dir, ts, BTag::GeOffset);
+        let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+        check_dwi(&ser, "GE (0043,1039)", false);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn error_diffusion_b_value_under_another_private_creator() {
+    let dir = tmp_dir("dwi-foreign");
+    write_dwi(&dir, EXPLICIT_LE, BTag::ForeignCreator);
+    let err = dicom::read_series_with(&dir, &dwi_options()).unwrap_err();
+    assert_message(
+        &err,
+        &dir,
+        &["DiffusionBValue (0018,9087)", "Siemens (0019,100C)"],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn enhanced_diffusion_file_ordered_by_the_b_value_of_its_functional_groups() {
+    // The 3 "times" of the enhanced file become b = 500, 0, 100 (MR Diffusion functional
+    // group per frame), in all three transfer syntaxes.
+    let b = [500.0, 0.0, 100.0];
+    let dir = tmp_dir("enhanced-dwi");
+    for ts in [EXPLICIT_LE, EXPLICIT_BE, IMPLICIT_LE] {
+        std::fs::write(dir.join("enhanced.dcm"), enhanced_with(ts, false, Some(b))).unwrap();
+        let ser = dicom::read_series_with(&dir, &dwi_options()).unwrap();
+        assert_eq!(ser.data.shape(), &[COLS, ROWS, 2, 3], "{ts}");
+        assert_eq!(ser.volume_key, VolumeKey::BValue, "{ts}");
+        assert_eq!(ser.b_value_source, Some("DiffusionBValue (0018,9087)"), "{ts}");
+        assert_eq!(
+            ser.volume_b_values,
+            vec![Some(0.0), Some(100.0), Some(500.0)],
+            "{ts}"
+        );
+        for (v, j) in [1usize, 2, 0].into_iter().enumerate() {
+            for p in 0..2 {
+                let want = stored(2, 1, p, j) as f64 * slope(p, j) + intercept(p, j);
+                assert_eq!(ser.data[[2, 1, p, v]], want, "{ts} slice {p} volume {v}");
+            }
+        }
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::mem::InMemDicomObject;
 use dicom_object::FileDicomObject;
@@ -11,6 +10,7 @@ use dicom_object::FileDicomObject;
 use super::attributes::{f64_of, int_of, item, multi_f64_of, str_of, Scope};
 use super::codestream::{self, Codec, Expected};
 use super::datetime::{combine, parse_date, parse_datetime, parse_time, DateTime};
+use super::diffusion::b_value;
 use super::files::transfer_syntax_name;
 use super::header_scan::Syntax;
 use super::pixels::{decode_compressed, native_bytes, PixelData};
@@ -41,53 +41,6 @@ pub(super) struct Frame {
     pub b: Option<(f64, &'static str)>,
     /// DiffusionGradientOrientation (`0018,9089`).
     pub b_vector: Option<[f64; 3]>,
-}
-
-/// The standard and vendor attributes of the diffusion b-value, in the order they are looked for.
-pub const B_VALUE_TAGS: [&str; 4] = [
-    "DiffusionBValue (0018,9087)",
-    "Siemens (0019,100C)",
-    "GE (0043,1039)",
-    "Philips (2001,1003)",
-];
-
-/// The first number of an element: its text when its VR is unknown (private attributes of
-/// implicit-VR files come as bytes, Siemens writes numbers as text), else its numeric value.
-fn first_number(e: &dicom_object::mem::InMemElement) -> Option<f64> {
-    let text = || {
-        let bytes = e.to_bytes().ok()?;
-        let text = String::from_utf8_lossy(&bytes);
-        text.split(['\\', '\0'])
-            .map(str::trim)
-            .find(|t| !t.is_empty())?
-            .parse::<f64>()
-            .ok()
-    };
-    let v = if matches!(e.vr(), VR::UN | VR::OB) {
-        text()
-    } else {
-        e.to_multi_float64()
-            .ok()
-            .and_then(|v| v.first().copied())
-            .or_else(text)
-    };
-    v.filter(|x| x.is_finite())
-}
-
-/// The diffusion b-value of a frame: DiffusionBValue (MR Diffusion functional group in enhanced
-/// files), else the Siemens, GE or Philips private attribute.
-fn b_value(scope: &Scope) -> Option<(f64, &'static str)> {
-    if let Some(v) = scope.f64(tags::MR_DIFFUSION_SEQUENCE, tags::DIFFUSION_B_VALUE) {
-        return Some((v, B_VALUE_TAGS[0]));
-    }
-    let private = [
-        (Tag(0x0019, 0x100C), B_VALUE_TAGS[1]),
-        (Tag(0x0043, 0x1039), B_VALUE_TAGS[2]),
-        (Tag(0x2001, 0x1003), B_VALUE_TAGS[3]),
-    ];
-    private
-        .iter()
-        .find_map(|(tag, name)| scope.top.get(*tag).and_then(first_number).map(|v| (v, *name)))
 }
 
 /// One image file, its frames and its pixel data (not yet decoded to numbers).

@@ -87,8 +87,11 @@
 //! - [`VolumeOrder::BValue`]: by increasing diffusion b-value (s/mm²) for a diffusion (IVIM)
 //!   acquisition: DiffusionBValue (`0018,9087`; MR Diffusion functional group `0018,9117` in
 //!   enhanced files), else the private attribute of Siemens (`0019,100C`, IS or DS, read as text
-//!   where the VR is unknown), GE (`0043,1039`, its first value as written) or Philips
-//!   (`2001,1003`, FL), the first found in each frame ([`B_VALUE_TAGS`]); every frame needs one
+//!   where the VR is unknown), GE (`0043,1039`, its first value, modulo 10⁹: GE adds 10⁹ to
+//!   some) or Philips (`2001,1003`, FL; little-endian bytes in implicit-VR files), each in the
+//!   block of its private creator (`SIEMENS MR HEADER`, `GEMS_PARM_01`, `Philips Imaging DD
+//!   001`; block 10 when the group has no creator at all), the first found in each frame
+//!   ([`B_VALUE_TAGS`]); every frame needs one
 //!   and every slice the same list. Frames of equal b (gradient directions, repetitions) are
 //!   separate volumes in the order they were acquired: by InstanceNumber, else acquisition
 //!   time, else their place in the files. [`DicomSeries::volume_b_values`],
@@ -172,6 +175,7 @@ mod assemble;
 mod attributes;
 mod codestream;
 mod datetime;
+mod diffusion;
 mod error;
 mod files;
 mod frames;
@@ -187,8 +191,8 @@ mod time_order;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub use diffusion::B_VALUE_TAGS;
 pub use error::DicomError;
-pub use frames::B_VALUE_TAGS;
 pub use options::{ReadOptions, VolumeOrder, DEFAULT_MAX_DECODED_BYTES};
 pub use series::{DicomSeries, TimeSource, VolumeKey};
 

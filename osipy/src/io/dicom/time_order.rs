@@ -9,7 +9,8 @@
 
 use std::path::Path;
 
-use super::frames::{Frame, B_VALUE_TAGS};
+use super::diffusion::B_VALUE_TAGS;
+use super::frames::Frame;
 use super::{DicomError, TimeSource, VolumeOrder};
 
 /// Indices into [`Frame::keys`].
