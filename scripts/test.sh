@@ -32,7 +32,14 @@ trap '[ -n "$cleanup" ] && rm -rf "$cleanup"' EXIT
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check --quiet)
 "${pip[@]}" install --upgrade pip
-# The package (maturin, its PEP 517 backend, comes from PyPI) with its test extras.
-CARGO_TARGET_DIR="$target" "${pip[@]}" install "$root/osipy-py[test]"
+# The package (maturin, its PEP 517 backend, comes from PyPI) with its test extras, built in
+# the dev profile like the reference binary: the library's crates are those `cargo test` just
+# built, so only PyO3 and the module itself compile here (OSIPY_TEST_PROFILE=release for an
+# optimised wheel; results are the same, Rust does not change floating point with the
+# optimisation level).
+# The test extras of osipy-py/pyproject.toml, then the package itself (rebuilt every run).
+"${pip[@]}" install numpy "pytest>=7" "dask[array]>=2023.1" "distributed>=2023.1"
+MATURIN_PEP517_ARGS="--profile ${OSIPY_TEST_PROFILE:-dev}" CARGO_TARGET_DIR="$target" \
+  "${pip[@]}" install --force-reinstall --no-deps "$root/osipy-py"
 cd "$root/osipy-py/tests"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
