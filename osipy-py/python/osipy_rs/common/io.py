@@ -70,15 +70,21 @@ def load_dicom_series(
     volumes; its messages); ``metadata`` (an extension) holds what it reports (times, per-volume
     flip angles, TR, TI and b-values, the series' UID and description, the files, notes)."""
     data, affine, meta = _native.io_load_dicom_series(str(path))
-    ms = lambda s: None if s is None else s * 1000.0  # noqa: E731
-    angles = meta.get("volume_flip_angles_deg") or []
+    def ms(seconds: Optional[float]) -> Optional[float]:
+        return None if seconds is None else seconds * 1000.0
+
     fa = meta.get("flip_angle_deg")
+    per_volume = meta.get("volume_flip_angles_deg") or []
+    if fa is None and per_volume and all(a is not None for a in per_volume):
+        flip_angles = [float(a) for a in per_volume]  # a VFA series: one angle per volume
+    else:
+        flip_angles = [] if fa is None else [float(fa)]
     acq = acquisition_params or DCEAcquisitionParams(
         tr=ms(meta.get("repetition_time_s")),
         te=ms(meta.get("echo_time_s")),
         flip_angle=fa,
         field_strength=meta.get("field_strength_t"),
-        flip_angles=[a for a in angles if a is not None] if all(a is not None for a in angles) and fa is None else ([fa] if fa is not None else []),
+        flip_angles=flip_angles,
     )
     times = np.asarray(meta.get("times_s") or _time_points(data.shape[3], None), dtype=np.float64)
     if data.ndim == 4 and data.shape[3] == 1:

@@ -62,7 +62,8 @@ def fit_model(
     runs between samples) are extensions.
 
     With Dask arrays the maps are Dask arrays (computed chunk by chunk by the same Rust call;
-    equal to the in-memory call bit for bit) and ``fitting_stats`` holds only the lazy counts.
+    equal to the in-memory call bit for bit), ``fitting_stats`` holds only the lazy counts, and
+    ``progress_callback`` is not called (Dask reports progress through its own diagnostics).
 
     Differences from osipy:
 
