@@ -107,3 +107,19 @@ def test_detect_aif_bad_input():
         osipy_rs.detect_aif(np.zeros((3, 3, 1, 40)), time=t)
     with pytest.raises(ValueError, match="`concentration`"):
         osipy_rs.detect_aif(np.zeros((3, 3, 1, 2, 40)), time=t)
+
+
+@pytest.mark.parametrize("layout", ["float32", "fortran", "list-time"])
+def test_detect_aif_layouts_and_dtypes(layout):
+    t, conc, _ = aif_phantom((4, 4, 2), seed=13)
+    if layout == "float32":
+        expected = osipy_rs.detect_aif(conc.astype(np.float32).astype(np.float64), time=t)
+        got = osipy_rs.detect_aif(conc.astype(np.float32), time=t)
+    elif layout == "fortran":
+        expected = osipy_rs.detect_aif(conc, time=t)
+        got = osipy_rs.detect_aif(np.asfortranarray(conc), time=t)
+    else:
+        expected = osipy_rs.detect_aif(conc, time=t)
+        got = osipy_rs.detect_aif(conc, time=list(t))
+    assert_same(got.aif.concentration, expected.aif.concentration)
+    assert got.voxel_indices == expected.voxel_indices

@@ -83,3 +83,14 @@ def test_signal_to_concentration_and_t1_on_dask_equal_in_memory(client):
     assert_same(t1, mem.t1_map.values, "T1")
     assert_same(m0, mem.m0_map.values, "M0")
     assert_same(qm, mem.quality_mask, "quality_mask")
+
+    ti_ms = np.array([100.0, 300, 600, 1000, 1500, 2200, 3000])
+    t1s = np.random.default_rng(5).uniform(400, 1200, (4, 3, 1))
+    ll = 500.0 - 1000.0 * np.exp(-ti_ms / t1s[..., None])
+    ds = osipy_rs.PerfusionDataset(data=ll, affine=np.eye(4), modality=osipy_rs.Modality.DCE, time_points=ti_ms / 1000.0)
+    lazy_ds = osipy_rs.PerfusionDataset(
+        data=da.from_array(ll, chunks=(2, 2, 1, 7)), affine=np.eye(4), modality=osipy_rs.Modality.DCE, time_points=ti_ms / 1000.0
+    )
+    mem = osipy_rs.compute_t1_map(ds, method="look_locker")
+    lazy = osipy_rs.compute_t1_map(lazy_ds, method="look_locker")
+    assert_same(client.compute(lazy.t1_map.values, sync=True), mem.t1_map.values, "T1 (Look-Locker)")

@@ -95,3 +95,21 @@ def test_nan_voxel_is_a_status_and_progress_is_reported():
     r = compute_t1_vfa(signal=s, flip_angles=FA, tr=TR_MS, method="nonlinear", threads=1, progress_callback=seen.append)
     assert not r.quality_mask[0, 0, 0] and r.quality_mask[1, 1, 0]
     assert seen[-1] == 1.0
+
+
+@pytest.mark.parametrize("layout", ["fortran", "float32", "reversed", "2d"])
+def test_t1_layouts_and_dtypes(layout):
+    s, _ = vfa_signal((3, 2, 2), seed=35)
+    expected = compute_t1_vfa(signal=s, flip_angles=FA, tr=TR_MS)
+    if layout == "fortran":
+        got = compute_t1_vfa(signal=np.asfortranarray(s), flip_angles=list(FA), tr=TR_MS)
+    elif layout == "float32":
+        expected = compute_t1_vfa(signal=s.astype(np.float32).astype(np.float64), flip_angles=FA, tr=TR_MS)
+        got = compute_t1_vfa(signal=s.astype(np.float32), flip_angles=FA.astype(np.float32).astype(np.float64), tr=TR_MS)
+    elif layout == "reversed":
+        got = compute_t1_vfa(signal=s[::-1][::-1], flip_angles=FA, tr=int(TR_MS))
+    else:
+        got = compute_t1_vfa(signal=s.reshape(6, 2, 5), flip_angles=FA, tr=TR_MS)
+        assert got.t1_map.values.shape == (6, 2)
+        got.t1_map.values = got.t1_map.values.reshape(3, 2, 2)
+    assert_same(got.t1_map.values, expected.t1_map.values)
