@@ -119,6 +119,7 @@ def test_fit_delay_2cxm_units_and_names_match_the_library(reference):
     result = osipy_rs.fit_model("2cxm", conc, aif, t, fit_delay=True)
     ref = reference("dce_fit_model", {"concentration": conc, "aif": aif, "time": t}, model="2cxm", fit_delay="true")
     assert list(result.parameter_maps) == ["Fp", "PS", "ve", "vp", "delay"]
+    assert result.model_name == "Two-Compartment Exchange (2CXM) (with delay)"
     assert_same(result.parameter_maps["Fp"].values, ref["fp"], "Fp")
     assert_same(result.parameter_maps["PS"].values, ref["ps"] * 100.0, "PS (mL/min/100mL)")
     assert_same(result.parameter_maps["delay"].values, ref["delay"], "delay")
@@ -206,3 +207,13 @@ def test_aif_auto_fits_with_the_detected_aif():
     assert_same(auto.parameter_maps["Ktrans"].values, explicit.parameter_maps["Ktrans"].values, "Ktrans")
     with pytest.raises(ValueError, match="`aif`"):
         osipy_rs.fit_model("tofts", conc, "parker", t)
+
+
+def test_a_2d_mask_applies_to_every_slice():
+    t, aif, conc = phantom((3, 3, 2), seed=8)
+    m2 = np.zeros((3, 3), bool)
+    m2[1:, 1:] = True
+    got = osipy_rs.fit_model("tofts", conc, aif, t, mask=m2)
+    expected = osipy_rs.fit_model("tofts", conc, aif, t, mask=np.repeat(m2[:, :, None], 2, axis=2))
+    assert_same(got.parameter_maps["Ktrans"].values, expected.parameter_maps["Ktrans"].values)
+    assert got.model_name == "Standard Tofts"

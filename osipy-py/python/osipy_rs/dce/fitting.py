@@ -18,7 +18,8 @@ __all__ = ["DCEFitResult", "fit_model"]
 @dataclass
 class DCEFitResult:
     """The Python osipy's ``DCEFitResult``: ``parameter_maps`` by the Python osipy's names and
-    units, ``quality_mask`` (fitted and converged), ``model_name``, ``r_squared_map``,
+    units, ``quality_mask`` (fitted and converged), ``model_name`` (the model's display name,
+    as the Python osipy: "Standard Tofts", "Extended Tofts (with delay)"), ``r_squared_map``,
     ``residual_map`` (the sum of squared residuals, mM²), ``fitting_stats``.
 
     Extensions: ``quality_maps`` holds every quality map of the Rust library by its own name
@@ -55,7 +56,8 @@ def fit_model(
     ``concentration`` (mM): voxel axes then time (``(x, y, z, t)``, ``(x, y, t)`` or
     ``(n, t)``), a NumPy or Dask array; ``aif`` (mM, the **plasma** curve): one value per time
     point, an :class:`~osipy_rs.common.aif.ArterialInputFunction`, or ``"auto"``; ``time`` in
-    seconds; ``mask`` of the voxel shape. ``bounds_override`` maps parameter names (the Python
+    seconds; ``mask`` of the voxel shape (a 2-D mask of a 4-D series applies to every slice,
+    as in the Python osipy). ``bounds_override`` maps parameter names (the Python
     osipy's, in its units; ``delay`` in s with ``fit_delay``) to ``(lower, upper)``.
     ``fit_delay`` fits an arterial delay (s), returned as the map ``delay``. ``threads``
     (worker threads) and ``interpolation`` ('linear', the default, or 'spline': how the AIF
@@ -89,6 +91,7 @@ def fit_model(
     if fitter not in (None, "lm", "levenberg_marquardt"):
         raise ValueError(f"argument `fitter`: expected None or 'lm', found {fitter!r}")
     params = parameter_spec(model_name, fit_delay)
+    display_name = MODEL_REGISTRY[model_name](fit_delay).name
     detected = None
     if isinstance(aif, str):
         if aif != "auto":
@@ -111,6 +114,13 @@ def fit_model(
                 lo, hi = bounds_override[osipy_name]
                 i = names.index(ours)
                 lower[i], upper[i] = float(lo) / scale, float(hi) / scale
+    if mask is not None and not _dask.any_dask(concentration, mask) and np.ndim(mask) == 2 and np.ndim(concentration) == 4:
+        if tuple(np.shape(mask)) != tuple(np.shape(concentration)[:2]):
+            raise ValueError(
+                f"argument `mask`: expected a mask of shape {tuple(np.shape(concentration)[:3])} or {tuple(np.shape(concentration)[:2])}, found shape {np.shape(mask)}"
+            )
+        # As the Python osipy: a 2-D mask of a 4-D series applies to every slice.
+        mask = np.broadcast_to(np.asarray(mask)[:, :, None], np.shape(concentration)[:3])
     lazy = _dask.any_dask(concentration, mask)
 
     def native(series, block_mask):
@@ -146,7 +156,7 @@ def fit_model(
             units=units,
             values=values,
             quality_mask=quality_mask,
-            model_name=model_name,
+            model_name=display_name,
             fitting_method="levenberg_marquardt",
             native_name=ours,
             native_units=unit,
@@ -155,7 +165,7 @@ def fit_model(
     return DCEFitResult(
         parameter_maps=parameter_maps,
         quality_mask=quality_mask,
-        model_name=model_name,
+        model_name=display_name,
         r_squared_map=by_name.get("r2", (None, None, None))[2],
         residual_map=by_name.get("chi2", (None, None, None))[2],
         fitting_stats=_stats(parameter_maps, voxel_mask, quality_mask, lazy),

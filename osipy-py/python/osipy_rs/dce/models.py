@@ -188,7 +188,7 @@ class TwoCompartmentModel(BasePerfusionModel):
     """Two-compartment exchange (2CXM): ``Fp``, ``PS`` (mL/min/100mL), ``ve``, ``vp``."""
 
     _key = "2cxm"
-    _display = "Two-Compartment Exchange"
+    _display = "Two-Compartment Exchange (2CXM)"
     _reference = "Sourbron SP, Buckley DL (2011). Magn Reson Med 66(3):735-745."
 
 
@@ -196,7 +196,7 @@ class TwoCompartmentUptakeModel(BasePerfusionModel):
     """Two-compartment uptake (2CUM): ``Fp``, ``PS`` (mL/min/100mL), ``vp``."""
 
     _key = "2cum"
-    _display = "Two-Compartment Uptake"
+    _display = "Two-Compartment Uptake (2CUM)"
     _reference = "Sourbron SP, Buckley DL (2013). NMR Biomed 26(8):1004-1027."
 
 
