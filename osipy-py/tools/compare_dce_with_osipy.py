@@ -60,6 +60,16 @@ vs = np.tile(v, (2, 2, 1, 1))
 t1 = dce.compute_t1_vfa(signal=vs, flip_angles=fa, tr=5.0)
 out["t1_vfa_ms"] = float(np.asarray(t1.t1_map.values)[0, 0, 0])
 out["t1_units"] = t1.t1_map.units
+# Look-Locker: an ideal inversion recovery, T1 = 900 ms, times from time_points (s).
+ti = np.array([100.0, 300, 600, 1000, 1500, 2200, 3000, 4000])
+ll = np.tile(500.0 - 1000.0 * np.exp(-ti / 900.0), (2, 2, 1, 1))
+ds = osipy.PerfusionDataset(data=ll, affine=np.eye(4), modality=osipy.Modality.DCE, time_points=ti / 1000.0)
+out["t1_look_locker_ms"] = float(np.asarray(dce.compute_t1_map(ds, method="look_locker").t1_map.values)[0, 0, 0])
+# 2CUM forward model (PS in mL/min/100mL) on a fine grid.
+tf = np.arange(0, 300, 0.5)
+cpf = np.asarray(osipy.ParkerAIF()(tf).concentration) / 0.58
+out["2cum_curve_end_mM"] = float(np.asarray(dce.get_model("2cum").predict(tf, cpf, np.array([60.0, 10.0, 0.05])))[-1])
+out["fit_model_name"] = r.model_name
 json.dump(out, sys.stdout)
 '''
 
