@@ -88,6 +88,12 @@ def test_bad_input_names_the_argument():
         signal_to_concentration(s.astype(np.complex128), t10_ms, acq)
     with pytest.raises(ValueError, match="`method`"):
         signal_to_concentration(s, t10_ms, acq, method="nope")
+    with pytest.raises(ValueError, match="`t1_map`"):
+        signal_to_concentration(s, float("nan"), acq)
+    with pytest.raises(ValueError, match="`b1_map`"):
+        signal_to_concentration(s, t10_ms, acq, b1_map=-1.0)
+    with pytest.raises(ValueError, match="`flip_angle`"):
+        signal_to_concentration(s, t10_ms, DCEAcquisitionParams(tr=tr_ms, flip_angles=[float("nan")]))
     with pytest.raises(ValueError, match="`acquisition_params`"):
         signal_to_concentration(s, t10_ms, DCEAcquisitionParams(flip_angles=[fa]))
     with pytest.raises(ValueError, match="`tr`"):

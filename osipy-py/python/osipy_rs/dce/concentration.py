@@ -69,6 +69,13 @@ def signal_to_concentration(
     else:
         t1_ms = getattr(t1_map, "values", t1_map)
     t10 = _ms_to_s(t1_ms, "t1_map")
+    for value, arg in ((t10, "t1_map"), (b1_map, "b1_map"), (s0, "s0")):
+        # A single value holds for every voxel, so a bad one is an error (a map's bad voxels are
+        # NaN curves).
+        if value is not None and not _dask.is_dask(value) and np.ndim(value) == 0:
+            v = float(np.asarray(value, dtype=np.float64))
+            if not (np.isfinite(v) and v > 0):
+                raise ValueError(f"argument `{arg}`: expected a finite value > 0, found {v}")
     relaxivity = float(getattr(acq, "relaxivity", 4.5))
     n_base = int(getattr(acq, "baseline_frames", 5))
     fa = float("nan")
