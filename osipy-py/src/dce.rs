@@ -110,9 +110,65 @@ fn dce_model_bounds(model_name: &str, fit_delay: bool) -> PyResult<(Vec<&'static
     Ok((model.params().to_vec(), l.to_vec(), u.to_vec()))
 }
 
+/// The units of a model's parameters (the library's: `/min`, `ml/100ml/min`, `fraction`,
+/// `s`), in parameter order.
+#[pyfunction]
+#[pyo3(signature = (model_name, fit_delay=false))]
+fn dce_model_units(model_name: &str, fit_delay: bool) -> PyResult<Vec<&'static str>> {
+    let model = parse_model(model_name, fit_delay)?;
+    Ok(model.params().iter().map(|p| Model::unit(p)).collect())
+}
+
+/// The forward model: the tissue curve (mM) of one voxel's parameters `params` (the library's
+/// order and units) on `time` (s) for the plasma curve `aif` (mM), `Model::curve`.
+#[pyfunction]
+#[pyo3(signature = (model_name, time, aif, params, fit_delay=false, interpolation="linear"))]
+fn dce_model_curve<'py>(
+    py: Python<'py>,
+    model_name: &str,
+    time: &Bound<'py, PyAny>,
+    aif: &Bound<'py, PyAny>,
+    params: &Bound<'py, PyAny>,
+    fit_delay: bool,
+    interpolation: &str,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    let model = parse_model(model_name, fit_delay)?;
+    let t = finite_vector(time, "t")?;
+    let cp = finite_vector(aif, "aif")?;
+    let q = crate::convert::vector(params, "params")?;
+    if cp.len() != t.len() {
+        return Err(invalid(
+            "aif",
+            format!("{} values (one per time point of `t`)", t.len()),
+            cp.len(),
+        ));
+    }
+    let how = parse_interpolation(interpolation)?;
+    let curve = py.detach(|| {
+        let cp2 = osipy::dce::plasma_curvature(&t, &cp, how)?;
+        model.curve(&t, &cp, &cp2, &q)
+    });
+    let curve = curve.map_err(crate::errors::to_py)?;
+    Ok(crate::convert::vec_to_numpy(py, curve))
+}
+
+fn parse_interpolation(name: &str) -> PyResult<AifInterpolation> {
+    match name {
+        "linear" => Ok(AifInterpolation::Linear),
+        "spline" => Ok(AifInterpolation::Spline),
+        other => Err(invalid(
+            "interpolation",
+            "'linear' or 'spline'",
+            format!("'{other}'"),
+        )),
+    }
+}
+
 /// Adds the DCE functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dce_fit_model, m)?)?;
     m.add_function(wrap_pyfunction!(dce_model_bounds, m)?)?;
+    m.add_function(wrap_pyfunction!(dce_model_units, m)?)?;
+    m.add_function(wrap_pyfunction!(dce_model_curve, m)?)?;
     Ok(())
 }

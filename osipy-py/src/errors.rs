@@ -8,6 +8,9 @@ use pyo3::PyErr;
 /// The Python exception of a library error.
 pub fn to_py(e: osipy::Error) -> PyErr {
     let message = e.to_string();
+    if is_missing(&e) {
+        return PyFileNotFoundError::new_err(message);
+    }
     match &e {
         osipy::Error::Nifti(_) | osipy::Error::Dicom(_) | osipy::Error::Npy(_) | osipy::Error::File(_) => {
             match io_kind(&e) {
@@ -47,5 +50,15 @@ pub trait IntoPy<T> {
 impl<T> IntoPy<T> for osipy::Result<T> {
     fn py(self) -> Result<T, PyErr> {
         self.map_err(to_py)
+    }
+}
+
+/// Whether `e` is a reader's "file not found" (the NIfTI or DICOM reader's `Missing`, which
+/// carries no I/O error of its own).
+fn is_missing(e: &osipy::Error) -> bool {
+    match e {
+        osipy::Error::Nifti(n) => matches!(**n, osipy::io::nifti::NiftiError::Missing { .. }),
+        osipy::Error::Dicom(d) => matches!(**d, osipy::io::dicom::DicomError::Missing { .. }),
+        _ => false,
     }
 }

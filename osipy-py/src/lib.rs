@@ -13,15 +13,23 @@
 
 use pyo3::prelude::*;
 
+pub mod aif;
+pub mod conc;
 pub mod convert;
 pub mod dce;
 pub mod errors;
+pub mod io;
 pub mod run;
+pub mod t1;
 
 /// The module `osipy_rs._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     dce::register(m)?;
+    aif::register(m)?;
+    conc::register(m)?;
+    t1::register(m)?;
+    io::register(m)?;
     Ok(())
 }

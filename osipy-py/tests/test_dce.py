@@ -112,3 +112,108 @@ def test_progress_callback_exception_is_raised():
 
     with pytest.raises(RuntimeError, match="stop here"):
         osipy_rs.fit_model("tofts", conc, aif, t, progress_callback=boom)
+
+
+def test_fit_delay_2cxm_units_and_names_match_the_library(reference):
+    t, aif, conc = phantom((3, 2, 1), seed=5)
+    result = osipy_rs.fit_model("2cxm", conc, aif, t, fit_delay=True)
+    ref = reference("dce_fit_model", {"concentration": conc, "aif": aif, "time": t}, model="2cxm", fit_delay="true")
+    assert list(result.parameter_maps) == ["Fp", "PS", "ve", "vp", "delay"]
+    assert result.model_name == "Two-Compartment Exchange (2CXM) (with delay)"
+    assert_same(result.parameter_maps["Fp"].values, ref["fp"], "Fp")
+    assert_same(result.parameter_maps["PS"].values, ref["ps"] * 100.0, "PS (mL/min/100mL)")
+    assert_same(result.parameter_maps["delay"].values, ref["delay"], "delay")
+    assert result.parameter_maps["PS"].units == "mL/min/100mL"
+    assert result.parameter_maps["delay"].units == "s"
+    assert_same(result.residual_map, ref["chi2"], "chi2")
+
+
+def test_bounds_override_in_the_python_osipys_units(reference):
+    t, aif, conc = phantom((3, 2, 1), seed=6)
+    result = osipy_rs.fit_model("2cum", conc, aif, t, bounds_override={"PS": (0.0, 20.0), "vp": (0.01, 0.5)})
+    names, lower, upper = osipy_rs._native.dce_model_bounds("2cum")
+    lower[names.index("ps")], upper[names.index("ps")] = 0.0, 0.2
+    lower[names.index("vp")], upper[names.index("vp")] = 0.01, 0.5
+    ref = reference("dce_fit_model", {"concentration": conc, "aif": aif, "time": t}, model="2cum", lower=lower, upper=upper)
+    assert_same(result.parameter_maps["PS"].values, ref["ps"] * 100.0, "PS")
+    assert_same(result.parameter_maps["vp"].values, ref["vp"], "vp")
+    with pytest.raises(ValueError, match="`bounds_override`"):
+        osipy_rs.fit_model("2cum", conc, aif, t, bounds_override={"Ktrans": (0, 1)})
+
+
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("tofts", [0.3, 0.4]),
+        ("extended_tofts", [0.3, 0.4, 0.05]),
+        ("patlak", [0.1, 0.05]),
+        ("2cxm", [50.0, 12.0, 0.3, 0.05]),
+        ("2cum", [50.0, 12.0, 0.05]),
+    ],
+)
+def test_model_predict_is_the_librarys_curve(reference, name, params):
+    t, aif, _ = phantom((1, 1, 1))
+    model = osipy_rs.get_model(name)
+    got = model.predict(t, aif, np.array(params))
+    lib = list(params)
+    if name in ("2cxm", "2cum"):
+        lib[1] = params[1] / 100.0
+    ref = reference("dce_model_curve", {"time": t, "aif": aif, "params": np.array(lib)}, model=name)
+    assert_same(got, ref["curve"], name)
+    batch = model.predict(t, aif, np.stack([params, params], axis=1))
+    assert batch.shape == (t.size, 2)
+    assert_same(batch[:, 1], ref["curve"])
+    by_name = model.predict(t, aif, dict(zip(model.parameters, params)))
+    assert_same(by_name, ref["curve"])
+
+
+def test_model_registry_names_units_and_bounds():
+    assert osipy_rs.list_models() == ["2cum", "2cxm", "extended_tofts", "patlak", "tofts"]
+    m = osipy_rs.get_model("extended_tofts")
+    assert isinstance(m, osipy_rs.ExtendedToftsModel)
+    assert m.parameters == ["Ktrans", "ve", "vp"]
+    assert m.parameter_units == {"Ktrans": "1/min", "ve": "fraction", "vp": "fraction"}
+    assert m.get_bounds()["Ktrans"] == (0.0, 5.0)
+    assert osipy_rs.TwoCompartmentModel().get_bounds()["PS"] == (0.0, 500.0)
+    assert osipy_rs.PatlakModel().parameters == ["Ktrans", "vp"]
+    with pytest.raises(ValueError, match="`name`"):
+        osipy_rs.get_model("nope")
+    with pytest.raises(ValueError, match="`params`"):
+        m.predict(np.arange(3.0), np.ones(3), [0.1, 0.2])
+    with pytest.raises(ValueError, match="`aif`"):
+        m.predict(np.arange(3.0), np.ones(4), [0.1, 0.2, 0.01])
+
+
+def test_fitting_stats_have_the_python_osipys_keys():
+    t, aif, conc = phantom((3, 3, 1), seed=7)
+    r = osipy_rs.fit_model("tofts", conc, aif, t)
+    s = r.fitting_stats
+    assert s["n_voxels_total"] == 9
+    assert s["n_voxels_fitted"] == int(r.quality_mask.sum())
+    assert s["fit_success_rate"] == s["n_voxels_fitted"] / 9
+    ok = r.parameter_maps["Ktrans"].values[r.quality_mask]
+    assert s["Ktrans_mean"] == float(np.mean(ok))
+    assert s["ve_median"] == float(np.median(r.parameter_maps["ve"].values[r.quality_mask]))
+
+
+def test_aif_auto_fits_with_the_detected_aif():
+    from test_aif import aif_phantom
+
+    t, conc, _ = aif_phantom()
+    auto = osipy_rs.fit_model("tofts", conc, "auto", t)
+    detected = osipy_rs.detect_aif(conc, time=t)
+    explicit = osipy_rs.fit_model("tofts", conc, detected.aif, t)
+    assert_same(auto.aif.concentration, detected.aif.concentration, "aif")
+    assert_same(auto.parameter_maps["Ktrans"].values, explicit.parameter_maps["Ktrans"].values, "Ktrans")
+    with pytest.raises(ValueError, match="`aif`"):
+        osipy_rs.fit_model("tofts", conc, "parker", t)
+
+
+def test_a_2d_mask_applies_to_every_slice():
+    t, aif, conc = phantom((3, 3, 2), seed=8)
+    m2 = np.zeros((3, 3), bool)
+    m2[1:, 1:] = True
+    got = osipy_rs.fit_model("tofts", conc, aif, t, mask=m2)
+    expected = osipy_rs.fit_model("tofts", conc, aif, t, mask=np.repeat(m2[:, :, None], 2, axis=2))
+    assert_same(got.parameter_maps["Ktrans"].values, expected.parameter_maps["Ktrans"].values)
+    assert got.model_name == "Standard Tofts"

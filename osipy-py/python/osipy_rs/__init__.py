@@ -16,8 +16,52 @@ from __future__ import annotations
 from osipy_rs._native import __version__
 from osipy_rs._maps import ParameterMap
 from osipy_rs.dce import DCEFitResult, fit_model
+from osipy_rs.common.aif import (
+    ArterialInputFunction,
+    FritzHansenAIF,
+    GeorgiouAIF,
+    McGrathAIF,
+    ParkerAIF,
+    WeinmannAIF,
+    detect_aif,
+    get_population_aif,
+)
+from osipy_rs.common.dataset import PerfusionDataset
+from osipy_rs.common.io import load_dicom_series, load_nifti
+from osipy_rs.common.types import AIFType, Modality
+from osipy_rs.dce import (
+    ExtendedToftsModel,
+    PatlakModel,
+    ToftsModel,
+    TwoCompartmentModel,
+    compute_t1_map,
+    get_model,
+    list_models,
+)
+from osipy_rs.dce import signal_to_concentration as dce_signal_to_concentration
 
 __all__ = [
+    "AIFType",
+    "ArterialInputFunction",
+    "ExtendedToftsModel",
+    "FritzHansenAIF",
+    "GeorgiouAIF",
+    "McGrathAIF",
+    "Modality",
+    "ParkerAIF",
+    "PatlakModel",
+    "PerfusionDataset",
+    "ToftsModel",
+    "TwoCompartmentModel",
+    "WeinmannAIF",
+    "compute_t1_map",
+    "dce_signal_to_concentration",
+    "detect_aif",
+    "get_model",
+    "get_population_aif",
+    "list_models",
+    "load_dicom_series",
+    "load_nifti",
     "DCEFitResult",
     "ParameterMap",
     "__version__",

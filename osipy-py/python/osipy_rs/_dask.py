@@ -145,3 +145,44 @@ def run_pipeline(native: Callable, series: Any, series_arg: str, mask: Any = Non
     maps = map_voxels(block_fn, s, names + [mask_name], per_voxel=[m])
     voxel_mask = maps.pop(mask_name) != 0
     return {n: (units[n][0], units[n][1], maps[n]) for n in names}, voxel_mask
+
+
+def run_pipeline_with(
+    native: Callable,
+    series: Any,
+    series_arg: str,
+    mask: Any = None,
+    mask_arg: str = "mask",
+    extra: Sequence[tuple[Any, str, Any]] = (),
+):
+    """:func:`run_pipeline` with more per-voxel inputs: ``extra`` is ``[(value, arg, probe)]``
+    where ``value`` is None or a map of the voxel shape (NumPy or Dask; chunked like the
+    series) and ``probe`` the value given for it in the probe call on two voxels.
+    ``native(series_block, mask_block, *extra_blocks)`` returns ``(maps, voxel_mask)``."""
+    s = series_blocks(series, series_arg)
+    m = voxel_blocks(mask, s, mask_arg) if mask is not None else None
+    if m is not None and m.dtype != bool:
+        m = m.astype(bool)
+    blocks = [voxel_blocks(v, s, arg) if v is not None else None for v, arg, _ in extra]
+    probe_series = np.zeros((2, s.shape[-1]), dtype=np.float64)
+    probes = [None if v is None else np.full(2, p, dtype=np.float64) for v, _, p in extra]
+    probe_maps, _ = native(probe_series, np.array([True, False]), *probes)
+    names = [n for n, _, _, _ in probe_maps]
+    units = {n: (u, p) for n, u, p, _ in probe_maps}
+    fill = {n: v[1] for n, _, _, v in probe_maps}
+    mask_name = "__voxel_mask__"
+
+    def block_fn(block, block_mask, *extra_blocks):
+        vshape = block.shape[:-1]
+        if block_mask is not None and not block_mask.any():
+            out = {n: np.full(vshape, fill[n]) for n in names}
+            out[mask_name] = np.zeros(vshape)
+            return out
+        maps, vm = native(block, block_mask, *extra_blocks)
+        out = {n: v for n, _, _, v in maps}
+        out[mask_name] = vm.astype(np.float64)
+        return out
+
+    maps = map_voxels(block_fn, s, names + [mask_name], per_voxel=[m, *blocks])
+    voxel_mask = maps.pop(mask_name) != 0
+    return {n: (units[n][0], units[n][1], maps[n]) for n in names}, voxel_mask

@@ -238,12 +238,18 @@ pub fn detect_aif<'a, 'b>(
 }
 
 /// The voxels chosen by steps 2 and 3 of the method.
-struct Ranked {
-    candidates: usize,
-    chosen: Vec<[usize; 3]>,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// How many voxels had a score.
+    pub candidates: usize,
+    /// The selected voxels (x, y, z), best score first.
+    pub chosen: Vec<[usize; 3]>,
 }
 
-fn rank(f: &AifFeatures, opts: &AifDetectOptions) -> Ranked {
+/// Steps 2 and 3 of the method (preselection and ranking) on the features of every voxel:
+/// the selection [`detect_aif`] averages. Exposed so that the features can be computed block
+/// by block (the kernel is per voxel) and the selection made once over the whole volume.
+pub fn rank(f: &AifFeatures, opts: &AifDetectOptions) -> Ranked {
     // Candidates in C order, so that ties fall to the lower flat index in the stable sorts.
     let mut cand: Vec<[usize; 3]> = f
         .score
@@ -275,7 +281,8 @@ fn rank(f: &AifFeatures, opts: &AifDetectOptions) -> Ranked {
     Ranked { candidates, chosen }
 }
 
-fn check_options(o: &AifDetectOptions) -> Result<()> {
+/// Checks the settings: `Error::Invalid` naming the first out of range (as [`detect_aif`]).
+pub fn check_options(o: &AifDetectOptions) -> Result<()> {
     let bad = |arg: &'static str, expected: &str, found: String| Err(invalid(arg, expected.into(), found));
     if o.n_voxels == 0 {
         return bad("opts.n_voxels", "at least 1", "0".into());

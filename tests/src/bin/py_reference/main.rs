@@ -13,7 +13,11 @@ use std::process::ExitCode;
 
 use ndarray::ArrayD;
 
+mod aif;
+mod conc;
 mod dce;
+mod io;
+mod t1;
 
 /// One case's folder: its arguments and inputs, and where the outputs go.
 pub struct Case {
@@ -115,6 +119,11 @@ fn main() -> ExitCode {
     };
     let result = Case::open(Path::new(dir)).and_then(|case| {
         for run in [dce::run] {
+            if run(name, &case)? {
+                return Ok(());
+            }
+        }
+        for run in [aif::run, conc::run, t1::run, io::run] {
             if run(name, &case)? {
                 return Ok(());
             }
