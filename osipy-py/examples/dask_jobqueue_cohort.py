@@ -29,6 +29,7 @@ from dask.distributed import Client
 from dask_jobqueue import SLURMCluster
 
 import osipy_rs
+from osipy_rs.common.aif import ParkerAIF
 
 
 def main(cohort: Path, out: Path) -> None:
@@ -47,7 +48,7 @@ def main(cohort: Path, out: Path) -> None:
     print(client.dashboard_link)
 
     time = np.arange(80) * 4.0  # s, the protocol's frame times
-    aif = osipy_rs.ParkerAIF()(time).concentration if hasattr(osipy_rs, "ParkerAIF") else None
+    aif = ParkerAIF()(time).concentration  # or aif="auto": detected in a global pass first
     out.mkdir(parents=True, exist_ok=True)
     for subject in sorted(cohort.glob("sub-*")):
         img = nib.load(subject / "dce_concentration.nii.gz")

@@ -66,8 +66,10 @@ pub fn floats<'py>(obj: &Bound<'py, PyAny>, arg: &str) -> PyResult<Floats<'py>> 
     let a = as_ndarray(obj, arg)?;
     let kind = a.dtype().kind();
     let item = a.dtype().itemsize();
-    if kind == b'f' && item == 8 {
-        // A native-endian float64 array borrows; a byte-swapped one is converted below.
+    if kind == b'f' && item == 8 && is_aligned(&a)? {
+        // A native-endian, aligned float64 array borrows; a byte-swapped or unaligned one (a
+        // buffer at an odd offset: `np.frombuffer`, a memory map, an unpickled block) is
+        // converted below.
         if let Ok(f) = a.cast::<PyArrayDyn<f64>>() {
             return Ok(Floats::Borrowed(f.readonly()));
         }
@@ -88,6 +90,11 @@ pub fn floats<'py>(obj: &Bound<'py, PyAny>, arg: &str) -> PyResult<Floats<'py>> 
         )
     })?;
     Ok(Floats::Owned(f.readonly().as_array().to_owned()))
+}
+
+/// Whether the array's data are aligned for its type (NumPy's `flags.aligned`).
+fn is_aligned(a: &Bound<'_, PyUntypedArray>) -> PyResult<bool> {
+    a.getattr("flags")?.getattr("aligned")?.extract::<bool>()
 }
 
 /// A float array of `ndim` dimensions (`arg` named in the error otherwise).
