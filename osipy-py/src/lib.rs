@@ -13,9 +13,12 @@
 
 use pyo3::prelude::*;
 
+pub mod asl;
 pub mod convert;
 pub mod dce;
+pub mod dsc;
 pub mod errors;
+pub mod ivim;
 pub mod run;
 
 /// The module `osipy_rs._native`.
@@ -23,5 +26,8 @@ pub mod run;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     dce::register(m)?;
+    dsc::register(m)?;
+    ivim::register(m)?;
+    asl::register(m)?;
     Ok(())
 }

@@ -16,8 +16,40 @@ from __future__ import annotations
 from osipy_rs._native import __version__
 from osipy_rs._maps import ParameterMap
 from osipy_rs.dce import DCEFitResult, fit_model
+from osipy_rs.asl import (
+    ASLQuantificationParams,
+    LabelingScheme,
+    MultiPLDParams,
+    apply_m0_calibration,
+    quantify_cbf,
+    quantify_multi_pld,
+)
+from osipy_rs.dsc import (
+    analyze_dsc,
+    compute_perfusion_maps,
+    correct_leakage,
+    get_deconvolver,
+    list_deconvolvers,
+    signal_to_delta_r2,
+)
+from osipy_rs.ivim import IVIMFitParams, IVIMFitResult, fit_ivim
 
 __all__ = [
+    "ASLQuantificationParams",
+    "IVIMFitParams",
+    "IVIMFitResult",
+    "LabelingScheme",
+    "MultiPLDParams",
+    "analyze_dsc",
+    "apply_m0_calibration",
+    "compute_perfusion_maps",
+    "correct_leakage",
+    "fit_ivim",
+    "get_deconvolver",
+    "list_deconvolvers",
+    "quantify_cbf",
+    "quantify_multi_pld",
+    "signal_to_delta_r2",
     "DCEFitResult",
     "ParameterMap",
     "__version__",
