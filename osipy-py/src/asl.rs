@@ -12,8 +12,13 @@ use crate::errors::{invalid, IntoPy};
 use crate::run::{detached, RunOptions};
 
 fn parse_labelling(name: &str) -> PyResult<Labelling> {
-    name.parse::<Labelling>()
-        .map_err(|_| invalid("labeling_scheme", "'pcasl', 'casl' or 'pasl'", format!("'{name}'")))
+    name.parse::<Labelling>().map_err(|_| {
+        invalid(
+            "labeling_scheme",
+            "'pcasl', 'casl' or 'pasl'",
+            format!("'{name}'"),
+        )
+    })
 }
 
 /// CBF (and ATT with several PLDs) of every voxel from ΔM: `delta_m` (voxel axes, then one

@@ -90,7 +90,11 @@ fn conversion(
             c.arterial = relaxivity(arterial);
             Ok(Some(c))
         }
-        (Some(_), None) => Err(invalid("baseline", "baseline frames (start, end) with te", "none")),
+        (Some(_), None) => Err(invalid(
+            "baseline",
+            "baseline frames (start, end) with te",
+            "none",
+        )),
     }
 }
 
@@ -113,7 +117,11 @@ fn dsc_signal_to_conc<'py>(
     let s = floats(signal, "signal")?;
     let shape = s.shape();
     let Some(&nt) = shape.last() else {
-        return Err(invalid("signal", "voxel axes then time", format!("shape {shape:?}")));
+        return Err(invalid(
+            "signal",
+            "voxel axes then time",
+            format!("shape {shape:?}"),
+        ));
     };
     let mut c = Conversion::new(te, baseline_start..baseline_end);
     c.tissue = Relaxivity {
@@ -126,7 +134,15 @@ fn dsc_signal_to_conc<'py>(
     let (conc, s0) = detached(py, &opts, |_| {
         let a = XpArray::from_host(view.as_standard_layout().into_owned());
         let mut out = XpArray::from_host(ArrayD::<f64>::zeros(IxDyn(&shape)));
-        let s0 = dsc::kernels::signal_to_conc::launch(&a, c.baseline.start, c.baseline.end, c.te, k1, k2, &mut out)?;
+        let s0 = dsc::kernels::signal_to_conc::launch(
+            &a,
+            c.baseline.start,
+            c.baseline.end,
+            c.te,
+            k1,
+            k2,
+            &mut out,
+        )?;
         Ok((out.into_host()?, s0.into_host()?))
     })?;
     Ok((to_numpy(py, conc), to_numpy(py, s0)))
@@ -352,7 +368,11 @@ fn dsc_correct_leakage<'py>(
     let view = c.view();
     let (corr, k1, k2, kep, r) = detached(py, &opts, |_| {
         let dt = dsc::uniform_interval(&t)?;
-        let voxels = Voxels::new_nonempty("dsc::correct_leakage", &vshape, mask.as_ref().map(|m| m.view()).as_ref())?;
+        let voxels = Voxels::new_nonempty(
+            "dsc::correct_leakage",
+            &vshape,
+            mask.as_ref().map(|m| m.view()).as_ref(),
+        )?;
         let r = match &reference {
             Some(r) => r.clone(),
             None => leakage::reference_curve(&view, &voxels)?,
@@ -360,7 +380,9 @@ fn dsc_correct_leakage<'py>(
         let int = leakage::cumulative(&r, dt);
         let n = voxels.selected.len();
         let rows = XpArray::from_host(voxels.gather(&view, nt, 0..n)?);
-        let row = |v: &[f64]| XpArray::from_host(ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).expect("a row"));
+        let row = |v: &[f64]| {
+            XpArray::from_host(ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).expect("a row"))
+        };
         let (rr, ri) = (row(&r), row(&int));
         let mut out = XpArray::from_host(ArrayD::<f64>::zeros(IxDyn(&[n, nt])));
         let (k1, k2, kep) = if leak == Leakage::Bsw {
@@ -373,9 +395,16 @@ fn dsc_correct_leakage<'py>(
         let out = out.into_host()?;
         let total = voxels.len_all();
         let mut corr = vec![f64::NAN; total * nt];
-        let (mut m1, mut m2, mut m3) = (vec![f64::NAN; total], vec![f64::NAN; total], vec![f64::NAN; total]);
+        let (mut m1, mut m2, mut m3) = (
+            vec![f64::NAN; total],
+            vec![f64::NAN; total],
+            vec![f64::NAN; total],
+        );
         for (j, &i) in voxels.selected.iter().enumerate() {
-            corr[i * nt..(i + 1) * nt].iter_mut().zip(out.index_axis(Axis(0), j)).for_each(|(a, b)| *a = *b);
+            corr[i * nt..(i + 1) * nt]
+                .iter_mut()
+                .zip(out.index_axis(Axis(0), j))
+                .for_each(|(a, b)| *a = *b);
             m1[i] = k1[[j]];
             m2[i] = k2[[j]];
             if let Some(k) = &kep {
@@ -514,7 +543,11 @@ fn dsc_select_aif(candidates: &Bound<'_, PyAny>, count: usize) -> PyResult<(Vec<
     let c = floats(candidates, "candidates")?;
     let v = c.view();
     if v.ndim() != 2 || v.shape()[1] != 5 {
-        return Err(invalid("candidates", "an (n, 5) array", format!("shape {:?}", v.shape())));
+        return Err(invalid(
+            "candidates",
+            "an (n, 5) array",
+            format!("shape {:?}", v.shape()),
+        ));
     }
     let mut cand: Vec<(usize, f64, usize, f64, f64)> = v
         .outer_iter()
@@ -622,7 +655,10 @@ fn dsc_leakage_ratios<'py>(
 /// Which voxels the leakage reference curve averages, from every voxel's ratio in flat order
 /// (`dsc_leakage_ratios`): those within two standard deviations of the median ratio.
 #[pyfunction]
-fn dsc_leakage_keep<'py>(py: Python<'py>, ratios: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
+fn dsc_leakage_keep<'py>(
+    py: Python<'py>,
+    ratios: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
     let r = floats(ratios, "ratios")?;
     let shape = r.shape();
     let flat: Vec<f64> = r.view().as_standard_layout().iter().copied().collect();
@@ -653,7 +689,10 @@ fn dsc_leakage_keep<'py>(py: Python<'py>, ratios: &Bound<'py, PyAny>) -> PyResul
 
 /// The default mask of a DSC signal series (`osipy::dsc::signal_mask`).
 #[pyfunction]
-fn dsc_signal_mask<'py>(py: Python<'py>, signal: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
+fn dsc_signal_mask<'py>(
+    py: Python<'py>,
+    signal: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
     let s = floats(signal, "signal")?;
     Ok(to_numpy(py, dsc::signal_mask(&s.view()).py()?))
 }

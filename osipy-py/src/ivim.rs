@@ -23,13 +23,8 @@ fn parse_method(name: &str) -> PyResult<Method> {
 fn four(v: Option<Vec<f64>>, arg: &str, default: [f64; 4]) -> PyResult<[f64; 4]> {
     match v {
         None => Ok(default),
-        Some(v) => <[f64; 4]>::try_from(v.as_slice()).map_err(|_| {
-            invalid(
-                arg,
-                "4 values (s0, f, d, dstar)",
-                format!("{} values", v.len()),
-            )
-        }),
+        Some(v) => <[f64; 4]>::try_from(v.as_slice())
+            .map_err(|_| invalid(arg, "4 values (s0, f, d, dstar)", format!("{} values", v.len()))),
     }
 }
 

@@ -4,6 +4,10 @@
 
 Units as the Python osipy: times in ms in every parameter class (converted to s for the
 library), CBF in ml/100g/min, ATT in ms.
+
+Every per-voxel call takes ``threads=`` and ``progress_callback=`` (the fraction done); with
+Dask arrays the blocks run as Dask tasks and the callback is not called (use Dask's own
+progress reporting).
 """
 
 from __future__ import annotations
@@ -126,6 +130,18 @@ def _scheme(s: Any) -> str:
     return v
 
 
+def _m0_map(m0: Any, shape: tuple) -> Any:
+    """One M0 value (None, value) or a map broadcast to the voxel shape (map, None)."""
+    if np.ndim(m0) == 0 and not _dask.is_dask(m0):
+        return None, float(m0)
+    if _dask.is_dask(m0):
+        return m0, None
+    try:
+        return np.broadcast_to(np.asarray(m0), shape), None
+    except ValueError:
+        raise ValueError(f"argument `m0`: expected one value or a map of the voxel shape {shape}, found shape {np.shape(m0)}") from None
+
+
 def _run(native: Callable, series: Any, m0: Any, mask: Any, lazy: bool):
     """``native(series, m0_map_or_None, mask) -> (maps, voxel mask)`` in memory, or block by
     block on Dask arrays with the M0 map and the mask chunked like the series."""
@@ -187,12 +203,7 @@ def quantify_cbf(
         tau = params.label_duration / 1000.0
     lazy = _dask.any_dask(delta_m, m0, mask)
     series = delta_m[..., None]
-    m0_value = None
-    m0_map = None
-    if np.ndim(m0) == 0 and not _dask.is_dask(m0):
-        m0_value = float(m0)
-    else:
-        m0_map = m0 if _dask.is_dask(m0) else np.broadcast_to(np.asarray(m0), np.shape(delta_m))
+    m0_map, m0_value = _m0_map(m0, tuple(np.shape(delta_m)))
 
     def native(s, m0_block, block_mask):
         return _native.asl_perfusion(
@@ -253,13 +264,12 @@ def quantify_multi_pld(
     params = params or MultiPLDParams()
     scheme = _scheme(params.labeling_scheme)
     plds = np.asarray(params.plds, dtype=np.float64) / 1000.0
+    if plds.ndim != 1 or plds.size != np.shape(delta_m)[-1]:
+        raise ValueError(
+            f"argument `plds`: expected one PLD per volume of delta_m ({np.shape(delta_m)[-1]}), found shape {plds.shape}"
+        )
     lazy = _dask.any_dask(delta_m, m0, mask)
-    m0_value = None
-    m0_map = None
-    if np.ndim(m0) == 0 and not _dask.is_dask(m0):
-        m0_value = float(m0)
-    else:
-        m0_map = m0 if _dask.is_dask(m0) else np.broadcast_to(np.asarray(m0), np.shape(delta_m)[:-1])
+    m0_map, m0_value = _m0_map(m0, tuple(np.shape(delta_m)[:-1]))
 
     def native(s, m0_block, block_mask):
         return _native.asl_perfusion(

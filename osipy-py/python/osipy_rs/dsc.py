@@ -5,6 +5,10 @@ signal series (baseline, conversion, automatic AIF, maps) in one call.
 
 Units as the Python osipy: TE in ms, time in s, CBF in ml/100g/min, CBV in ml/100g, MTT, TTP
 and Tmax in s.
+
+Every per-voxel call takes ``threads=`` and ``progress_callback=`` (the fraction done); with
+Dask arrays the blocks run as Dask tasks and the callback is not called (use Dask's own
+progress reporting).
 """
 
 from __future__ import annotations
@@ -385,7 +389,7 @@ def correct_leakage(
             return _native.dsc_correct_leakage(block, time, mask=block_mask, method=method, reference=ref, threads=threads)[0]
 
         if m is not None:
-            corrected = s.map_blocks(lambda b, mb: correct_block(b, mb[..., None][..., 0]), m[..., None], dtype=np.float64)
+            corrected = s.map_blocks(lambda b, mb: correct_block(b, mb[..., 0]), m[..., None], dtype=np.float64)
         else:
             corrected = s.map_blocks(correct_block, dtype=np.float64)
         return LeakageCorrectionResult(

@@ -1,6 +1,11 @@
 """IVIM with the Python osipy's ``osipy.ivim`` conventions: ``fit_ivim``, ``IVIMFitParams``,
 ``IVIMFitResult``, ``FittingMethod``, through ``osipy::ivim::Fit``. b-values in s/mm², D and D*
-in mm²/s, f a fraction, S0 in the input's units."""
+in mm²/s, f a fraction, S0 in the input's units.
+
+Every per-voxel call takes ``threads=`` and ``progress_callback=`` (the fraction done); with
+Dask arrays the blocks run as Dask tasks and the callback is not called (use Dask's own
+progress reporting).
+"""
 
 from __future__ import annotations
 

@@ -13,7 +13,10 @@ use std::process::ExitCode;
 
 use ndarray::ArrayD;
 
+mod asl;
 mod dce;
+mod dsc;
+mod ivim;
 
 /// One case's folder: its arguments and inputs, and where the outputs go.
 pub struct Case {
@@ -114,7 +117,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = Case::open(Path::new(dir)).and_then(|case| {
-        for run in [dce::run] {
+        for run in [dce::run, dsc::run, ivim::run, asl::run] {
             if run(name, &case)? {
                 return Ok(());
             }
