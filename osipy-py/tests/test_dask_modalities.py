@@ -30,21 +30,35 @@ def _same_maps(client, got, expected, names):
 
 def test_analyze_dsc_auto_aif_dask_equals_in_memory(client):
     t, signal = phantom((6, 5, 3), seed=11)
-    expected = osipy_rs.analyze_dsc(signal, t, TE_MS, aif="auto", aif_count=4, leakage="bsw")
+    region = np.zeros(signal.shape[:-1], bool)
+    region[3:, :2] = True
+    expected = osipy_rs.analyze_dsc(signal, t, TE_MS, aif="auto", aif_count=4, leakage="bsw", reference_region=region)
     lazy = da.from_array(signal, chunks=(2, 3, 2, 10))
     with dask.config.set(scheduler=client.get):
-        got = osipy_rs.analyze_dsc(lazy, t, TE_MS, aif="auto", aif_count=4, leakage="bsw")
+        got = osipy_rs.analyze_dsc(lazy, t, TE_MS, aif="auto", aif_count=4, leakage="bsw", reference_region=region)
     assert isinstance(got.perfusion_maps.cbf.values, da.Array)
     assert_same(osipy_rs.signal_to_delta_r2(lazy, TE_MS).compute(), osipy_rs.signal_to_delta_r2(signal, TE_MS), "delta_r2")
     assert_same(got.aif, expected.aif, "aif")
     assert_same(got.aif_voxels, expected.aif_voxels, "aif_voxels")
     assert got.baseline == expected.baseline
     _same_maps(client, got.perfusion_maps, expected.perfusion_maps, ["cbf", "cbv", "mtt", "ttp", "tmax"])
-    k2, status = client.compute(
-        [got.perfusion_maps.extra_maps["k2"].values, got.perfusion_maps.quality_maps["status"]], sync=True
+    extra = ["k2", "rcbv", "rcbf"]
+    *maps, status = client.compute(
+        [got.perfusion_maps.extra_maps[n].values for n in extra] + [got.perfusion_maps.quality_maps["status"]], sync=True
     )
-    assert_same(k2, expected.perfusion_maps.extra_maps["k2"].values, "k2")
+    for n, v in zip(extra, maps):
+        assert_same(v, expected.perfusion_maps.extra_maps[n].values, n)
     assert_same(status, expected.perfusion_maps.quality_maps["status"], "status")
+
+
+def test_analyze_dsc_auto_aif_on_concentration_dask_equals_in_memory(client):
+    t, _, conc = concentration((5, 4, 2), seed=16)
+    expected = osipy_rs.analyze_dsc(conc, t, aif="auto", aif_count=3, concentration=True)
+    with dask.config.set(scheduler=client.get):
+        got = osipy_rs.analyze_dsc(da.from_array(conc, chunks=(2, 3, 1, 40)), t, aif="auto", aif_count=3, concentration=True)
+    assert_same(got.aif, expected.aif, "aif")
+    assert_same(got.aif_voxels, expected.aif_voxels, "aif_voxels")
+    _same_maps(client, got.perfusion_maps, expected.perfusion_maps, ["cbf", "cbv", "mtt"])
 
 
 def test_perfusion_maps_and_leakage_dask_equal_in_memory(client):

@@ -185,3 +185,10 @@ def test_bad_input_is_a_value_error_naming_the_argument():
     for call, arg in cases:
         with pytest.raises(ValueError, match=arg):
             call()
+
+
+def test_delta_r2_to_concentration_scales_by_the_relaxivity():
+    _, _, conc = concentration((2, 2, 1))
+    assert_same(dsc.delta_r2_to_concentration(conc, r2_star=32.0, field_strength=3.0), conc / 64.0)
+    with pytest.raises(ValueError, match="r2_star"):
+        dsc.delta_r2_to_concentration(conc, r2_star=0.0)

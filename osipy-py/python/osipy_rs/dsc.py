@@ -421,9 +421,10 @@ def _mean_curve(series: Any, region: np.ndarray) -> np.ndarray:
 # ---- Dask: the cross-voxel steps as global passes -------------------------------------------
 
 
-def _fold(series: Any, mask: Any, sums: np.ndarray, counts: np.ndarray, **conv: Any):
+def _fold(series: Any, mask: Any, sums: np.ndarray, counts: np.ndarray, lazy: bool = False, **conv: Any):
     """Running sums of the masked rows in flat (C) order, block after block, as the library's
-    mean curves sum them (so the result equals theirs bit for bit)."""
+    mean curves sum them (so the result equals theirs bit for bit); with ``lazy`` a delayed
+    ``(sums, counts)``."""
     if not _dask.is_dask(series):
         return _native.dsc_fold_sums(series, mask, sums, counts, **conv)
     import dask
@@ -443,7 +444,27 @@ def _fold(series: Any, mask: Any, sums: np.ndarray, counts: np.ndarray, **conv: 
 
     for b, mb in zip(blocks, masks):
         state = dask.delayed(step)(state, b, mb)
-    return dask.compute(state)[0]
+    return state if lazy else dask.compute(state)[0]
+
+
+def _normalise_dask(values: Any, region: np.ndarray) -> Any:
+    """``values`` over their mean in ``region`` (finite values, summed in flat order), as
+    ``osipy::dsc::normalise``; lazy: the mean is a delayed global pass over the map."""
+    import dask
+
+    da = _dask._da()
+    state = _fold(values[..., None], region, np.zeros(1), np.zeros(1), lazy=True)
+
+    def mean_of(st):
+        n, mean = st[1][0], st[0][0] / st[1][0] if st[1][0] > 0 else float("nan")
+        if not (n > 0 and mean > 0 and np.isfinite(mean)):
+            raise ValueError(
+                f"argument `reference`: expected a region whose mean value is finite and positive, found {int(n)} finite values, mean {mean}"
+            )
+        return np.float64(mean)
+
+    mean = da.from_delayed(dask.delayed(mean_of)(state), shape=(), dtype=np.float64)
+    return values / mean
 
 
 def _leakage_reference_dask(series: Any, mask: Any, **conv: Any) -> np.ndarray:
@@ -510,7 +531,8 @@ def analyze_dsc(
     automatic AIF's candidates and selection, the chosen voxels' curves, the leakage reference)
     run first as global passes over the whole array, the mean curves summed block after block in
     flat order as the library sums them; the maps then run block by block and equal the
-    in-memory call bit for bit. ``reference_region`` is not supported with Dask.
+    in-memory call bit for bit. With ``reference_region`` (maps ``rcbv``, ``rcbf`` in
+    ``extra_maps``) the region's mean is a further pass over the lazy maps.
 
     Differences from osipy: the AIF detection and baseline are the library's (osipy takes the
     voxels above the 95th percentile of peak ΔR2* and the first ``baseline_frames`` frames); no
@@ -567,8 +589,14 @@ def analyze_dsc(
 
 def _analyze_dask(signal, time, te_s, src, mask, aif_count, baseline, method, threshold, oi, density, kh,
                   leakage, first_pass, concentration, reference_region, threads, method_name):
+    region = None
     if reference_region is not None:
-        raise ValueError("argument `reference_region`: not supported with Dask arrays (normalise the maps afterwards)")
+        region = np.asarray(reference_region.compute() if _dask.is_dask(reference_region) else reference_region)
+        if region.shape != tuple(signal.shape[:-1]):
+            raise ValueError(
+                f"argument `reference_region`: expected a mask of the voxel shape {tuple(signal.shape[:-1])}, found shape {region.shape}"
+            )
+        region = region.astype(bool)
     if src["aif_mask"] is not None or src["aif_signal"] is not None:
         raise ValueError("argument `aif`: with Dask arrays give 'auto' or an arterial ΔR2* curve")
     da = _dask._da()
@@ -655,6 +683,9 @@ def _analyze_dask(signal, time, te_s, src, mask, aif_count, baseline, method, th
         )
 
     by_name, voxel_mask = _dask.run_pipeline(native, s, "signal", vm, "mask")
+    if region is not None:
+        for src, name in (("cbv", "rcbv"), ("cbf", "rcbf")):
+            by_name[name] = ("", True, _normalise_dask(by_name[src][2], region))
     return DSCAnalysisResult(
         perfusion_maps=_perfusion_maps(by_name, voxel_mask, method_name),
         aif=aif_curve,
