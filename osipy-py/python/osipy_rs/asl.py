@@ -35,7 +35,6 @@ class PASLParams:
     """The Python osipy's ``PASLParams`` (times in ms)."""
 
     ti: float = 1800.0
-    ti1: float = 700.0
     bolus_duration: float = 700.0
     labeling_efficiency: float = 0.98
     inversion_flip_angle: float = 180.0
@@ -259,7 +258,7 @@ def quantify_multi_pld(
     Differences from osipy: the fit starts from a grid of 40 arrival times (CBF by linear
     least squares at each) and the model uses the tissue-T1 variant ``1/(1/T1t + f/λ)``; a
     failed voxel is NaN with a status in ``quality_maps['status']``; ATT converted from the
-    library's s to ms.
+    library's s to ms; with PASL ``label_duration`` is the bolus duration TI1.
     """
     params = params or MultiPLDParams()
     scheme = _scheme(params.labeling_scheme)
