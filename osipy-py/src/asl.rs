@@ -114,7 +114,8 @@ fn asl_m0_correct<'py>(
     scale: f64,
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
     let m = floats(m0, "m0")?;
-    let out: ArrayD<f64> = m.view().mapv(|v| asl::kernels::m0_correct(v, tr, t1, scale));
+    let view = m.view();
+    let out: ArrayD<f64> = py.detach(|| view.mapv(|v| asl::kernels::m0_correct(v, tr, t1, scale)));
     Ok(to_numpy(py, out))
 }
 
@@ -124,6 +125,7 @@ fn asl_m0_correct<'py>(
 #[pyo3(signature = (m0, region, lambda_ref, t1_ref, t2star_ref, tr, te, lambda_=asl::LAMBDA))]
 #[allow(clippy::too_many_arguments)]
 fn asl_m0_reference(
+    py: Python<'_>,
     m0: &Bound<'_, PyAny>,
     region: &Bound<'_, PyAny>,
     lambda_ref: f64,
@@ -140,7 +142,9 @@ fn asl_m0_reference(
         t1: t1_ref,
         t2star: t2star_ref,
     };
-    asl::m0_reference(&m.view(), &r.view(), reference, tr, te, lambda_).py()
+    let view = m.view();
+    py.detach(|| asl::m0_reference(&view, &r.view(), reference, tr, te, lambda_))
+        .py()
 }
 
 /// Adds the ASL functions to the module.

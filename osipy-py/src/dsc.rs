@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use ndarray::{ArrayD, Axis, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 use numpy::PyArrayDyn;
 use osipy::dsc::{
     self, leakage, AifSource, Analysis, Conversion, Deconvolution, Leakage, Method, Perfusion, Relaxivity,
@@ -440,12 +440,11 @@ fn dsc_correct_leakage<'py>(
 
 /// The rows of a block (voxels x frames, flat order), optionally converted with the tissue
 /// relation of `conv`.
-fn block_rows(block: &Floats<'_>, conv: Option<&Conversion>) -> (ArrayD<f64>, usize) {
+fn block_rows(block: &ArrayViewD<'_, f64>, conv: Option<&Conversion>) -> (ArrayD<f64>, usize) {
     let shape = block.shape();
     let nt = *shape.last().unwrap_or(&0);
     let n = shape[..shape.len().saturating_sub(1)].iter().product::<usize>();
     let mut rows = block
-        .view()
         .as_standard_layout()
         .into_owned()
         .into_shape_with_order(IxDyn(&[n, nt]))
@@ -486,19 +485,24 @@ fn dsc_fold_sums<'py>(
     let b = floats(block, "block")?;
     let conv = conversion(te, baseline, tissue, None)?;
     let m = block_mask(mask, &voxel_shape(&b))?;
-    let (rows, nt) = block_rows(&b, conv.as_ref());
+    let nt = *b.shape().last().unwrap_or(&0);
     if sums.len() != nt || counts.len() != nt {
         return Err(invalid("sums", format!("{nt} values"), sums.len()));
     }
-    let (mut sums, mut counts) = (sums, counts);
-    for (r, _) in rows.axis_iter(Axis(0)).zip(&m).filter(|(_, k)| **k) {
-        for (k, &v) in r.iter().enumerate() {
-            if v.is_finite() {
-                sums[k] += v;
-                counts[k] += 1.0;
+    let view = b.view();
+    let (sums, counts) = py.detach(|| {
+        let (rows, _) = block_rows(&view, conv.as_ref());
+        let (mut sums, mut counts) = (sums, counts);
+        for (r, _) in rows.axis_iter(Axis(0)).zip(&m).filter(|(_, k)| **k) {
+            for (k, &v) in r.iter().enumerate() {
+                if v.is_finite() {
+                    sums[k] += v;
+                    counts[k] += 1.0;
+                }
             }
         }
-    }
+        (sums, counts)
+    });
     Ok((vec_to_numpy(py, sums), vec_to_numpy(py, counts)))
 }
 
@@ -517,17 +521,21 @@ fn dsc_block_features<'py>(
     let b = floats(block, "block")?;
     let conv = conversion(te, baseline, tissue, None)?;
     let m = block_mask(mask, &voxel_shape(&b))?;
-    let (rows, _) = block_rows(&b, conv.as_ref());
-    let mut out = Vec::new();
-    for (i, r) in rows.axis_iter(Axis(0)).enumerate() {
-        if !m[i] {
-            continue;
+    let view = b.view();
+    let out = py.detach(|| {
+        let (rows, _) = block_rows(&view, conv.as_ref());
+        let mut out = Vec::new();
+        for (i, r) in rows.axis_iter(Axis(0)).enumerate() {
+            if !m[i] {
+                continue;
+            }
+            let row: Vec<f64> = r.iter().copied().collect();
+            if let Some((peak, kp, fwhm, area)) = dsc::features(&row) {
+                out.extend([i as f64, peak, kp as f64, fwhm, area]);
+            }
         }
-        let row: Vec<f64> = r.iter().copied().collect();
-        if let Some((peak, kp, fwhm, area)) = dsc::features(&row) {
-            out.extend([i as f64, peak, kp as f64, fwhm, area]);
-        }
-    }
+        out
+    });
     let n = out.len() / 5;
     Ok(to_numpy(
         py,
@@ -595,19 +603,21 @@ fn dsc_arterial_curve<'py>(
     }
     let all = ArrayD::from_elem(IxDyn(&[v.shape()[0]]), true);
     let conv = conversion(te, baseline, tissue, arterial)?;
-    let curve = match conv {
-        Some(c) => {
-            let mut own = c.clone();
-            if !baseline_given {
-                let mean = dsc::mean_signal(&v, &all.view()).py()?;
-                if let Ok(b) = dsc::detect_baseline(&mean) {
-                    own.baseline.end = own.baseline.end.min(b.end).max(own.baseline.start + 1);
+    let curve = py.detach(|| -> PyResult<Vec<f64>> {
+        Ok(match conv {
+            Some(c) => {
+                let mut own = c.clone();
+                if !baseline_given {
+                    let mean = dsc::mean_signal(&v, &all.view()).py()?;
+                    if let Ok(b) = dsc::detect_baseline(&mean) {
+                        own.baseline.end = own.baseline.end.min(b.end).max(own.baseline.start + 1);
+                    }
                 }
+                dsc::aif_curve(&v, &all.view(), Some(&own)).py()?
             }
-            dsc::aif_curve(&v, &all.view(), Some(&own)).py()?
-        }
-        None => dsc::aif_curve(&v, &all.view(), None).py()?,
-    };
+            None => dsc::aif_curve(&v, &all.view(), None).py()?,
+        })
+    })?;
     Ok(vec_to_numpy(py, curve))
 }
 
@@ -628,24 +638,28 @@ fn dsc_leakage_ratios<'py>(
     let vshape = voxel_shape(&b);
     let conv = conversion(te, baseline, tissue, None)?;
     let m = block_mask(mask, &vshape)?;
-    let (rows, nt) = block_rows(&b, conv.as_ref());
-    let tail = nt - nt / 4;
-    let ratios: Vec<f64> = rows
-        .axis_iter(Axis(0))
-        .zip(&m)
-        .map(|(row, &k)| {
-            if !k || !row.iter().all(|v| v.is_finite()) {
-                return f64::NAN;
-            }
-            let peak = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            if peak > 0.0 {
-                let late = row.iter().skip(tail).sum::<f64>() / (nt - tail) as f64;
-                late / peak
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
+    let view = b.view();
+    let ratios = py.detach(|| {
+        let (rows, nt) = block_rows(&view, conv.as_ref());
+        let tail = nt - nt / 4;
+        let ratios: Vec<f64> = rows
+            .axis_iter(Axis(0))
+            .zip(&m)
+            .map(|(row, &k)| {
+                if !k || !row.iter().all(|v| v.is_finite()) {
+                    return f64::NAN;
+                }
+                let peak = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                if peak > 0.0 {
+                    let late = row.iter().skip(tail).sum::<f64>() / (nt - tail) as f64;
+                    late / peak
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        ratios
+    });
     Ok(to_numpy(
         py,
         ArrayD::from_shape_vec(IxDyn(&vshape), ratios).expect("one ratio per voxel"),
@@ -694,7 +708,9 @@ fn dsc_signal_mask<'py>(
     signal: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyArrayDyn<bool>>> {
     let s = floats(signal, "signal")?;
-    Ok(to_numpy(py, dsc::signal_mask(&s.view()).py()?))
+    let view = s.view();
+    let m = py.detach(|| dsc::signal_mask(&view)).py()?;
+    Ok(to_numpy(py, m))
 }
 
 /// The baseline frames of a mean signal curve (`osipy::dsc::detect_baseline`).
