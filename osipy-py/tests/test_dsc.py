@@ -181,6 +181,11 @@ def test_bad_input_is_a_value_error_naming_the_argument():
         (lambda: osipy_rs.correct_leakage(conc, aif, t[:-1]), "time"),
         (lambda: osipy_rs.analyze_dsc(conc, t, aif="manual"), "aif"),
         (lambda: osipy_rs.analyze_dsc(conc, t[:-1]), "times"),
+        (lambda: osipy_rs.compute_perfusion_maps(np.float64(3.0), aif, t), "series"),
+        (lambda: osipy_rs.compute_perfusion_maps(np.zeros((0, t.size)), aif, t), "mask"),
+        (lambda: osipy_rs.compute_perfusion_maps(conc * 1j, aif, t), "series"),
+        (lambda: osipy_rs.compute_perfusion_maps(conc, aif, t, mask=np.full(conc.shape[:-1], 0.5)), "mask"),
+        (lambda: osipy_rs.compute_perfusion_maps(conc, aif, t**1.1), "times"),
     ]
     for call, arg in cases:
         with pytest.raises(ValueError, match=arg):
