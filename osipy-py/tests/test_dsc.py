@@ -62,7 +62,7 @@ def test_signal_to_delta_r2_matches_the_library(reference):
     assert_same(got, ref["conc"], "delta_r2 (indices)")
 
 
-@pytest.mark.parametrize("method", ["sSVD", "cSVD", "oSVD"])
+@pytest.mark.parametrize("method", ["sSVD", "cSVD", "oSVD", "tikhonov"])
 def test_compute_perfusion_maps_matches_the_library(reference, method):
     t, aif, conc = concentration()
     maps = osipy_rs.compute_perfusion_maps(conc, aif, t, deconvolution_method=method)
@@ -74,6 +74,16 @@ def test_compute_perfusion_maps_matches_the_library(reference, method):
     assert (maps.cbv.units, maps.mtt.units, maps.delay.symbol) == ("ml/100g", "s", "Ta")
     assert maps.cbf.values.shape == conc.shape[:-1]
     assert maps.quality_mask.all()
+
+
+def test_first_pass_and_threshold_match_the_library(reference):
+    t, aif, conc = concentration(seed=6)
+    maps = osipy_rs.compute_perfusion_maps(conc, aif, t, deconvolution_method="sSVD", svd_threshold=0.1, first_pass=True)
+    ref = reference("dsc_perfusion", {"series": conc, "aif": aif, "time": t}, method="ssvd", threshold=0.1, first_pass=True)
+    for name in ("cbf", "cbv", "mtt"):
+        assert_same(getattr(maps, name).values, ref[name], name)
+    assert_same(maps.extra_maps["cbv_whole"].values, ref["cbv_whole"], "cbv_whole")
+    assert_same(maps.quality_maps["gamma_status"], ref["gamma_status"], "gamma_status")
 
 
 def test_leakage_correction_in_the_maps_matches_the_library(reference):

@@ -63,7 +63,8 @@ pub fn run(name: &str, case: &Case) -> Result<bool, String> {
                     case.num("density")?.unwrap_or(dsc::DENSITY),
                     case.num("kh")?.unwrap_or(dsc::KH),
                 )
-                .leakage(case.arg("leakage").unwrap_or("none").parse().map_err(err)?);
+                .leakage(case.arg("leakage").unwrap_or("none").parse().map_err(err)?)
+                .first_pass(case.flag("first_pass"));
             let reference = case
                 .input_opt("leakage_reference")?
                 .map(|r| r.iter().copied().collect::<Vec<f64>>());
