@@ -102,7 +102,8 @@ fn conversion(
 /// `S0` the mean of frames `start..end`, `-ln(S / S0) / te` (`te` in s). Returns the curves and
 /// `S0`.
 #[pyfunction]
-#[pyo3(signature = (signal, te, baseline_start, baseline_end, k1=1.0, k2=0.0, threads=None))]
+#[pyo3(signature = (signal, te, baseline_start, baseline_end, k1=1.0, k2=0.0, threads=None,
+    progress_callback=None))]
 #[allow(clippy::too_many_arguments)]
 fn dsc_signal_to_conc<'py>(
     py: Python<'py>,
@@ -113,6 +114,7 @@ fn dsc_signal_to_conc<'py>(
     k1: f64,
     k2: f64,
     threads: Option<i64>,
+    progress_callback: Option<Bound<'py, PyAny>>,
 ) -> PyResult<(Array<'py>, Array<'py>)> {
     let s = floats(signal, "signal")?;
     let shape = s.shape();
@@ -129,9 +131,10 @@ fn dsc_signal_to_conc<'py>(
         quadratic: k2,
     };
     c.check(nt).py()?;
-    let opts = RunOptions::new(threads, None)?;
+    let opts = RunOptions::new(threads, progress_callback)?;
     let view = s.view();
-    let (conc, s0) = detached(py, &opts, |_| {
+    let (conc, s0) = detached(py, &opts, |reporter| {
+        reporter.report(0, 1);
         let a = XpArray::from_host(view.as_standard_layout().into_owned());
         let mut out = XpArray::from_host(ArrayD::<f64>::zeros(IxDyn(&shape)));
         let s0 = dsc::kernels::signal_to_conc::launch(
@@ -143,6 +146,7 @@ fn dsc_signal_to_conc<'py>(
             k2,
             &mut out,
         )?;
+        reporter.report(1, 1);
         Ok((out.into_host()?, s0.into_host()?))
     })?;
     Ok((to_numpy(py, conc), to_numpy(py, s0)))
@@ -326,8 +330,9 @@ enum Src {
 /// the library's reference curve of the mask's voxels). Returns the corrected curves, `k1`,
 /// `k2`, `kep` (NaN for BSW) and the reference; outside the mask NaN.
 #[pyfunction]
-#[pyo3(signature = (curves, time, mask=None, method="bsw", reference=None, threads=None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (curves, time, mask=None, method="bsw", reference=None, threads=None,
+    progress_callback=None))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn dsc_correct_leakage<'py>(
     py: Python<'py>,
     curves: &Bound<'py, PyAny>,
@@ -336,6 +341,7 @@ fn dsc_correct_leakage<'py>(
     method: &str,
     reference: Option<&Bound<'py, PyAny>>,
     threads: Option<i64>,
+    progress_callback: Option<Bound<'py, PyAny>>,
 ) -> PyResult<(Array<'py>, Array<'py>, Array<'py>, Array<'py>, Array<'py>)> {
     let leak = parse_leakage(method)?;
     if leak == Leakage::None {
@@ -364,9 +370,10 @@ fn dsc_correct_leakage<'py>(
         }
     }
     let mask = mask.map(|m| to_mask(m, "mask", &vshape)).transpose()?;
-    let opts = RunOptions::new(threads, None)?;
+    let opts = RunOptions::new(threads, progress_callback)?;
     let view = c.view();
-    let (corr, k1, k2, kep, r) = detached(py, &opts, |_| {
+    let (corr, k1, k2, kep, r) = detached(py, &opts, |reporter| {
+        reporter.report(0, 1);
         let dt = dsc::uniform_interval(&t)?;
         let voxels = Voxels::new_nonempty(
             "dsc::correct_leakage",
@@ -393,6 +400,7 @@ fn dsc_correct_leakage<'py>(
             (k1.into_host()?, k2.into_host()?, Some(kep.into_host()?))
         };
         let out = out.into_host()?;
+        reporter.report(1, 1);
         let total = voxels.len_all();
         let mut corr = vec![f64::NAN; total * nt];
         let (mut m1, mut m2, mut m3) = (

@@ -115,7 +115,9 @@ def test_correct_leakage_matches_the_library(reference):
     t, aif, conc = concentration(seed=7)
     mask = np.ones(conc.shape[:-1], bool)
     mask[1, 1, 1] = False
-    got = osipy_rs.correct_leakage(conc, aif, t, mask=mask)
+    seen = []
+    got = osipy_rs.correct_leakage(conc, aif, t, mask=mask, progress_callback=seen.append)
+    assert seen == [0.0, 1.0]
     ref = reference("dsc_correct_leakage", {"curves": conc, "time": t, "mask": mask})
     assert_same(got.corrected_delta_r2, ref["corrected"], "corrected")
     assert_same(got.k1, ref["k1"], "k1")

@@ -31,6 +31,7 @@ def dce_model_bounds(model_name: str, fit_delay: bool = False) -> tuple[list[str
 def dsc_signal_to_conc(
     signal: npt.ArrayLike, te: float, baseline_start: int, baseline_end: int,
     k1: float = 1.0, k2: float = 0.0, threads: Optional[int] = None,
+    progress_callback: Optional[Callable[[float], Any]] = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def dsc_perfusion(
     series: npt.ArrayLike, aif: npt.ArrayLike, time: npt.ArrayLike, method: str = "osvd",
@@ -57,6 +58,7 @@ def dsc_analysis(
 def dsc_correct_leakage(
     curves: npt.ArrayLike, time: npt.ArrayLike, mask: Optional[npt.ArrayLike] = None,
     method: str = "bsw", reference: Optional[npt.ArrayLike] = None, threads: Optional[int] = None,
+    progress_callback: Optional[Callable[[float], Any]] = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def dsc_fold_sums(
     block: npt.ArrayLike, mask: Optional[npt.ArrayLike], sums: Sequence[float], counts: Sequence[float],

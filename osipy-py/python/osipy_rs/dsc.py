@@ -41,6 +41,7 @@ def signal_to_delta_r2(
     baseline_end: Optional[int] = None,
     *,
     threads: Optional[int] = None,
+    progress_callback: Optional[Callable[[float], None]] = None,
 ) -> np.ndarray:
     """ΔR2* (1/s) of DSC signal, ``-ln(S / S0) / TE``, S0 the mean of the baseline frames (the
     Python osipy's ``osipy.dsc.signal_to_delta_r2``; ``te`` in ms).
@@ -61,7 +62,9 @@ def signal_to_delta_r2(
         )
     n = np.shape(signal)[-1] if np.ndim(signal) else 0
     start, end = _baseline_range(n, baseline_frames, baseline_indices, baseline_end)
-    conc, _ = _native.dsc_signal_to_conc(signal, te / 1000.0, start, end, threads=threads)
+    conc, _ = _native.dsc_signal_to_conc(
+        signal, te / 1000.0, start, end, threads=threads, progress_callback=progress_callback
+    )
     return conc
 
 
@@ -345,6 +348,7 @@ def correct_leakage(
     params: Optional[LeakageCorrectionParams] = None,
     *,
     threads: Optional[int] = None,
+    progress_callback: Optional[Callable[[float], None]] = None,
 ) -> LeakageCorrectionResult:
     """Leakage correction of every voxel's ΔR2* curve (the Python osipy's ``correct_leakage``):
     Boxerman-Schmainda-Weisskoff (``params.method='bsw'``) or bidirectional, through
@@ -400,7 +404,7 @@ def correct_leakage(
             kep=maps["kep"] if method == "bidirectional" else None,
         )
     corrected, k1, k2, kep, reference = _native.dsc_correct_leakage(
-        delta_r2, time, mask=mask, method=method, reference=ref, threads=threads
+        delta_r2, time, mask=mask, method=method, reference=ref, threads=threads, progress_callback=progress_callback
     )
     return LeakageCorrectionResult(
         corrected_delta_r2=corrected,
