@@ -355,7 +355,7 @@ def apply_m0_calibration(
         lam, rt1, rt2 = _REFERENCES[params.reference_region]
         te = params.te_m0 / 1000.0
         if _dask.any_dask(m0_image, params.reference_mask):
-            from osipy_rs.dsc import _fold
+            from osipy_rs._dsc_passes import _fold
 
             region = np.asarray(params.reference_mask.compute() if _dask.is_dask(params.reference_mask) else params.reference_mask, bool)
             m0s = m0_image if _dask.is_dask(m0_image) else _dask._da().from_array(np.asarray(m0_image))
