@@ -14,11 +14,14 @@
 use pyo3::prelude::*;
 
 pub mod aif;
+pub mod asl;
 pub mod conc;
 pub mod convert;
 pub mod dce;
+pub mod dsc;
 pub mod errors;
 pub mod io;
+pub mod ivim;
 pub mod run;
 pub mod t1;
 
@@ -31,5 +34,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     conc::register(m)?;
     t1::register(m)?;
     io::register(m)?;
+    dsc::register(m)?;
+    ivim::register(m)?;
+    asl::register(m)?;
     Ok(())
 }

@@ -491,8 +491,9 @@ pub struct Selection {
 }
 
 /// Shape features of one ΔR curve: `(peak, ttp index, fwhm in frames, area)`, or `None` when
-/// the curve is not finite or has no positive peak.
-fn features(c: &[f64]) -> Option<(f64, usize, f64, f64)> {
+/// the curve is not finite or has no positive peak (the candidates of [`detect_aif`] and
+/// [`detect_vof`]).
+pub fn features(c: &[f64]) -> Option<(f64, usize, f64, f64)> {
     if c.is_empty() || !c.iter().all(|v| v.is_finite()) {
         return None;
     }

@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from osipy_rs._native import __version__
 from osipy_rs._maps import ParameterMap
-from osipy_rs.dce import DCEFitResult, fit_model
+from osipy_rs.asl import (
+    ASLQuantificationParams,
+    LabelingScheme,
+    MultiPLDParams,
+    apply_m0_calibration,
+    quantify_cbf,
+    quantify_multi_pld,
+)
 from osipy_rs.common.aif import (
     ArterialInputFunction,
     FritzHansenAIF,
@@ -30,40 +37,66 @@ from osipy_rs.common.dataset import PerfusionDataset
 from osipy_rs.common.io import load_dicom_series, load_nifti
 from osipy_rs.common.types import AIFType, Modality
 from osipy_rs.dce import (
+    DCEFitResult,
     ExtendedToftsModel,
     PatlakModel,
     ToftsModel,
     TwoCompartmentModel,
     compute_t1_map,
+    fit_model,
     get_model,
     list_models,
 )
 from osipy_rs.dce import signal_to_concentration as dce_signal_to_concentration
+from osipy_rs.dsc import (
+    analyze_dsc,
+    compute_perfusion_maps,
+    correct_leakage,
+    get_deconvolver,
+    list_deconvolvers,
+    signal_to_delta_r2,
+)
+from osipy_rs.ivim import IVIMFitParams, IVIMFitResult, fit_ivim
 
 __all__ = [
     "AIFType",
+    "ASLQuantificationParams",
     "ArterialInputFunction",
+    "DCEFitResult",
     "ExtendedToftsModel",
     "FritzHansenAIF",
     "GeorgiouAIF",
+    "IVIMFitParams",
+    "IVIMFitResult",
+    "LabelingScheme",
     "McGrathAIF",
     "Modality",
+    "MultiPLDParams",
+    "ParameterMap",
     "ParkerAIF",
     "PatlakModel",
     "PerfusionDataset",
     "ToftsModel",
     "TwoCompartmentModel",
     "WeinmannAIF",
+    "__version__",
+    "analyze_dsc",
+    "apply_m0_calibration",
+    "compute_perfusion_maps",
     "compute_t1_map",
+    "correct_leakage",
     "dce_signal_to_concentration",
     "detect_aif",
+    "fit_ivim",
+    "fit_model",
+    "get_deconvolver",
     "get_model",
     "get_population_aif",
+    "list_deconvolvers",
     "list_models",
     "load_dicom_series",
     "load_nifti",
-    "DCEFitResult",
-    "ParameterMap",
-    "__version__",
-    "fit_model",
+    "quantify_cbf",
+    "quantify_multi_pld",
+    "signal_to_delta_r2",
 ]

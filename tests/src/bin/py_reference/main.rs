@@ -14,9 +14,12 @@ use std::process::ExitCode;
 use ndarray::ArrayD;
 
 mod aif;
+mod asl;
 mod conc;
 mod dce;
+mod dsc;
 mod io;
+mod ivim;
 mod t1;
 
 /// One case's folder: its arguments and inputs, and where the outputs go.
@@ -118,12 +121,17 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let result = Case::open(Path::new(dir)).and_then(|case| {
-        for run in [dce::run] {
-            if run(name, &case)? {
-                return Ok(());
-            }
-        }
-        for run in [aif::run, conc::run, t1::run, io::run] {
+        let runs = [
+            dce::run,
+            aif::run,
+            conc::run,
+            t1::run,
+            io::run,
+            dsc::run,
+            ivim::run,
+            asl::run,
+        ];
+        for run in runs {
             if run(name, &case)? {
                 return Ok(());
             }
