@@ -38,8 +38,9 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check --quiet)
 # optimised wheel; results are the same, Rust does not change floating point with the
 # optimisation level).
 # The test extras of osipy-py/pyproject.toml, then the package itself (rebuilt every run).
-"${pip[@]}" install numpy "pytest>=7" "dask[array]>=2023.1" "distributed>=2023.1"
+"${pip[@]}" install numpy "pytest>=7" pytest-timeout "dask[array]>=2023.1" "distributed>=2023.1"
 MATURIN_PEP517_ARGS="--profile ${OSIPY_TEST_PROFILE:-dev}" CARGO_TARGET_DIR="$target" \
   "${pip[@]}" install --force-reinstall --no-deps "$root/osipy-py"
 cd "$root/osipy-py/tests"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+# A test that hangs (a Dask cluster that never answers) fails after 300 s instead of stalling.
+"$venv/bin/python" -m pytest -q -p no:cacheprovider --timeout 300 "$@"

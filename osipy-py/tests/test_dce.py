@@ -36,7 +36,7 @@ def test_fit_model_matches_the_library_bit_for_bit(reference):
 
 @pytest.mark.parametrize(
     "layout",
-    ["fortran", "float32", "strided", "reversed", "int-time", "list-aif"],
+    ["fortran", "float32", "strided", "reversed", "int-time", "list-aif", "unaligned", "big-endian"],
 )
 def test_layouts_and_dtypes(layout):
     t, aif, conc = phantom((3, 4, 2), seed=2)
@@ -55,6 +55,16 @@ def test_layouts_and_dtypes(layout):
         args[0] = conc[::-1][::-1]
     elif layout == "int-time":
         args[2] = t.astype(np.int64)
+    elif layout == "unaligned":
+        # float64 data at an odd byte offset (a buffer, a memory map): copied, not borrowed.
+        raw = np.zeros(conc.size * 8 + 1, dtype=np.uint8)
+        unaligned = np.frombuffer(raw.data, dtype=np.float64, count=conc.size, offset=1).reshape(conc.shape)
+        assert not unaligned.flags.aligned
+        unaligned.flags.writeable = True
+        unaligned[...] = conc
+        args[0] = unaligned
+    elif layout == "big-endian":
+        args[0] = conc.astype(">f8")
     elif layout == "list-aif":
         args[1] = list(aif)
     got = osipy_rs.fit_model("tofts", *args)
