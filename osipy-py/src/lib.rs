@@ -29,6 +29,7 @@ pub mod t1;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(run::last_compute_seconds, m)?)?;
     dce::register(m)?;
     aif::register(m)?;
     conc::register(m)?;

@@ -94,10 +94,26 @@ pub fn detached<T: Send>(
             callback,
             error: &error,
         };
-        osipy::volume::with_threads(threads, "osipy_rs", || f(&reporter))
+        let start = std::time::Instant::now();
+        let r = osipy::volume::with_threads(threads, "osipy_rs", || f(&reporter));
+        let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        LAST_COMPUTE_NS.store(ns, std::sync::atomic::Ordering::Relaxed);
+        r
     });
     if let Some(e) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
     result.map_err(crate::errors::to_py)
+}
+
+/// Nanoseconds the last computation took without the GIL (the library's own time, the
+/// thread pool included), on any thread.
+static LAST_COMPUTE_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Seconds the last native computation (of any thread) spent in the Rust library, without the
+/// GIL: a call's wall time minus this is its overhead (argument checks, conversions, the
+/// result objects). For benchmarks (`benches/compare_osipy.sh python`).
+#[pyfunction]
+pub fn last_compute_seconds() -> f64 {
+    LAST_COMPUTE_NS.load(std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9
 }

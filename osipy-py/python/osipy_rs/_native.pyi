@@ -9,6 +9,8 @@ import numpy.typing as npt
 
 __version__: str
 
+def last_compute_seconds() -> float: ...
+
 # [(name, unit, is_parameter, values)] for every map of a pipeline, in the library's order.
 MapList = list[tuple[str, str, bool, npt.NDArray[np.float64]]]
 

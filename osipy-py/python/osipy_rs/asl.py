@@ -255,8 +255,14 @@ def quantify_multi_pld(
     several PLDs (the Python osipy's ``quantify_multi_pld``): ``delta_m`` voxel axes then one
     volume per PLD (``params.plds``, ms), ``m0`` one value or a map of the voxel shape.
 
-    Differences from osipy: the fit starts from a grid of 40 arrival times (CBF by linear
-    least squares at each) and the model uses the tissue-T1 variant ``1/(1/T1t + f/λ)``; a
+    Differences from osipy: ``params.plds`` are the white paper's post-labelling delays,
+    from the end of labelling, and ΔM is modelled with the white paper's 1/λ; the Python
+    osipy 0.1.4's model takes its ``plds`` as PLD + τ (from the start of labelling) and its ΔM
+    amplitude lacks the 1/λ, so the same arrays give different CBF and ATT: for data made
+    with the white paper's model, pass that tool ``plds + label_duration`` and ``λ ΔM``
+    (``benches/compare_osipy/python_bench.py`` does). The fit starts from a grid of 40
+    arrival times (CBF by linear least squares at each) and the model uses the tissue-T1
+    variant ``1/(1/T1t + f/λ)``; a
     failed voxel is NaN with a status in ``quality_maps['status']``; ATT converted from the
     library's s to ms; with PASL ``label_duration`` is the bolus duration TI1.
     """
