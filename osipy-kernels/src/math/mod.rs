@@ -10,9 +10,9 @@
 //! double-double for logarithms, `exp(y ln|x|)` in double-double for powers, with the C99
 //! Annex F special cases; `f32` versions evaluate in `f64` and round once.
 
-mod dd;
 mod exp;
 pub mod f32;
 pub mod f64;
+mod lanes;
 mod log;
 mod pow;
