@@ -134,6 +134,76 @@ ours!(powi_o32, powi_l32, f32, i32, |x, n| m32::powi(x, n), |x, n| {
     m32::powi_lanes(x, n)
 });
 
+/// Defines a non-inlined call of a lane form with W = 4 compiled for AVX2 and FMA, for the
+/// disassembly (`objdump -d` on the bench binary: `math_table::probe_*`).
+macro_rules! probe {
+    ($name:ident, $t:ty, $u:ty, |$x:ident, $y:ident| $call:expr) => {
+        #[inline(never)]
+        #[target_feature(enable = "avx2,fma")]
+        fn $name($x: [$t; 4], $y: [$u; 4]) -> [$t; 4] {
+            $call
+        }
+    };
+}
+
+probe!(probe_exp, f64, f64, |x, _y| m64::exp_lanes(x));
+probe!(probe_exp2, f64, f64, |x, _y| m64::exp2_lanes(x));
+probe!(probe_ln, f64, f64, |x, _y| m64::ln_lanes(x));
+probe!(probe_log2, f64, f64, |x, _y| m64::log2_lanes(x));
+probe!(probe_log10, f64, f64, |x, _y| m64::log10_lanes(x));
+probe!(probe_powf, f64, f64, |x, y| m64::powf_lanes(x, y));
+probe!(probe_powi, f64, i32, |x, n| m64::powi_lanes(x, n));
+probe!(probe_exp32, f32, f32, |x, _y| m32::exp_lanes(x));
+probe!(probe_ln32, f32, f32, |x, _y| m32::ln_lanes(x));
+probe!(probe_powf32, f32, f32, |x, y| m32::powf_lanes(x, y));
+
+/// Runs each probe once (so that it is kept in the binary) and checks it against the scalar
+/// functions.
+fn run_probes() {
+    let x = [0.3, 1.7, 25.0, 700.0];
+    let y = [1.5, -2.0, 0.5, 1.0];
+    let n = [3, -2, 0, 1];
+    let xf = x.map(|v| v as f32);
+    let yf = y.map(|v| v as f32);
+    // Safety: main checked that the CPU has AVX2 and FMA.
+    let got = unsafe {
+        [
+            probe_exp(x, y),
+            probe_exp2(x, y),
+            probe_ln(x, y),
+            probe_log2(x, y),
+            probe_log10(x, y),
+            probe_powf(x, y),
+            probe_powi(x, n),
+        ]
+    };
+    let want = [
+        x.map(m64::exp),
+        x.map(m64::exp2),
+        x.map(m64::ln),
+        x.map(m64::log2),
+        x.map(m64::log10),
+        [0, 1, 2, 3].map(|i| m64::powf(x[i], y[i])),
+        [0, 1, 2, 3].map(|i| m64::powi(x[i], n[i])),
+    ];
+    let got32 = unsafe { [probe_exp32(xf, yf), probe_ln32(xf, yf), probe_powf32(xf, yf)] };
+    let want32 = [
+        xf.map(m32::exp),
+        xf.map(m32::ln),
+        [0, 1, 2, 3].map(|i| m32::powf(xf[i], yf[i])),
+    ];
+    let bits = |a: &[f64; 4]| a.map(f64::to_bits);
+    let bits32 = |a: &[f32; 4]| a.map(f32::to_bits);
+    assert!(
+        got.iter().zip(&want).all(|(g, w)| bits(g) == bits(w)),
+        "a probe differs from the scalar form"
+    );
+    assert!(
+        got32.iter().zip(&want32).all(|(g, w)| bits32(g) == bits32(w)),
+        "an f32 probe differs"
+    );
+}
+
 type Lanes<T, U> = unsafe fn(&[T], &[U], &mut [T]);
 
 /// One function's row: ours, glibc, lanes.
@@ -149,7 +219,7 @@ struct Case<T: 'static, U: 'static> {
     y0: U,
 }
 
-fn run<T: Copy + Default, U: Copy>(c: &Case<T, U>, reps: usize) {
+fn run<T: Copy + Default + PartialEq, U: Copy>(c: &Case<T, U>, reps: usize) {
     // Safety: main checked that the CPU has AVX2 and FMA.
     let ours = |x: T, y: U| unsafe { (c.ours)(x, y) };
     let glibc = |x: T, y: U| (c.glibc)(x, y);
@@ -170,6 +240,8 @@ fn run<T: Copy + Default, U: Copy>(c: &Case<T, U>, reps: usize) {
         }
         s[4].push(t0.elapsed().as_secs_f64() / (passes * c.x.len()) as f64);
     }
+    let same = (0..c.x.len()).all(|i| out[i] == ours(c.x[i], c.y[i]));
+    assert!(same, "{}: lanes differ from the scalar form", c.name);
     let [to, tg, lo, lg, tl] = s.map(|v| median(v) * 1e9);
     println!(
         "| {} | {to:.2} | {tg:.2} | {:.2} | {lo:.2} | {lg:.2} | {:.2} | {tl:.2} |",
@@ -202,7 +274,8 @@ fn main() {
     let zeros = vec![0.0; N];
     let zeros32 = vec![0.0f32; N];
     let to32 = |v: &[f64]| v.iter().map(|&a| a as f32).collect::<Vec<f32>>();
-    println!("reps: {reps}; ns per call, medians; ratio = ours / glibc");
+    run_probes();
+    println!("reps: {reps}; ns per call, medians; ratio = ours / glibc; lanes checked equal to ours");
     println!(
         "| function | ours thr. | glibc thr. | ratio | ours lat. | glibc lat. | ratio | lanes W=4 thr. |"
     );

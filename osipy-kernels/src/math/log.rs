@@ -1,15 +1,20 @@
 //! Logarithms: `ln`, `log2`, `log10` and the double-double core `ln_dd` shared with `pow`.
 //!
 //! Method (table-free and branch-free): a positive finite `x` (subnormals pre-scaled by
-//! 2^54 through a select) is written `x = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))` by
-//! integer arithmetic on its representation, `f = m - 1` (exact), then
-//! `ln(1 + f) = 2 atanh(s) = 2s + s z (2/3 + z R1(z))` with `s = f / (2 + f)` (one
-//! division; `s` carried as `sh + sl`), `z = s^2 <= 0.0295` and `R1` a near-minimax
-//! polynomial of degree 7 (Chebyshev fit, relative error below 2^-57), evaluated by
-//! Estrin's scheme. The `s z 2/3` term is formed in double-double, so `ln(1 + f)` comes out
-//! as `h + l` with relative error below 2^-64; `e ln2` uses a 42 + 53 bit split of ln2 so
-//! that `e ln2_hi` is exact. Special arguments (NaN, negative, zero, `+inf`) go through
-//! the same operations on a stand-in argument, and their results are selected at the end.
+//! 2^54 through a select) is written `x = 2^e (1 + f)` with `1 + f` in `[sqrt(1/2),
+//! sqrt(2))` by integer arithmetic on its representation (`f` exact), then, with
+//! `s = f / (2 + f)` (one division) and `z = s^2 <= 0.0295`:
+//! - the logarithms themselves (`ln_parts_fast`): `ln(1 + f) = f - f^2/2 + s (f^2/2 + z G(z))`
+//!   with `G` near-minimax of degree 6 (Chebyshev fit); `f - f^2/2` is split exactly, so
+//!   `ln(1 + f)` comes out as `h + l` with relative error below 2^-56, and `e ln2`,
+//!   `e + log2(e) (h + l)` or `e log10(2) + log10(e) (h + l)` is summed with one final
+//!   rounding (`e ln2` and `e log10(2)` with 42-bit high parts, so their products are exact);
+//! - `pow` (`ln_parts`): `ln(1 + f) = 2s + s z (2/3 + z R1(z))` with `s` carried as
+//!   `sh + sl`, `R1` near-minimax of degree 7 and the `s z 2/3` term in double-double:
+//!   relative error below 2^-64.
+//!
+//! Special arguments (NaN, negative, zero, `+inf`) go through the same operations on a
+//! stand-in argument, and their results are selected at the end.
 
 use osipy_kernels::xp_kernel;
 
