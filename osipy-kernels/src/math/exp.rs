@@ -16,8 +16,9 @@
 //!    results are rounded once at the subnormal grid.
 //!
 //! The special values fall out of the same operations: `exp(NaN)` is NaN, `exp(+inf)` is
-//! `+inf` and `exp(-inf)` is `+0` through the clamp. Error below 0.7 ulp (measured: see
-//! ARCHITECTURE.md).
+//! `+inf` and `exp(-inf)` is `+0` through the clamp. Error below 1 ulp (measured maxima in
+//! BENCHMARKS.md, "Own math against glibc"; the largest where a subnormal result is rounded
+//! a second time).
 
 use osipy_kernels::xp_kernel;
 
@@ -89,7 +90,7 @@ pub fn exp_dd(xh: f64, xl: f64) -> f64 {
 
 /// Natural exponential `e^x`.
 ///
-/// Accuracy: < 1 ulp over the whole domain (measured max: see ARCHITECTURE.md), including
+/// Accuracy: < 1 ulp over the whole domain (measured max: BENCHMARKS.md, "Own math against glibc"), including
 /// gradual underflow: subnormal results are rounded once at the subnormal grid.
 ///
 /// Special values (C99 F.10.3.1): `exp(NaN) = NaN`, `exp(±0) = 1`, `exp(+inf) = +inf`,
@@ -103,7 +104,7 @@ pub fn exp(x: f64) -> f64 {
 
 /// Base-2 exponential `2^x`.
 ///
-/// Accuracy: < 1 ulp over the whole domain (measured max: see ARCHITECTURE.md); exact for
+/// Accuracy: < 1 ulp over the whole domain (measured max: BENCHMARKS.md, "Own math against glibc"); exact for
 /// integer `x` whose result is representable (including subnormal powers of two).
 ///
 /// Special values: `exp2(NaN) = NaN`, `exp2(±0) = 1`, `exp2(+inf) = +inf`,

@@ -1,12 +1,12 @@
 //! Binary32 transcendental functions.
 //!
 //! Each function converts its arguments to binary64 (exactly), evaluates the
-//! binary64 algorithm of this module (error < 0.52 ulp of binary64 for
-//! `exp`/`exp2`/`ln`/`log2`/`log10`, < 0.66 ulp for `powf`/`powi`) and rounds
+//! binary64 algorithm of this module (error < 1 ulp of binary64 for
+//! `exp`/`exp2`/`ln`/`log2`/`log10`, < 2 ulp for `powf`/`powi`) and rounds
 //! once to binary32. Overflow, gradual underflow to binary32 subnormals and
 //! `±0` therefore happen in that single final rounding; the binary32 results
-//! are within 0.5 + 2^-28 ulp (correctly rounded except when the exact value
-//! is within about 2^-29 ulp of a rounding boundary). Special values are those
+//! are within 0.5 + 2^-28 ulp (0.5 + 2^-27 for `powf`/`powi`; correctly rounded
+//! except when the exact value is that close to a rounding boundary). Special values are those
 //! of the binary64 functions (C99 Annex F).
 
 use osipy_kernels::xp_kernel;
