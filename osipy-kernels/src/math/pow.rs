@@ -1,12 +1,14 @@
 //! Power functions `powf(x, y)` and `powi(x, n)`.
 //!
-//! Method (branch-free): for finite non-zero `x` and finite `y` the result is
+//! Method: for finite non-zero `x` and finite `y` the result is
 //! `±exp(y ln|x|)` where `ln|x|` is a double-double with relative error below 2^-63
 //! (`log::ln_dd`), the product `y ln|x|` is formed as a double-double with TwoProd, and
 //! `exp::exp_dd` takes the double-double argument and rounds once (including gradual
 //! underflow). The error before the final rounding is at most about
-//! `|y ln x| 2^-63 + 2^-54` relative. The same operations run for every argument; the
-//! C99 Annex F (F.10.4.4) special values are then selected.
+//! `|y ln x| 2^-63 + 2^-54` relative. The C99 Annex F (F.10.4.4) special values are then
+//! selected (`pow_fix`), a chain of selects that the scalar form skips behind one branch for
+//! positive finite `x` and finite `y`, where it returns its input; the lane forms run it for
+//! every argument.
 
 use osipy_kernels::xp_kernel;
 
