@@ -1,20 +1,25 @@
 //! Binary32 transcendental functions.
 //!
 //! Each function converts its arguments to binary64 (exactly), evaluates the
-//! binary64 algorithm of this module (error < 0.52 ulp of binary64 for
-//! `exp`/`exp2`/`ln`/`log2`/`log10`, < 0.66 ulp for `powf`/`powi`) and rounds
+//! binary64 algorithm of this module (error < 1 ulp of binary64 for
+//! `exp`/`exp2`/`ln`/`log2`/`log10`, < 2 ulp for `powf`/`powi`) and rounds
 //! once to binary32. Overflow, gradual underflow to binary32 subnormals and
 //! `±0` therefore happen in that single final rounding; the binary32 results
-//! are within 0.5 + 2^-28 ulp (correctly rounded except when the exact value
-//! is within about 2^-29 ulp of a rounding boundary). Special values are those
+//! are within 0.5 + 2^-28 ulp (0.5 + 2^-27 for `powf`/`powi`; correctly rounded
+//! except when the exact value is that close to a rounding boundary). Special values are those
 //! of the binary64 functions (C99 Annex F).
 
 use osipy_kernels::xp_kernel;
+
+pub use super::lanes::f32::{
+    exp2_lanes, exp_lanes, ln_lanes, log10_lanes, log2_lanes, powf_lanes, powi_lanes,
+};
 
 /// `e^x` for `f32`. Accuracy: < 1 ulp (≈ 0.5 ulp, almost always correctly
 /// rounded). `exp(NaN) = NaN`, `exp(+inf) = +inf`, `exp(-inf) = +0`,
 /// overflow gives `+inf`, underflow gives subnormals then `+0`.
 #[xp_kernel]
+#[inline(always)]
 pub fn exp(x: f32) -> f32 {
     super::exp::exp(x as f64) as f32
 }
@@ -23,6 +28,7 @@ pub fn exp(x: f32) -> f32 {
 /// `exp2(NaN) = NaN`, `exp2(+inf) = +inf`, `exp2(-inf) = +0`, overflow
 /// gives `+inf`, underflow gives subnormals then `+0`.
 #[xp_kernel]
+#[inline(always)]
 pub fn exp2(x: f32) -> f32 {
     super::exp::exp2(x as f64) as f32
 }
@@ -31,6 +37,7 @@ pub fn exp2(x: f32) -> f32 {
 /// arguments handled. `ln(NaN) = NaN`, `ln(±0) = -inf`, `ln(x < 0) = NaN`,
 /// `ln(1) = +0`, `ln(+inf) = +inf`.
 #[xp_kernel]
+#[inline(always)]
 pub fn ln(x: f32) -> f32 {
     super::log::ln(x as f64) as f32
 }
@@ -39,6 +46,7 @@ pub fn ln(x: f32) -> f32 {
 /// powers of two. `log2(NaN) = NaN`, `log2(±0) = -inf`, `log2(x < 0) = NaN`,
 /// `log2(1) = +0`, `log2(+inf) = +inf`.
 #[xp_kernel]
+#[inline(always)]
 pub fn log2(x: f32) -> f32 {
     super::log::log2(x as f64) as f32
 }
@@ -47,6 +55,7 @@ pub fn log2(x: f32) -> f32 {
 /// `10^0 ..= 10^10`. `log10(NaN) = NaN`, `log10(±0) = -inf`,
 /// `log10(x < 0) = NaN`, `log10(1) = +0`, `log10(+inf) = +inf`.
 #[xp_kernel]
+#[inline(always)]
 pub fn log10(x: f32) -> f32 {
     super::log::log10(x as f64) as f32
 }
@@ -57,6 +66,7 @@ pub fn log10(x: f32) -> f32 {
 /// for NaN, `powf(-1, ±inf) = 1`, negative `x` with non-integer finite `y`
 /// gives NaN, odd-integer sign rules for `±0`, `-inf` and negative `x`.
 #[xp_kernel]
+#[inline(always)]
 pub fn powf(x: f32, y: f32) -> f32 {
     super::pow::powf(x as f64, y as f64) as f32
 }
@@ -66,12 +76,14 @@ pub fn powf(x: f32, y: f32) -> f32 {
 /// `powi(x, 0) = 1` for any `x` (even NaN); otherwise the special values
 /// of [`powf()`].
 #[xp_kernel]
+#[inline(always)]
 pub fn powi(x: f32, n: i32) -> f32 {
     super::pow::powi(x as f64, n) as f32
 }
 
 /// `x % y` for `f32`: exact, through the `f64` remainder (the result fits an `f32` exactly).
 #[xp_kernel]
+#[inline(always)]
 pub fn fmod(x: f32, y: f32) -> f32 {
     super::f64::fmod(x as f64, y as f64) as f32
 }

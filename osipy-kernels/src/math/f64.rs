@@ -8,6 +8,9 @@
 use osipy_kernels::xp_kernel;
 
 pub use super::exp::{exp, exp2};
+pub use super::lanes::f64::{
+    exp2_lanes, exp_lanes, ln_lanes, log10_lanes, log2_lanes, powf_lanes, powi_lanes,
+};
 pub use super::log::{ln, log10, log2};
 pub use super::pow::{powf, powi};
 
