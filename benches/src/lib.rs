@@ -70,3 +70,17 @@ pub fn decay_hand(x: ArrayView1<f64>, rate: f64, mut out: ArrayViewMut1<f64>) {
         .and(&x)
         .par_for_each(|o, &x| *o = (-rate * x).exp());
 }
+
+/// Row kernel with a loop-carried recurrence over shared rows: a first-order recursive filter
+/// of `x` on the grid `t` with a per-item decay `a`, and the sum of its output. Compute-bound
+/// (the rows are the same for every item).
+#[xp_kernel]
+pub fn recurrence(#[uniform] t: &[f64], #[uniform] x: &[f64], a: f64) -> f64 {
+    let mut s: f64 = 0.0;
+    let mut acc = 0.0;
+    for i in 1..t.len() {
+        s = s.mul_add(a, (t[i] - t[i - 1]) * x[i]);
+        acc += s;
+    }
+    acc
+}

@@ -44,6 +44,7 @@ pub mod emulator;
 mod error;
 pub mod fit;
 pub mod guide;
+mod lanes;
 pub mod math;
 pub mod ops;
 mod plan;
@@ -55,6 +56,7 @@ pub use device::{is_gpu_available, select_device, Device, Placed};
 pub use device_launch::last_cuda_kernel_seconds;
 pub use element::{Element, ScalarKind};
 pub use error::{Error, Result};
+pub use lanes::{cpu_lanes, force_cpu_lanes, with_cpu_lanes, CpuLanes};
 pub use plan::{plan, ArgInfo, Plan, Role};
 
 /// Marks a function as a kernel over items (voxels), or with `model` as a fit model.
@@ -126,6 +128,7 @@ pub mod __private {
     pub use crate::device_launch::{launch_device, DevArg, DevScalar, KernelInfo, ParamValue};
     pub use crate::element::ScalarKind;
     pub use crate::fit::{check_samples, FitOptions, FitPrep, FitResult, FitValues, LevenbergMarquardt};
+    pub use crate::lanes::{any as lanes_any, cpu_lanes, select as lanes_select, CpuLanes, Faults, Rows};
     pub use crate::DeviceMem;
 
     /// Marker the macro writes into a PTX module whose math functions are not available on

@@ -15,6 +15,7 @@ mod ctxt;
 mod expand;
 mod inline;
 mod kernel;
+mod lanes;
 // Every IR node keeps its span for diagnostics of the backends still to come (PTX,
 // derivatives); not every span is read yet.
 mod ad;

@@ -221,16 +221,20 @@ pub fn with_threads<T: Send>(
             expected: "at least one thread".into(),
             found: "0".into(),
         }),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::Invalid {
-                function,
-                arg: "threads",
-                expected: format!("a pool of {n} threads"),
-                found: e.to_string(),
-            })?
-            .install(f),
+        Some(n) => {
+            // The CPU lowering chosen on this thread (`with_cpu_lanes`) holds in the pool too.
+            let lanes = osipy_kernels::cpu_lanes();
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| Error::Invalid {
+                    function,
+                    arg: "threads",
+                    expected: format!("a pool of {n} threads"),
+                    found: e.to_string(),
+                })?
+                .install(|| osipy_kernels::with_cpu_lanes(lanes, f))
+        }
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
-use osipy_kernels::{Device, Element, Error, XpArray};
+use osipy_kernels::{with_cpu_lanes, CpuLanes, Device, Element, Error, XpArray};
 use osipy_tests as k;
 
 const DEVICES: [Device; 2] = [Device::Cpu, Device::Emulator];
@@ -33,9 +33,22 @@ fn same_f32(a: &ArrayD<f32>, b: &ArrayD<f32>, what: &str) {
     }
 }
 
-/// Runs `f` on both devices and returns the two results.
-fn both<R>(mut f: impl FnMut(Device) -> R) -> (R, R) {
-    (f(DEVICES[0]), f(DEVICES[1]))
+/// Runs `f` on both devices and returns the two results. On `Cpu` it runs the scalar
+/// lowering and both builds of the lane lowering (4 AVX2 lanes, 2 baseline lanes), which must
+/// give the same values (printed in full, floats in their shortest round-trip form, so equal
+/// text means equal bits up to NaN payloads) and the same errors.
+fn both<R: std::fmt::Debug>(mut f: impl FnMut(Device) -> R) -> (R, R) {
+    let scalar = with_cpu_lanes(CpuLanes::Scalar, || f(DEVICES[0]));
+    let want = format!("{scalar:#?}");
+    for mode in [CpuLanes::Avx2, CpuLanes::Sse2] {
+        let lanes = with_cpu_lanes(mode, || f(DEVICES[0]));
+        assert_eq!(
+            format!("{lanes:#?}"),
+            want,
+            "lane lowering {mode:?} against the scalar one"
+        );
+    }
+    (scalar, f(DEVICES[1]))
 }
 
 const SMALL: [usize; 4] = [0, 1, 7, 300];

@@ -4,6 +4,9 @@
 //! models, derivatives against central differences, Emulator = CPU, and the point of it: a
 //! smaller bias than the piecewise-linear AIF for a bolus sampled every 4 s.
 
+mod common;
+
+use common::lanes_agree;
 use ndarray::Array2;
 use osipy::dce::{self, convolution as c, AifInterpolation};
 use osipy_kernels::Device;
@@ -501,7 +504,20 @@ fn spline_models_are_the_same_on_cpu_and_emulator() {
         let dd = osipy_kernels::XpArray::from_host(data.clone().into_dyn())
             .to_device(&dev)
             .unwrap();
-        let fit = dce::extended_tofts_delay::fitter(&td, &cd, &md).fit(&dd).unwrap();
+        let fit = lanes_agree(
+            &format!("{dev:?}"),
+            || dce::extended_tofts_delay::fitter(&td, &cd, &md).fit(&dd).unwrap(),
+            |f| {
+                let p = f.params.to_host().unwrap();
+                let it = f.iterations.to_host().unwrap();
+                let st = f.status.to_host().unwrap();
+                (
+                    p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    it.iter().copied().collect::<Vec<_>>(),
+                    st.iter().copied().collect::<Vec<_>>(),
+                )
+            },
+        );
         let p = fit.params.to_host().unwrap();
         let chi2 = fit.chi2.to_host().unwrap();
         out.push((

@@ -3,6 +3,9 @@
 //! for bit, chunking and threads, and bad input (clear errors, per-voxel statuses that leave
 //! the neighbours unchanged).
 
+mod common;
+
+use common::lanes_agree;
 use ndarray::{Array2, Array3, ArrayD, Axis, IxDyn};
 use osipy::dsc::{self, Deconvolution, DscStatus, Leakage, Method};
 use osipy::Error;
@@ -273,10 +276,19 @@ fn first_pass_removes_recirculation() {
 }
 
 #[test]
-fn cpu_and_emulator_agree_bit_for_bit() {
+fn cpu_scalar_lanes_and_emulator_agree_bit_for_bit() {
     let (t, a, c) = phantom();
     for method in Method::ALL {
-        let cpu = fit(method, &t, &a, &c);
+        let cpu = lanes_agree(
+            &format!("{method}"),
+            || fit(method, &t, &a, &c),
+            |r| {
+                r.maps
+                    .iter()
+                    .flat_map(|m| m.data.iter().map(|v| v.to_bits()))
+                    .collect::<Vec<_>>()
+            },
+        );
         let on = XpArray::from_host(c.clone().into_dyn())
             .to_device(&Device::Emulator)
             .unwrap();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use common::{assert_bits_eq, rng};
 use ndarray::{Array2, ArrayD, IxDyn};
 use osipy_kernels::fit::{FitResult, FitStatus, LevenbergMarquardt};
-use osipy_kernels::{Device, XpArray};
+use osipy_kernels::{with_cpu_lanes, CpuLanes, Device, XpArray};
 use osipy_tests::fit_models::{cases, Case, Inputs};
 use osipy_tests::npy;
 use rand::Rng;
@@ -263,7 +263,7 @@ fn assert_results_bits_eq(a: &FitResult, b: &FitResult, what: &str) {
 }
 
 #[test]
-fn fits_are_the_same_on_cpu_and_emulator() {
+fn fits_are_the_same_on_cpu_scalar_and_lanes_and_emulator() {
     for case in cases() {
         let items = 24;
         let (inp, n) = inputs(&case, items);
@@ -282,8 +282,16 @@ fn fits_are_the_same_on_cpu_and_emulator() {
         };
         let mut y = y;
         y[[3, 2]] = f64::NAN;
-        let cpu = (case.fit)(&inp, &data_array(&y), &LevenbergMarquardt::default(), case.init)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let run = || {
+            (case.fit)(&inp, &data_array(&y), &LevenbergMarquardt::default(), case.init)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let cpu = with_cpu_lanes(CpuLanes::Scalar, run);
+        // The lane lowering: every lane carries its own voxel through the driver.
+        for mode in [CpuLanes::Avx2, CpuLanes::Sse2] {
+            let lanes = with_cpu_lanes(mode, run);
+            assert_results_bits_eq(&lanes, &cpu, &format!("{} lanes {mode:?}", case.name));
+        }
         let dev = data_array(&y)
             .to_device(&Device::Emulator)
             .unwrap_or_else(|e| panic!("{e}"));

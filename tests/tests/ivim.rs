@@ -3,6 +3,9 @@
 //! thread count and the mask, CPU = emulator bit for bit, the Rician noise floor, and bad
 //! input (errors naming the argument, per-voxel statuses that leave the neighbours alone).
 
+mod common;
+
+use common::lanes_agree;
 use ndarray::{Array2, Array4, ArrayD};
 use osipy::ivim::{self, Bounds, IvimStatus, Method, Rician};
 use osipy_kernels::Device;
@@ -189,13 +192,22 @@ fn maps_do_not_depend_on_chunks_threads_or_mask() {
 }
 
 #[test]
-fn cpu_and_emulator_agree_bit_for_bit() {
+fn cpu_scalar_lanes_and_emulator_agree_bit_for_bit() {
     let truth = truths(3);
     let y = phantom(&truth, 40.0, 5);
     for method in Method::ALL {
         for rician in [Rician::None, Rician::Floor { sigma: 20.0 }] {
             let fit = || ivim::Fit::new(method, B).nodes(4).rician(rician);
-            let a = fit().fit(&y).unwrap();
+            let a = lanes_agree(
+                &format!("{method} {rician:?}"),
+                || fit().fit(&y).unwrap(),
+                |r| {
+                    r.maps
+                        .iter()
+                        .flat_map(|m| m.data.iter().map(|v| v.to_bits()))
+                        .collect::<Vec<_>>()
+                },
+            );
             let b = fit().device(Device::Emulator).fit(&y).unwrap();
             for m in &a.maps {
                 let o = b.get(m.name).unwrap();

@@ -106,73 +106,83 @@ impl Emitter<'_> {
     fn intrinsic(&self, intr: Intr, args: &[Expr], e: &Expr) -> TokenStream {
         let t = args.first().map(|a| self.expr_scalar(a)).unwrap_or(Scalar::F64);
         let xs: Vec<TokenStream> = args.iter().map(|a| self.expr(a)).collect();
-        let tt = t.tokens();
-        let m = if t == Scalar::F32 {
-            quote!(f32)
-        } else {
-            quote!(f64)
-        };
-        let ops = if t == Scalar::F32 {
-            quote!(f32_ops)
-        } else {
-            quote!(f64_ops)
-        };
-        let p = quote!(::osipy_kernels::__private);
-        let math_name = match intr {
-            Intr::Exp => Some("exp"),
-            Intr::Exp2 => Some("exp2"),
-            Intr::Ln => Some("ln"),
-            Intr::Log2 => Some("log2"),
-            Intr::Log10 => Some("log10"),
-            Intr::Powf => Some("powf"),
-            Intr::Powi => Some("powi"),
-            _ => None,
-        };
-        if let Some(name) = math_name {
+        if let Some(name) = math_name(intr) {
             let key = crate::math_fns::key(name, if t == Scalar::F32 { "f32" } else { "f64" });
             if let Some(k) = self.math.get(&key) {
                 let f = fn_ident(*k);
                 return quote!(#f(#(#xs),*)?);
             }
         }
-        match intr {
-            Intr::Exp => quote!(#p::math::#m::exp(#(#xs),*)),
-            Intr::Exp2 => quote!(#p::math::#m::exp2(#(#xs),*)),
-            Intr::Ln => quote!(#p::math::#m::ln(#(#xs),*)),
-            Intr::Log2 => quote!(#p::math::#m::log2(#(#xs),*)),
-            Intr::Log10 => quote!(#p::math::#m::log10(#(#xs),*)),
-            Intr::Powf => quote!(#p::math::#m::powf(#(#xs),*)),
-            Intr::Powi => quote!(#p::math::#m::powi(#(#xs),*)),
-            Intr::Sqrt => quote!(<#tt>::sqrt(#(#xs),*)),
-            Intr::Abs if t.is_int() => quote!(<#tt>::wrapping_abs(#(#xs),*)),
-            Intr::Abs => quote!(<#tt>::abs(#(#xs),*)),
-            Intr::Min if t.is_int() => quote!(::core::cmp::min(#(#xs),*)),
-            Intr::Max if t.is_int() => quote!(::core::cmp::max(#(#xs),*)),
-            Intr::Min => quote!(#p::#ops::min(#(#xs),*)),
-            Intr::Max => quote!(#p::#ops::max(#(#xs),*)),
-            Intr::Floor => quote!(<#tt>::floor(#(#xs),*)),
-            Intr::Ceil => quote!(<#tt>::ceil(#(#xs),*)),
-            Intr::Trunc => quote!(<#tt>::trunc(#(#xs),*)),
-            Intr::Round => quote!(#p::#ops::round(#(#xs),*)),
-            Intr::MulAdd => quote!(<#tt>::mul_add(#(#xs),*)),
-            Intr::Signum => quote!(#p::#ops::signum(#(#xs),*)),
-            Intr::Recip => {
-                let x = &xs[0];
-                quote!(((1.0 as #tt) / (#x)))
-            }
-            Intr::IsNan => quote!(<#tt>::is_nan(#(#xs),*)),
-            Intr::IsFinite => quote!(<#tt>::is_finite(#(#xs),*)),
-            Intr::ToBits => quote!(<#tt>::to_bits(#(#xs),*)),
-            Intr::FromBits => {
-                let r = self.expr_scalar(e).tokens();
-                quote!(<#r>::from_bits(#(#xs),*))
-            }
+        scalar_intrinsic(intr, t, self.expr_scalar(e), &xs)
+    }
+}
+
+/// The math library name of a transcendental intrinsic.
+pub(crate) fn math_name(intr: Intr) -> Option<&'static str> {
+    match intr {
+        Intr::Exp => Some("exp"),
+        Intr::Exp2 => Some("exp2"),
+        Intr::Ln => Some("ln"),
+        Intr::Log2 => Some("log2"),
+        Intr::Log10 => Some("log10"),
+        Intr::Powf => Some("powf"),
+        Intr::Powi => Some("powi"),
+        _ => None,
+    }
+}
+
+/// Intrinsic `intr` on operands of type `t` (result type `ret`) given as Rust expressions
+/// `xs`: the scalar lowering's semantics, also used by the lane lowering lane by lane.
+pub(crate) fn scalar_intrinsic(intr: Intr, t: Scalar, ret: Scalar, xs: &[TokenStream]) -> TokenStream {
+    let tt = t.tokens();
+    let m = if t == Scalar::F32 {
+        quote!(f32)
+    } else {
+        quote!(f64)
+    };
+    let ops = if t == Scalar::F32 {
+        quote!(f32_ops)
+    } else {
+        quote!(f64_ops)
+    };
+    let p = quote!(::osipy_kernels::__private);
+    match intr {
+        Intr::Exp => quote!(#p::math::#m::exp(#(#xs),*)),
+        Intr::Exp2 => quote!(#p::math::#m::exp2(#(#xs),*)),
+        Intr::Ln => quote!(#p::math::#m::ln(#(#xs),*)),
+        Intr::Log2 => quote!(#p::math::#m::log2(#(#xs),*)),
+        Intr::Log10 => quote!(#p::math::#m::log10(#(#xs),*)),
+        Intr::Powf => quote!(#p::math::#m::powf(#(#xs),*)),
+        Intr::Powi => quote!(#p::math::#m::powi(#(#xs),*)),
+        Intr::Sqrt => quote!(<#tt>::sqrt(#(#xs),*)),
+        Intr::Abs if t.is_int() => quote!(<#tt>::wrapping_abs(#(#xs),*)),
+        Intr::Abs => quote!(<#tt>::abs(#(#xs),*)),
+        Intr::Min if t.is_int() => quote!(::core::cmp::min(#(#xs),*)),
+        Intr::Max if t.is_int() => quote!(::core::cmp::max(#(#xs),*)),
+        Intr::Min => quote!(#p::#ops::min(#(#xs),*)),
+        Intr::Max => quote!(#p::#ops::max(#(#xs),*)),
+        Intr::Floor => quote!(<#tt>::floor(#(#xs),*)),
+        Intr::Ceil => quote!(<#tt>::ceil(#(#xs),*)),
+        Intr::Trunc => quote!(<#tt>::trunc(#(#xs),*)),
+        Intr::Round => quote!(#p::#ops::round(#(#xs),*)),
+        Intr::MulAdd => quote!(<#tt>::mul_add(#(#xs),*)),
+        Intr::Signum => quote!(#p::#ops::signum(#(#xs),*)),
+        Intr::Recip => {
+            let x = &xs[0];
+            quote!(((1.0 as #tt) / (#x)))
+        }
+        Intr::IsNan => quote!(<#tt>::is_nan(#(#xs),*)),
+        Intr::IsFinite => quote!(<#tt>::is_finite(#(#xs),*)),
+        Intr::ToBits => quote!(<#tt>::to_bits(#(#xs),*)),
+        Intr::FromBits => {
+            let r = ret.tokens();
+            quote!(<#r>::from_bits(#(#xs),*))
         }
     }
 }
 
 /// A binary operation on operands of type `t` with the kernel language's semantics.
-pub(super) fn binop(op: BinOp, t: Scalar, a: TokenStream, b: TokenStream) -> TokenStream {
+pub(crate) fn binop(op: BinOp, t: Scalar, a: TokenStream, b: TokenStream) -> TokenStream {
     let ki = quote!(::osipy_kernels::__private::KernelInt);
     if t.is_int() {
         return match op {
@@ -214,7 +224,7 @@ fn plain(op: BinOp, a: TokenStream, b: TokenStream) -> TokenStream {
 }
 
 /// A literal of type `t`.
-fn lit(l: &LitVal, t: Scalar, span: Span) -> TokenStream {
+pub(crate) fn lit(l: &LitVal, t: Scalar, span: Span) -> TokenStream {
     let mut tok = match l {
         LitVal::Bool(b) => return if *b { quote!(true) } else { quote!(false) },
         LitVal::Int(n) => match t {

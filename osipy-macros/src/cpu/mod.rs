@@ -4,7 +4,7 @@
 //! returns a fault, integer arithmetic wraps, transcendentals go through
 //! `osipy_kernels::math`, and calls between kernels are calls between these functions.
 
-mod expr;
+pub(crate) mod expr;
 mod stmt;
 
 use proc_macro2::{Ident, TokenStream};

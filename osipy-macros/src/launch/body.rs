@@ -28,8 +28,9 @@ pub(super) fn launch_ret(sig: &Sig) -> TokenStream {
 }
 
 /// The body of `launch`: check, dispatch, run on the CPU.
-pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
+pub(super) fn launch_body(sig: &Sig, fma: bool, lanes: bool) -> TokenStream {
     let p = private();
+    let mut lane = super::lanes::LaneArgs::default();
     let mut convert = Vec::new();
     let mut infos = Vec::new();
     let mut host = Vec::new();
@@ -52,6 +53,7 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
             fields.push(quote!(#f: #t));
             inits.push(quote!(#f: #n));
             item_args.push(quote!(self.#f));
+            lane.uniform_scalar(&f);
             continue;
         }
         let role = match (prm.kind, prm.uniform) {
@@ -105,6 +107,7 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
                 };
             });
         }
+        lane.arg(i, prm.kind, prm.uniform, prm.elem);
         match (prm.kind, prm.uniform) {
             (ParamKind::Row, true) => {
                 fields.push(quote!(#f: &'a [#t]));
@@ -187,6 +190,15 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
         1 if !sig.ret_tuple => quote!(#(#dev_rets)*),
         _ => quote!((#(#dev_rets,)*)),
     };
+    let lane_items = if lanes {
+        super::lanes::lane_items(&lane, sig)
+    } else {
+        quote! {
+            fn chunk(&self, _mode: #p::CpuLanes, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+                self.chunk_scalar(lo, hi)
+            }
+        }
+    };
     let fma_variant = if fma {
         quote! {
             #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
@@ -195,7 +207,7 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
                 self.chunk_impl(lo, hi)
             }
 
-            fn chunk(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+            fn chunk_scalar(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
                 #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
                 {
                     if #p::has_fma() {
@@ -208,7 +220,7 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
         }
     } else {
         quote! {
-            fn chunk(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
+            fn chunk_scalar(&self, lo: usize, hi: usize) -> #p::Option<(usize, #p::Fault)> {
                 self.chunk_impl(lo, hi)
             }
         }
@@ -255,12 +267,15 @@ pub(super) fn launch_body(sig: &Sig, fma: bool) -> TokenStream {
             }
 
             #fma_variant
+
+            #lane_items
         }
         let __xp_args = __XpArgs {
             #(#inits,)*
             _life: ::core::marker::PhantomData,
         };
-        let __xp_result = #p::run_chunks(NAME, __xp_plan.n_items, &|lo, hi| __xp_args.chunk(lo, hi));
+        let __xp_mode = #p::cpu_lanes();
+        let __xp_result = #p::run_chunks(NAME, __xp_plan.n_items, &|lo, hi| __xp_args.chunk(__xp_mode, lo, hi));
         #(#finish)*
         __xp_result?;
         #p::Ok(#ret_expr)

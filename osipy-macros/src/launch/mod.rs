@@ -1,6 +1,7 @@
 //! The generated module: `NAME`, the CPU functions and `launch`.
 
 mod body;
+mod lanes;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -29,7 +30,17 @@ pub fn launch_module(
         .iter()
         .enumerate()
         .map(|(k, f)| emit_fn(f, k, &index, math_map));
-    let body = launch_body(&root.sig, funcs.iter().any(uses_fma));
+    let lanes = crate::lanes::covers(funcs);
+    let lane_fns: Vec<TokenStream> = if lanes {
+        funcs
+            .iter()
+            .enumerate()
+            .map(|(k, f)| crate::lanes::emit_lane_fn(f, k, &index, math_map))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let body = launch_body(&root.sig, funcs.iter().any(uses_fma), lanes);
     let ptx = crate::ptx::emit_module(funcs, math_map);
     let text = &ptx.text;
     let p = private();
@@ -55,7 +66,7 @@ pub fn launch_module(
     let wrap = display.is_some();
     module(
         &root.sig,
-        quote!(#device_items #(#fns)* #extra),
+        quote!(#device_items #(#fns)* #(#lane_fns)* #extra),
         body,
         display,
         wrap,

@@ -6,8 +6,12 @@
 //! ```text
 //! cargo run --release -p osipy --example fit_bench -- --voxels 300000 --samples 80 \
 //!     [--hard-voxels 100000] [--device cpu|emulator|cuda] [--seed N] [--threads N] [--reps N] \
-//!     [--table-only] [--dce-only]
+//!     [--table-only] [--dce-only] [--scalar]
 //! ```
+//!
+//! `--scalar` forces the scalar CPU lowering for every launch (`osipy_kernels::force_cpu_lanes`);
+//! without it the generated extended Tofts fit also runs under the scalar lowering, right
+//! before the default (lane) run, and the ratio of the two is printed.
 //!
 //! `--dce-only` fits the same extended Tofts data with the library's model
 //! (`osipy::dce::extended_tofts`, plasma curve linear between samples) and stops: the row that
@@ -38,7 +42,7 @@ const HI: [f64; 3] = [5.0, 1.0, 1.0];
 
 const USAGE: &str = "\
 usage: fit_bench [--voxels N] [--samples N] [--hard-voxels N] [--device cpu|emulator|cuda] [--seed N]
-                 [--threads N] [--reps N] [--table-only] [--dce-only]
+                 [--threads N] [--reps N] [--table-only] [--dce-only] [--scalar]
 
   --voxels N    extended Tofts voxels to fit (default 300000)
   --samples N   samples per curve, 4 s apart, 5 of baseline (default 80, at least 2)
@@ -49,6 +53,7 @@ usage: fit_bench [--voxels N] [--samples N] [--hard-voxels N] [--device cpu|emul
   --hard-voxels N  voxels of each gamma-variate and IVIM fit (default 100000)
   --table-only  skip the hand-written extended Tofts fits
   --dce-only    fit the data with osipy::dce::extended_tofts only, and stop
+  --scalar      force the scalar CPU lowering (default: lanes where the CPU has AVX2 and FMA)
   --help        this text";
 
 struct Args {
@@ -61,6 +66,7 @@ struct Args {
     hard_voxels: usize,
     table_only: bool,
     dce_only: bool,
+    scalar: bool,
 }
 
 fn usage_error(msg: &str) -> ! {
@@ -79,6 +85,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         hard_voxels: 100_000,
         table_only: false,
         dce_only: false,
+        scalar: false,
     };
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
@@ -91,6 +98,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Args {
         }
         if flag == "--dce-only" {
             args.dce_only = true;
+            continue;
+        }
+        if flag == "--scalar" {
+            args.scalar = true;
             continue;
         }
         let mut value = || {
@@ -281,14 +292,18 @@ fn main() {
             exit(1);
         }
     }
+    if args.scalar {
+        osipy_kernels::force_cpu_lanes(Some(osipy_kernels::CpuLanes::Scalar));
+    }
     println!(
-        "fit_bench: {} voxels x {} samples, seed {}, {} threads, device {}, {} reps",
+        "fit_bench: {} voxels x {} samples, seed {}, {} threads, device {}, {} reps, CPU lowering {:?}",
         args.voxels,
         args.samples,
         args.seed,
         rayon::current_num_threads(),
         args.device,
-        args.reps
+        args.reps,
+        osipy_kernels::cpu_lanes()
     );
 
     let (gen_s, data) = report::time_median(1, || data::make(args.voxels, args.samples, args.seed));
@@ -365,6 +380,30 @@ fn main() {
     let mut rows = Vec::new();
     let mut last = 0.0;
     for driver in [Driver::Classic, Driver::Adaptive] {
+        let lanes = osipy_kernels::cpu_lanes();
+        let scalar_vps = if args.device == "cpu" && lanes != osipy_kernels::CpuLanes::Scalar {
+            let r = osipy_kernels::with_cpu_lanes(osipy_kernels::CpuLanes::Scalar, || {
+                generated_fit(&data, &args.device, args.reps, driver)
+            });
+            match r {
+                Ok((secs, ..)) => {
+                    let vps = args.voxels as f64 / secs;
+                    println!(
+                        "generated fit ({driver}, cpu, scalar lowering): median {secs:.4} s over {} reps = {vps:.0} voxels/s",
+                        args.reps
+                    );
+                    Some(vps)
+                }
+                Err(e) => {
+                    eprintln!(
+                        "fit_bench: the generated fit ({driver}) under the scalar lowering failed: {e}"
+                    );
+                    exit(1);
+                }
+            }
+        } else {
+            None
+        };
         match generated_fit(&data, &args.device, args.reps, driver) {
             Ok((gen_fit_s, params, status, row)) => {
                 let vps = args.voxels as f64 / gen_fit_s;
@@ -373,6 +412,12 @@ fn main() {
                     args.device, args.reps
                 );
                 println!("{}", report::accuracy(&data.truth, &params, &status));
+                if let Some(sv) = scalar_vps {
+                    println!(
+                        "generated ({driver}), lanes ({lanes:?}) / scalar lowering (voxels/s): {:.3}",
+                        vps / sv
+                    );
+                }
                 if let (Driver::Classic, Some(twin), Some(tuned)) = (driver, hand_vps[0], hand_vps[1]) {
                     // The hand-written fits run the classic driver's algorithm.
                     println!(
@@ -381,6 +426,12 @@ fn main() {
                     );
                     println!(
                         "generated (classic) / hand-written, tuned (voxels/s): {:.3}",
+                        vps / tuned
+                    );
+                }
+                if let (Driver::Adaptive, Some(tuned)) = (driver, hand_vps[1]) {
+                    println!(
+                        "generated (adaptive, default) / hand-written, tuned (voxels/s): {:.3}",
                         vps / tuned
                     );
                 }
@@ -405,6 +456,13 @@ fn main() {
     }
     rows.extend(models_table(&args));
     println!("\n{}", hard::table(&rows));
+    println!(
+        "extended Tofts, {} voxels x {} samples: {:.0} voxels/s against the goal of 1,000,000 ({:.0}%)",
+        args.voxels,
+        args.samples,
+        last,
+        last / 1e4
+    );
     println!("voxels_per_second {}", last.round() as u64);
 }
 

@@ -89,3 +89,24 @@ pub fn corpus_same_on(
     }
     osipy_tests::corpus::ALL.len()
 }
+
+/// Runs `f` under the scalar CPU lowering and under both builds of the lane lowering (4 AVX2
+/// lanes, 2 baseline lanes), asserts that `key` (the results' bits) is the same for all three,
+/// and returns the scalar lowering's result.
+pub fn lanes_agree<R, K: PartialEq + std::fmt::Debug>(
+    what: &str,
+    f: impl Fn() -> R,
+    key: impl Fn(&R) -> K,
+) -> R {
+    use osipy_kernels::{with_cpu_lanes, CpuLanes};
+    let scalar = with_cpu_lanes(CpuLanes::Scalar, &f);
+    let want = key(&scalar);
+    for mode in [CpuLanes::Avx2, CpuLanes::Sse2] {
+        let got = key(&with_cpu_lanes(mode, &f));
+        assert!(
+            got == want,
+            "{what}: lane lowering {mode:?} differs from the scalar one"
+        );
+    }
+    scalar
+}
