@@ -6,9 +6,19 @@ that switching is a change of import::
     from osipy_rs import fit_model            # was: from osipy import fit_model
 
 Every computation runs in Rust without the GIL; ``threads=`` sets the worker threads (default:
-every core) and ``progress_callback=`` is called with the fraction done. Dask arrays are
-accepted where NumPy arrays are and give Dask arrays back (see ``osipy_rs.dask``). Differences
-from the Python osipy are listed in each function's docstring under "Differences".
+every core) and ``progress_callback=`` is called with the fraction done (not for Dask arrays,
+whose progress is Dask's own). Dask arrays are accepted where NumPy arrays are and give Dask
+arrays back (see ``osipy_rs._dask``). Differences from the Python osipy are listed in each
+function's docstring under "Differences from osipy".
+
+Not provided (use the Python osipy, or the ``osipy`` command, for these): the pipeline classes
+(``DCEPipeline``, ``DSCPipeline``, ``ASLPipeline``, ``IVIMPipeline``, ``run_analysis``) and
+BIDS export; the registries' ``register_*`` hooks (custom models, AIFs, fitters); the Python
+osipy's sub-module paths below ``osipy.dsc``, ``osipy.ivim`` and ``osipy.asl`` (the functions
+are in ``osipy_rs.dsc``, ``osipy_rs.ivim`` and ``osipy_rs.asl``); ASL control/label subtraction
+from a series and its m0scan volumes (``osipy asl`` does both from BIDS files); venous output
+scaling of the DSC AIF (``osipy dsc --vof``); the GPU backend switches (``set_backend``,
+``to_gpu``).
 """
 
 from __future__ import annotations
