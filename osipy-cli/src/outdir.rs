@@ -82,7 +82,13 @@ fn split(out: &Path) -> (PathBuf, String) {
 pub(crate) fn pause(stage: &str) {
     if std::env::var_os("OSIPY_TEST_PAUSE_AT").is_some_and(|s| s == stage) {
         if let Some(marker) = std::env::var_os("OSIPY_TEST_PAUSE_MARKER") {
-            let _ = std::fs::write(marker, std::process::id().to_string());
+            // Written beside it, then renamed: the test sees the marker only with its pid in.
+            let marker = std::path::PathBuf::from(marker);
+            let mut part = marker.clone().into_os_string();
+            part.push(".part");
+            if std::fs::write(&part, std::process::id().to_string()).is_ok() {
+                let _ = std::fs::rename(&part, &marker);
+            }
         }
         loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
