@@ -648,25 +648,15 @@ fn dsc_leakage_ratios<'py>(
     let m = block_mask(mask, &vshape)?;
     let view = b.view();
     let ratios = py.detach(|| {
-        let (rows, nt) = block_rows(&view, conv.as_ref());
-        let tail = nt - nt / 4;
-        let ratios: Vec<f64> = rows
-            .axis_iter(Axis(0))
+        let (rows, _) = block_rows(&view, conv.as_ref());
+        rows.axis_iter(Axis(0))
             .zip(&m)
             .map(|(row, &k)| {
-                if !k || !row.iter().all(|v| v.is_finite()) {
-                    return f64::NAN;
-                }
-                let peak = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                if peak > 0.0 {
-                    let late = row.iter().skip(tail).sum::<f64>() / (nt - tail) as f64;
-                    late / peak
-                } else {
-                    f64::NAN
-                }
+                k.then(|| dsc::leakage::late_peak_ratio(row))
+                    .flatten()
+                    .unwrap_or(f64::NAN)
             })
-            .collect();
-        ratios
+            .collect::<Vec<f64>>()
     });
     Ok(to_numpy(
         py,
@@ -684,25 +674,7 @@ fn dsc_leakage_keep<'py>(
     let r = floats(ratios, "ratios")?;
     let shape = r.shape();
     let flat: Vec<f64> = r.view().as_standard_layout().iter().copied().collect();
-    let mut sorted: Vec<f64> = flat.iter().copied().filter(|v| !v.is_nan()).collect();
-    if sorted.is_empty() {
-        return Err(invalid(
-            "curves",
-            "voxels in the mask with finite curves that rise above 0",
-            "none",
-        ));
-    }
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
-    let sd = (sorted.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / sorted.len() as f64).sqrt();
-    let keep: Vec<bool> = flat
-        .iter()
-        .map(|&r| !r.is_nan() && (r - median).abs() <= 2.0 * sd)
-        .collect();
-    if !keep.iter().any(|k| *k) {
-        return Err(invalid("curves", "non-leaking voxels in the mask", "none"));
-    }
+    let keep = dsc::leakage::non_leaking(&flat).py()?;
     Ok(to_numpy(
         py,
         ArrayD::from_shape_vec(IxDyn(&shape), keep).expect("one flag per voxel"),

@@ -15,7 +15,7 @@
 //!   unknowns, `ΔR = K1 ref - (K2 - kep K1) ∫ref - kep ∫ΔR`, fitted by least squares; the
 //!   leakage term is then rebuilt with `K2` and `kep` (trapezoid rule) and added back.
 
-use ndarray::{ArrayViewD, Axis, IxDyn};
+use ndarray::{ArrayView, ArrayViewD, Axis, Dimension, IxDyn};
 use osipy_kernels::xp_kernel;
 
 use crate::volume::Voxels;
@@ -172,19 +172,47 @@ pub fn reference_curve(curves: &ArrayViewD<'_, f64>, voxels: &Voxels) -> Result<
             expected: format!("{} voxels x {nt}", voxels.len_all()),
             found: e.to_string(),
         })?;
-    let tail = nt - nt / 4;
-    let mut ratio = Vec::new();
-    for &i in &voxels.selected {
-        let row = flat.index_axis(Axis(0), i);
-        if row.iter().all(|v| v.is_finite()) {
-            let peak = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            if peak > 0.0 {
-                let late = row.iter().skip(tail).sum::<f64>() / (nt - tail) as f64;
-                ratio.push((i, late / peak));
-            }
+    let ratio: Vec<(usize, f64)> = voxels
+        .selected
+        .iter()
+        .filter_map(|&i| late_peak_ratio(flat.index_axis(Axis(0), i)).map(|r| (i, r)))
+        .collect();
+    let keep = non_leaking(&ratio.iter().map(|r| r.1).collect::<Vec<_>>())?;
+    let mut sum = vec![0.0; nt];
+    let mut used = 0usize;
+    for (&(i, _), _) in ratio.iter().zip(&keep).filter(|(_, k)| **k) {
+        for (s, v) in sum.iter_mut().zip(flat.index_axis(Axis(0), i).iter()) {
+            *s += v;
         }
+        used += 1;
     }
-    if ratio.is_empty() {
+    Ok(sum.into_iter().map(|s| s / used as f64).collect())
+}
+
+/// The mean of a curve's last quarter of samples relative to its peak, as
+/// [`reference_curve`] ranks voxels; `None` when a sample is not finite or the curve does not
+/// rise above 0.
+pub fn late_peak_ratio<D: Dimension>(row: ArrayView<'_, f64, D>) -> Option<f64> {
+    let nt = row.len();
+    if !row.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let peak = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if peak > 0.0 {
+        let tail = nt - nt / 4;
+        let late = row.iter().skip(tail).sum::<f64>() / (nt - tail) as f64;
+        Some(late / peak)
+    } else {
+        None
+    }
+}
+
+/// Which of `ratios` ([`late_peak_ratio`] per voxel; NaN for a voxel without one) lie within
+/// two standard deviations of their median: the voxels [`reference_curve`] averages. Errors
+/// when no ratio is finite, or none is kept.
+pub fn non_leaking(ratios: &[f64]) -> Result<Vec<bool>> {
+    let mut sorted: Vec<f64> = ratios.iter().copied().filter(|v| !v.is_nan()).collect();
+    if sorted.is_empty() {
         return Err(Error::Invalid {
             function: "dsc::leakage::reference_curve",
             arg: "curves",
@@ -192,22 +220,15 @@ pub fn reference_curve(curves: &ArrayViewD<'_, f64>, voxels: &Voxels) -> Result<
             found: "none".into(),
         });
     }
-    let mut sorted: Vec<f64> = ratio.iter().map(|r| r.1).collect();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     let mean = sorted.iter().sum::<f64>() / sorted.len() as f64;
     let sd = (sorted.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / sorted.len() as f64).sqrt();
-    let mut sum = vec![0.0; nt];
-    let mut used = 0usize;
-    for &(i, r) in &ratio {
-        if (r - median).abs() <= 2.0 * sd {
-            for (s, v) in sum.iter_mut().zip(flat.index_axis(Axis(0), i).iter()) {
-                *s += v;
-            }
-            used += 1;
-        }
-    }
-    if used == 0 {
+    let keep: Vec<bool> = ratios
+        .iter()
+        .map(|&r| !r.is_nan() && (r - median).abs() <= 2.0 * sd)
+        .collect();
+    if !keep.contains(&true) {
         return Err(Error::Invalid {
             function: "dsc::leakage::reference_curve",
             arg: "curves",
@@ -215,5 +236,5 @@ pub fn reference_curve(curves: &ArrayViewD<'_, f64>, voxels: &Voxels) -> Result<
             found: "none".into(),
         });
     }
-    Ok(sum.into_iter().map(|s| s / used as f64).collect())
+    Ok(keep)
 }
